@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { type ExtractTablesWithRelations, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { migratePostgres } from './migrate.ts';
+
+/** The one database type modules see; PGlite and PostgreSQL both satisfy it. */
+export type Database = PgDatabase<PgQueryResultHKT>;
+export type Transaction = PgTransaction<
+  PgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
+/** Anything that runs queries: the database itself or an open transaction. */
+export type Executor = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** Where it lives, without credentials, for logs. */
+  location: string;
+  ping(): Promise<void>;
+  /** Applies pending migrations; safe to run twice and from two processes at once. */
+  migrate(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; without it an embedded PGlite database is used. */
+  url?: string | undefined;
+  /** Folder holding one PGlite data directory per database name. */
+  dataDir: string;
+  /** The PGlite directory name (e.g. `monolith`). */
+  name: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const { url } = options;
+  if (url) {
+    const client = postgres(url, {
+      max: options.poolSize ?? 10,
+      onnotice: () => {},
+      connection: { application_name: options.name },
+    });
+    const db = drizzlePostgres({ client });
+    const parsed = new URL(url);
+    return {
+      db,
+      kind: 'postgres',
+      location: `${parsed.host}${parsed.pathname}`,
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
+      migrate: (folder) => migratePostgres(url, folder),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const directory = join(options.dataDir, options.name);
+  mkdirSync(directory, { recursive: true });
+  const client = await PGlite.create(directory);
+  const db = drizzlePglite({ client });
+  return {
+    db,
+    kind: 'pglite',
+    location: directory,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    // PGlite is one process's private database, so no lock is needed around the migrator.
+    migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env.ts';
+
+export interface ApiInfo {
+  title: string;
+  version: string;
+  description: string;
+}
+
+// Served from the installed package so the docs page works without reaching any CDN.
+const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const assets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+};
+
+const page = (title: string) => `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${title} API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+  <div id="docs"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>`;
+
+const initScript = "SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs' });";
+
+/** OpenAPI document generated from the routes' zod schemas, and a docs page that renders it. */
+export function mountApiDocs(app: OpenAPIHono<AppEnv>, info: ApiInfo): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+  });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { ...info } });
+  app.get('/docs', (c) => c.html(page(info.title)));
+  app.get('/docs/init.js', (c) =>
+    c.body(initScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+  );
+  app.get('/docs/:asset{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {
+    const asset = c.req.param('asset');
+    const body = await readFile(join(swaggerDir, asset));
+    return c.body(body, 200, {
+      'Content-Type': assets[asset] ?? 'application/octet-stream',
+      'Cache-Control': 'public, max-age=86400',
+    });
+  });
+}

@@ -1,0 +1,189 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { type Health, mountOperations } from '../health.ts';
+import { createMetrics } from '../metrics.ts';
+import { mountApiDocs } from './api-docs.ts';
+import { createHttpApp } from './create-app.ts';
+import { ProblemError } from './problem.ts';
+import { createRouter } from './router.ts';
+
+const echo = createRoute({
+  method: 'post',
+  path: '/things/{id}',
+  request: {
+    params: z.object({ id: z.uuid() }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            name: z.string().min(1),
+            price: z.object({ amountMinor: z.number().int() }),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'echo',
+      content: { 'application/json': { schema: z.object({ name: z.string() }) } },
+    },
+  },
+});
+
+function buildApp(health: Health = { started: true, stopping: false, checks: {} }) {
+  const metrics = createMetrics('test');
+  const app = createHttpApp({ logger: pino({ level: 'silent' }), metrics, bodyLimitBytes: 1_000 });
+  const things = createRouter();
+  things.openapi(echo, (c) => c.json({ name: c.req.valid('json').name }, 200));
+  things.get('/boom', () => {
+    throw new Error('secret internals: password=hunter2');
+  });
+  things.get('/conflict', () => {
+    throw new ProblemError(409, 'Already there.');
+  });
+  app.route('/api', things);
+  mountOperations(app, health, metrics);
+  mountApiDocs(app, { title: 'Test', version: '1', description: 'test app' });
+  return app;
+}
+
+const id = '4b8c4a36-36a6-4f0c-9f57-1f1c7a0f6a11';
+const post = (body: string, headers: Record<string, string> = {}) =>
+  buildApp().request(`/api/things/${id}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+describe('http app', () => {
+  it('answers zod failures with 400 problem+json naming each field path', async () => {
+    const res = await post(JSON.stringify({ name: '', price: { amountMinor: 1.5 } }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = await res.json();
+    expect(problem).toMatchObject({ status: 400, title: 'Invalid request' });
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'json.name',
+      'json.price.amountMinor',
+    ]);
+  });
+
+  it('answers a bad path parameter with 400, not 500', async () => {
+    const res = await buildApp().request('/api/things/not-a-uuid', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].path).toBe('param.id');
+  });
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const res = await post('{"name": ');
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((await res.json()).detail).toMatch(/malformed json/i);
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const res = await post(JSON.stringify({ name: 'x'.repeat(2_000), price: { amountMinor: 1 } }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers unknown routes with 404 problem+json', async () => {
+    const res = await buildApp().request('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ status: 404, instance: '/api/nothing-here' });
+  });
+
+  it('hides internals of unexpected errors behind a 500 problem', async () => {
+    const res = await buildApp().request('/api/boom');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(text)).toMatchObject({ status: 500, title: 'Internal Server Error' });
+  });
+
+  it('renders thrown problems with their status', async () => {
+    const res = await buildApp().request('/api/conflict');
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ status: 409, detail: 'Already there.' });
+  });
+
+  it('accepts a caller request id and generates one otherwise; sets secure headers', async () => {
+    const app = buildApp();
+    const given = await app.request('/health/live', { headers: { 'X-Request-ID': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const generated = await app.request('/health/live');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('counts requests by route template and status in Prometheus text', async () => {
+    const app = buildApp();
+    await app.request(`/api/things/${id}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    await app.request('/api/nothing-here');
+    const text = await (await app.request('/metrics')).text();
+    expect(text).toContain(
+      'http_requests_total{method="POST",route="/api/things/:id",status="400",component="test"} 1',
+    );
+    expect(text).toContain('route="unmatched",status="404"');
+    expect(text).toContain('http_request_duration_seconds_bucket');
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('reports readiness per check, 503 with the failing one', async () => {
+    const health: Health = {
+      started: true,
+      stopping: false,
+      checks: {
+        database: async () => {},
+        redis: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    };
+    const app = buildApp(health);
+    const res = await app.request('/health/ready');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      failed: ['redis'],
+      checks: {
+        database: { status: 'up' },
+        redis: { status: 'down', error: 'connection refused' },
+      },
+    });
+    health.checks.redis = async () => {};
+    expect((await app.request('/health/ready')).status).toBe(200);
+    expect((await app.request('/health/live')).status).toBe(200);
+  });
+
+  it('says not started until start-up finished', async () => {
+    const health: Health = { started: false, stopping: false, checks: {} };
+    const app = buildApp(health);
+    expect((await app.request('/health/startup')).status).toBe(503);
+    expect((await app.request('/health/ready')).status).toBe(503);
+    health.started = true;
+    expect((await app.request('/health/startup')).status).toBe(200);
+  });
+
+  it('serves an OpenAPI document generated from the zod schemas and a docs page', async () => {
+    const app = buildApp();
+    const doc = await (await app.request('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(
+      doc.paths['/api/things/{id}'].post.requestBody.content['application/json'].schema.properties,
+    ).toHaveProperty('price');
+    const page = await app.request('/docs');
+    expect(await page.text()).toContain('/docs/init.js');
+    expect(await (await app.request('/docs/init.js')).text()).toContain("'/openapi.json'");
+    expect((await app.request('/docs/swagger-ui-bundle.js')).status).toBe(200);
+  });
+});

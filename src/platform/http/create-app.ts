@@ -1,0 +1,70 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.ts';
+import { accessLog } from './access-log.ts';
+import type { AppEnv } from './app-env.ts';
+import { ProblemError, problemResponse, problemType } from './problem.ts';
+import { createRouter } from './router.ts';
+import { traceContext } from './trace-context.ts';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+}
+
+/** The app every component starts from: ids, tracing, access log, limits and problem+json errors. */
+export function createHttpApp({
+  logger,
+  metrics,
+  bodyLimitBytes,
+}: HttpAppOptions): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
+  app.use(traceContext());
+  app.use(accessLog(logger, metrics));
+  app.use(secureHeaders());
+  app.use(
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: (c) =>
+        problemResponse(
+          c,
+          new ProblemError(413, `The request body is larger than ${bodyLimitBytes} bytes.`).problem,
+        ),
+    }),
+  );
+  app.notFound((c) =>
+    problemResponse(c, {
+      type: problemType(404),
+      title: 'Not Found',
+      status: 404,
+      detail: `No route for ${c.req.method} ${c.req.path}.`,
+    }),
+  );
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error.problem, error.headers);
+    if (error instanceof HTTPException && error.status < 500) {
+      const status = error.status as ContentfulStatusCode;
+      return problemResponse(c, {
+        type: problemType(status),
+        title: new ProblemError(status, '').problem.title,
+        status,
+        detail: error.message || undefined,
+      });
+    }
+    (c.var.logger ?? logger).error({ err: error }, 'unhandled error');
+    return problemResponse(c, {
+      type: problemType(500),
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+    });
+  });
+  return app;
+}

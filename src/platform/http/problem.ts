@@ -1,0 +1,93 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+
+/** RFC 9457 problem details; `errors` carries field-level details for validation failures. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export type Problem = z.infer<typeof problemSchema>;
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Thrown anywhere in a request; the app's onError turns it into a problem+json response. */
+export class ProblemError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: ContentfulStatusCode,
+    detail: string,
+    extra: Partial<Omit<Problem, 'status' | 'detail'>> & { headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    const { headers = {}, ...fields } = extra;
+    this.status = status;
+    this.headers = headers;
+    this.problem = {
+      type: fields.type ?? problemType(status),
+      title: fields.title ?? titles[status] ?? 'Error',
+      status,
+      detail,
+      ...(fields.errors ? { errors: fields.errors } : {}),
+    };
+  }
+}
+
+export function problemType(status: number): string {
+  return `https://httpwg.org/specs/rfc9110.html#status.${status}`;
+}
+
+export const notFound = (detail: string) => new ProblemError(404, detail);
+export const conflict = (detail: string) => new ProblemError(409, detail);
+
+export function problemResponse(
+  c: Context,
+  problem: Problem,
+  headers: Record<string, string> = {},
+): Response {
+  return c.body(
+    JSON.stringify({ ...problem, instance: c.req.path }),
+    problem.status as ContentfulStatusCode,
+    {
+      ...headers,
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+    },
+  );
+}
+
+export function validationProblem(target: string, error: z.ZodError): Problem {
+  return {
+    type: problemType(400),
+    title: 'Invalid request',
+    status: 400,
+    detail: `The request ${target} is invalid.`,
+    errors: error.issues.map((issue) => ({
+      path: [target, ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  };
+}

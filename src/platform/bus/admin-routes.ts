@@ -1,0 +1,69 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAdminToken } from '../auth/admin-token.ts';
+import { notFound, problemSchema } from '../http/problem.ts';
+import { createRouter } from '../http/router.ts';
+import type { EventBus } from './event-bus.ts';
+
+const deadDeliverySchema = z
+  .object({
+    eventId: z.uuid(),
+    subscriber: z.string(),
+    eventName: z.string(),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    failedAt: z.string(),
+  })
+  .openapi('DeadDelivery');
+
+const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+
+const listDead = createRoute({
+  method: 'get',
+  path: '/dead',
+  tags: ['events'],
+  summary: 'Deliveries parked as dead after their last attempt',
+  security: [{ bearer: [] }],
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: {
+    200: {
+      description: 'Dead deliveries, newest first',
+      content: { 'application/json': { schema: z.object({ items: z.array(deadDeliverySchema) }) } },
+    },
+    401: { description: 'No admin token', ...problem },
+    403: { description: 'Wrong admin token', ...problem },
+  },
+});
+
+const replayDead = createRoute({
+  method: 'post',
+  path: '/dead/{eventId}/{subscriber}/replay',
+  tags: ['events'],
+  summary: 'Deliver a dead event to its subscriber again, with a fresh set of attempts',
+  security: [{ bearer: [] }],
+  request: { params: z.object({ eventId: z.uuid(), subscriber: z.string().min(1).max(200) }) },
+  responses: {
+    202: {
+      description: 'Queued for delivery',
+      content: { 'application/json': { schema: z.object({ status: z.literal('pending') }) } },
+    },
+    404: { description: 'No dead delivery with that id', ...problem },
+  },
+});
+
+/** Admin view of the event bus: list dead deliveries and replay them. */
+export function eventAdminRoutes(bus: EventBus, adminToken: string) {
+  const router = createRouter();
+  router.use('*', requireAdminToken(adminToken));
+  router.openapi(listDead, async (c) => {
+    const { limit } = c.req.valid('query');
+    return c.json({ items: await bus.deadDeliveries(limit) }, 200);
+  });
+  router.openapi(replayDead, async (c) => {
+    const { eventId, subscriber } = c.req.valid('param');
+    if (!(await bus.replay(eventId, subscriber))) {
+      throw notFound(`No dead delivery of event ${eventId} to ${subscriber}.`);
+    }
+    return c.json({ status: 'pending' as const }, 202);
+  });
+  return router;
+}

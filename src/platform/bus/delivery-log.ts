@@ -1,0 +1,100 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../db/database.ts';
+import type { EventEnvelope } from './event-contract.ts';
+import { deliveries } from './schema.ts';
+
+export interface DeliveryOutcome {
+  envelope: EventEnvelope;
+  subscriber: string;
+  attempts: number;
+}
+
+export async function recordDelivered(tx: Executor, outcome: DeliveryOutcome): Promise<void> {
+  const now = new Date();
+  await tx
+    .insert(deliveries)
+    .values({
+      eventId: outcome.envelope.metadata.id,
+      subscriber: outcome.subscriber,
+      eventName: outcome.envelope.name,
+      envelope: outcome.envelope,
+      status: 'delivered',
+      attempts: outcome.attempts,
+      deliveredAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [deliveries.eventId, deliveries.subscriber],
+      set: { status: 'delivered', attempts: outcome.attempts, deliveredAt: now, updatedAt: now },
+    });
+}
+
+export async function recordFailure(
+  tx: Executor,
+  outcome: DeliveryOutcome & { error: string; dead: boolean; nextAttemptAt: Date },
+): Promise<void> {
+  const status = outcome.dead ? 'dead' : 'pending';
+  const fields = {
+    status,
+    attempts: outcome.attempts,
+    lastError: outcome.error.slice(0, 2_000),
+    nextAttemptAt: outcome.nextAttemptAt,
+    updatedAt: new Date(),
+  } as const;
+  await tx
+    .insert(deliveries)
+    .values({
+      eventId: outcome.envelope.metadata.id,
+      subscriber: outcome.subscriber,
+      eventName: outcome.envelope.name,
+      envelope: outcome.envelope,
+      ...fields,
+    })
+    .onConflictDoUpdate({ target: [deliveries.eventId, deliveries.subscriber], set: fields });
+}
+
+export interface DeadDelivery {
+  eventId: string;
+  subscriber: string;
+  eventName: string;
+  attempts: number;
+  lastError: string | null;
+  failedAt: string;
+}
+
+export async function listDeadDeliveries(db: Executor, limit = 100): Promise<DeadDelivery[]> {
+  const rows = await db
+    .select()
+    .from(deliveries)
+    .where(eq(deliveries.status, 'dead'))
+    .orderBy(desc(deliveries.updatedAt))
+    .limit(limit);
+  return rows.map((row) => ({
+    eventId: row.eventId,
+    subscriber: row.subscriber,
+    eventName: row.eventName,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    failedAt: row.updatedAt.toISOString(),
+  }));
+}
+
+/** Puts a dead delivery back to pending with a fresh attempt budget; returns its envelope. */
+export async function reviveDeadDelivery(
+  db: Executor,
+  eventId: string,
+  subscriber: string,
+): Promise<EventEnvelope | undefined> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: new Date() })
+    .where(
+      and(
+        eq(deliveries.eventId, eventId),
+        eq(deliveries.subscriber, subscriber),
+        eq(deliveries.status, 'dead'),
+      ),
+    )
+    .returning({ envelope: deliveries.envelope });
+  return row?.envelope as EventEnvelope | undefined;
+}

@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Database, Executor } from '../db/database.ts';
+import { createBullmqTransport } from './bullmq-transport.ts';
+import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
+import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
+import { createInProcessTransport } from './in-process-transport.ts';
+import { relayOutboxBatch } from './outbox-relay.ts';
+import { createPollingLoop } from './polling-loop.ts';
+import { publishEvent } from './publish.ts';
+import type { Subscription } from './subscription.ts';
+import type { Transport } from './transport.ts';
+
+/** What a module needs to publish: the event goes out only if `tx` commits. */
+export interface EventPublisher {
+  publish<C extends EventContract>(
+    tx: Executor,
+    contract: C,
+    payload: PayloadOf<C>,
+    context?: EventContext,
+  ): Promise<EventEnvelope<PayloadOf<C>>>;
+}
+
+export interface EventBus extends EventPublisher {
+  /** Registers consumers; call before start. */
+  subscribe(...subscriptions: Subscription[]): void;
+  start(): Promise<void>;
+  /** Stops relaying and consuming; in-flight deliveries finish first. */
+  stop(): Promise<void>;
+  deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
+  /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
+  replay(eventId: string, subscriber: string): Promise<boolean>;
+}
+
+export interface EventBusOptions {
+  db: Database;
+  logger: Logger;
+  /** With Redis, delivery runs through BullMQ; without it, in-process. */
+  redis?: { client: Redis; prefix: string } | undefined;
+  maxAttempts: number;
+  retryBaseMs: number;
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+export function createEventBus(options: EventBusOptions): EventBus {
+  const { db, logger } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const subscriptions: Subscription[] = [];
+  let transport: Transport | undefined;
+  let relayLoop: ReturnType<typeof createPollingLoop> | undefined;
+
+  const makeTransport = (): Transport =>
+    options.redis
+      ? createBullmqTransport({
+          db,
+          redis: options.redis.client,
+          prefix: options.redis.prefix,
+          subscriptions,
+          logger,
+          maxAttempts: options.maxAttempts,
+          retryBaseMs: options.retryBaseMs,
+        })
+      : createInProcessTransport({
+          db,
+          subscriptions,
+          logger,
+          maxAttempts: options.maxAttempts,
+          retryBaseMs: options.retryBaseMs,
+          pollIntervalMs,
+        });
+
+  return {
+    async publish(tx, contract, payload, context) {
+      const envelope = await publishEvent(tx, contract, payload, context);
+      // The caller's transaction commits after this returns; look again shortly after.
+      setTimeout(() => relayLoop?.nudge(), 5).unref();
+      return envelope;
+    },
+    subscribe(...added) {
+      if (transport) throw new Error('subscribe before the event bus starts');
+      for (const subscription of added) {
+        if (subscriptions.some((s) => s.subscriber === subscription.subscriber)) {
+          throw new Error(`duplicate subscriber name: ${subscription.subscriber}`);
+        }
+        subscriptions.push(subscription);
+      }
+    },
+    async start() {
+      const active = makeTransport();
+      transport = active;
+      await active.start();
+      relayLoop = createPollingLoop(
+        'outbox',
+        () => relayOutboxBatch(db, active, options.batchSize ?? 100),
+        pollIntervalMs,
+        logger,
+      );
+      relayLoop.start();
+    },
+    async stop() {
+      await relayLoop?.stop();
+      await transport?.stop();
+    },
+    deadDeliveries: (limit) => listDeadDeliveries(db, limit),
+    async replay(eventId, subscriber) {
+      const envelope = await reviveDeadDelivery(db, eventId, subscriber);
+      if (!envelope) return false;
+      await transport?.redeliver(envelope, subscriber);
+      return true;
+    },
+  };
+}

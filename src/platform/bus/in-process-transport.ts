@@ -1,0 +1,121 @@
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database, Transaction } from '../db/database.ts';
+import { retryDelayMs } from './backoff.ts';
+import { recordDelivered, recordFailure } from './delivery-log.ts';
+import type { EventEnvelope } from './event-contract.ts';
+import { createPollingLoop } from './polling-loop.ts';
+import { deliveries } from './schema.ts';
+import { consumeOnce, type Subscription } from './subscription.ts';
+import type { Transport } from './transport.ts';
+
+export interface InProcessTransportOptions {
+  db: Database;
+  subscriptions: Subscription[];
+  logger: Logger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  pollIntervalMs: number;
+}
+
+/**
+ * Single-process delivery: the relay writes one delivery row per local subscriber, and a loop
+ * works through the due rows, one transaction each, retrying with backoff until dead.
+ */
+export function createInProcessTransport(options: InProcessTransportOptions): Transport {
+  const { db, subscriptions, logger, maxAttempts, retryBaseMs } = options;
+  const bySubscriber = new Map(subscriptions.map((s) => [s.subscriber, s]));
+  const names = [...bySubscriber.keys()];
+
+  async function deliverOne(tx: Transaction, eventId: string, subscription: Subscription) {
+    const [row] = await tx
+      .select()
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.eventId, eventId),
+          eq(deliveries.subscriber, subscription.subscriber),
+          eq(deliveries.status, 'pending'),
+        ),
+      )
+      .for('update', { skipLocked: true });
+    if (!row) return;
+    const envelope = row.envelope as EventEnvelope;
+    const attempts = row.attempts + 1;
+    try {
+      // A savepoint: a failing handler rolls back its own writes, not the failure record.
+      await tx.transaction((inner) => consumeOnce(inner, subscription, envelope));
+      await recordDelivered(tx, { envelope, subscriber: subscription.subscriber, attempts });
+    } catch (error) {
+      const dead = attempts >= maxAttempts;
+      const message = error instanceof Error ? error.message : String(error);
+      (dead ? logger.error : logger.warn).call(
+        logger,
+        {
+          err: error,
+          event: envelope.name,
+          eventId,
+          subscriber: subscription.subscriber,
+          attempts,
+        },
+        dead ? 'event delivery dead' : 'event delivery failed; will retry',
+      );
+      await recordFailure(tx, {
+        envelope,
+        subscriber: subscription.subscriber,
+        attempts,
+        error: message,
+        dead,
+        nextAttemptAt: new Date(Date.now() + retryDelayMs(attempts, retryBaseMs)),
+      });
+    }
+  }
+
+  async function deliverDue(): Promise<number> {
+    if (names.length === 0) return 0;
+    const due = await db
+      .select({ eventId: deliveries.eventId, subscriber: deliveries.subscriber })
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.status, 'pending'),
+          lte(deliveries.nextAttemptAt, sql`now()`),
+          inArray(deliveries.subscriber, names),
+        ),
+      )
+      .orderBy(asc(deliveries.nextAttemptAt))
+      .limit(50);
+    for (const { eventId, subscriber } of due) {
+      const subscription = bySubscriber.get(subscriber);
+      if (subscription) await db.transaction((tx) => deliverOne(tx, eventId, subscription));
+    }
+    return due.length;
+  }
+
+  const loop = createPollingLoop('deliveries', deliverDue, options.pollIntervalMs, logger);
+
+  return {
+    async fanOut(tx, envelopes) {
+      const rows = envelopes.flatMap((envelope) =>
+        subscriptions
+          .filter((s) => s.event.name === envelope.name)
+          .map((s) => ({
+            eventId: envelope.metadata.id,
+            subscriber: s.subscriber,
+            eventName: envelope.name,
+            envelope,
+          })),
+      );
+      if (rows.length > 0) await tx.insert(deliveries).values(rows).onConflictDoNothing();
+    },
+    dispatched: () => loop.nudge(),
+    async redeliver() {
+      // The revived row is pending again; the loop picks it up.
+      loop.nudge();
+    },
+    async start() {
+      loop.start();
+    },
+    stop: () => loop.stop(),
+  };
+}

@@ -1,0 +1,37 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Executor } from '../db/database.ts';
+import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
+import { outbox } from './schema.ts';
+
+/**
+ * Writes the event into the outbox on the caller's transaction: it is delivered only if that
+ * transaction commits. The payload is validated here, so a malformed event never leaves.
+ */
+export async function publishEvent<C extends EventContract>(
+  tx: Executor,
+  contract: C,
+  payload: PayloadOf<C>,
+  context: EventContext = {},
+): Promise<EventEnvelope<PayloadOf<C>>> {
+  const id = randomUUID();
+  const envelope: EventEnvelope<PayloadOf<C>> = {
+    name: contract.name,
+    version: contract.version,
+    payload: contract.payload.parse(payload) as PayloadOf<C>,
+    metadata: {
+      id,
+      occurredAt: new Date().toISOString(),
+      correlationId: context.correlationId ?? id,
+      causationId: context.causationId ?? null,
+      traceId: context.traceId ?? randomBytes(16).toString('hex'),
+    },
+  };
+  await tx.insert(outbox).values({
+    id,
+    name: envelope.name,
+    version: envelope.version,
+    payload: envelope.payload,
+    metadata: envelope.metadata,
+  });
+  return envelope;
+}

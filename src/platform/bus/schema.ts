@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { EventMetadata } from './event-contract.ts';
+
+/** The platform's own tables: the transactional outbox, per-subscriber deliveries and the inbox. */
+export const platform = pgSchema('platform');
+
+export const outbox = platform.table(
+  'outbox',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    payload: jsonb('payload').notNull(),
+    metadata: jsonb('metadata').$type<EventMetadata>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+  },
+  (t) => [index('outbox_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`)],
+);
+
+export const deliveryStatuses = ['pending', 'delivered', 'dead'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** One row per (event, subscriber): the delivery's attempts, outcome and next try. */
+export const deliveries = platform.table(
+  'event_deliveries',
+  {
+    eventId: uuid('event_id').notNull(),
+    subscriber: text('subscriber').notNull(),
+    eventName: text('event_name').notNull(),
+    envelope: jsonb('envelope').notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.subscriber] }),
+    index('event_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/** Event ids a consumer has handled, so a redelivery changes nothing. */
+export const inbox = platform.table(
+  'inbox',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: uuid('event_id').notNull(),
+    handledAt: timestamp('handled_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);

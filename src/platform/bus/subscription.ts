@@ -1,0 +1,40 @@
+import type { Transaction } from '../db/database.ts';
+import type { EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
+import { inbox } from './schema.ts';
+
+/** A consumer of one event. Its handler runs in the consumer's transaction, with the inbox. */
+export interface Subscription<C extends EventContract = EventContract> {
+  /** Stable, unique name (`<module>.<what it does>`); deliveries and the inbox are kept under it. */
+  subscriber: string;
+  event: C;
+  handle(event: EventEnvelope<PayloadOf<C>>, tx: Transaction): Promise<void>;
+}
+
+export function subscribe<C extends EventContract>(
+  subscriber: string,
+  event: C,
+  handle: Subscription<C>['handle'],
+): Subscription {
+  return { subscriber, event, handle } as Subscription;
+}
+
+/**
+ * Runs the handler at most once per (subscriber, event id): the inbox row and the handler's
+ * writes commit together, so a redelivered event is recognised and skipped.
+ * Returns false when the event had already been handled.
+ */
+export async function consumeOnce(
+  tx: Transaction,
+  subscription: Subscription,
+  envelope: EventEnvelope,
+): Promise<boolean> {
+  const claimed = await tx
+    .insert(inbox)
+    .values({ consumer: subscription.subscriber, eventId: envelope.metadata.id })
+    .onConflictDoNothing()
+    .returning({ eventId: inbox.eventId });
+  if (claimed.length === 0) return false;
+  const payload = subscription.event.payload.parse(envelope.payload);
+  await subscription.handle({ ...envelope, payload }, tx);
+  return true;
+}

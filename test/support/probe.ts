@@ -1,0 +1,32 @@
+import { sql } from 'drizzle-orm';
+import { integer, pgSchema, text } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
+import { defineEvent } from '../../src/platform/bus/event-contract.ts';
+import type { Database } from '../../src/platform/db/database.ts';
+
+/** A test-only table where subscribers record what they did, so tests count effects in rows. */
+export const probeSchema = pgSchema('probe');
+export const effects = probeSchema.table('effects', {
+  subscriber: text('subscriber').notNull(),
+  eventId: text('event_id').notNull(),
+  value: integer('value').notNull(),
+});
+
+export async function createProbeTable(db: Database): Promise<void> {
+  await db.execute(sql`create schema if not exists probe`);
+  await db.execute(
+    sql`create table if not exists probe.effects (subscriber text not null, event_id text not null, value integer not null)`,
+  );
+}
+
+export async function countEffects(db: Database, subscriber: string): Promise<number> {
+  const rows = await db.select().from(effects).where(sql`${effects.subscriber} = ${subscriber}`);
+  return rows.length;
+}
+
+export const thingHappened = defineEvent({
+  name: 'probe.thing_happened',
+  version: 1,
+  description: 'A test event.',
+  payload: z.object({ value: z.number().int() }),
+});

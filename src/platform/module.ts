@@ -1,0 +1,42 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { PgSchema } from 'drizzle-orm/pg-core';
+import type { Logger } from 'pino';
+import type { EventPublisher } from './bus/event-bus.ts';
+import type { Subscription } from './bus/subscription.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { AppEnv } from './http/app-env.ts';
+
+/** What the composition root hands every module. */
+export interface ModuleContext {
+  config: Config;
+  db: Database;
+  events: EventPublisher;
+  logger: Logger;
+}
+
+/**
+ * A module as the monolith sees it: its name, its own Postgres schema, its routes (mounted
+ * under /api), its event subscriptions, its lifecycle hooks, and the API it offers to
+ * other modules through ports.
+ */
+export interface Module<Api = unknown> {
+  name: string;
+  schema: PgSchema<string>;
+  routes?: OpenAPIHono<AppEnv>;
+  subscriptions?: Subscription[];
+  /** Demo data; must do nothing when the module already holds data. */
+  seed?(): Promise<void>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+  api: Api;
+}
+
+export function defineModule<Api>(module: Module<Api>): Module<Api> {
+  if (module.schema.schemaName !== module.name) {
+    throw new Error(
+      `module ${module.name} keeps its tables in schema "${module.schema.schemaName}"; it must be "${module.name}"`,
+    );
+  }
+  return module;
+}

@@ -1,0 +1,18 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * One connection for queues and workers. BullMQ workers block on Redis, so commands must
+ * never give up (`maxRetriesPerRequest: null`); evicting queue keys would lose jobs, so a
+ * policy other than `noeviction` is reported.
+ */
+export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  client.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  await client.connect();
+  const policy = (await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
+  if (policy[1] && policy[1] !== 'noeviction') {
+    logger.warn({ policy: policy[1] }, 'redis maxmemory-policy should be noeviction for queues');
+  }
+  return client;
+}

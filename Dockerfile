@@ -1,0 +1,13 @@
+# The monolith (later also the facade and extracted services) runs TypeScript directly on
+# Node 24's type stripping: no build step, the same files as in development.
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY tsconfig.json drizzle.config.ts ./
+COPY migrations ./migrations
+COPY src ./src
+USER node
+EXPOSE 3001
+CMD ["node", "src/main.ts"]

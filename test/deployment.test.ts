@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/platform/config.ts';
+
+// No Docker engine runs tests here, so this checks what docker-compose.yml implies instead.
+interface ComposeService {
+  build?: string;
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+
+/** Resolves `${VAR:?msg}` and `${VAR:-default}` as compose would, with the given variables. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{(\w+)(?::[?-]([^}]*))?\}/g,
+    (_, name: string, fallback = '') => vars[name] ?? fallback,
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('gives every service a health check, and waits for healthy dependencies', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.healthcheck, `${name} has a healthcheck`).toBeDefined();
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect(services[dependency], `${name} depends on a defined service`).toBeDefined();
+        expect(condition).toBe('service_healthy');
+      }
+    }
+  });
+
+  it('configures Redis for queues: never evict keys', () => {
+    expect(services.redis?.command).toEqual(
+      expect.arrayContaining(['--maxmemory-policy', 'noeviction']),
+    );
+  });
+
+  it("gives the monolith a production environment its config accepts, pointing at compose's services", () => {
+    const monolith = services.monolith!;
+    const env = Object.fromEntries(
+      Object.entries(monolith.environment ?? {}).map(([key, value]) => [
+        key,
+        interpolate(String(value), { ADMIN_TOKEN: 'a-real-secret' }),
+      ]),
+    );
+    const config = loadConfig(env);
+    expect(config.NODE_ENV).toBe('production');
+    expect(new URL(config.DATABASE_URL!).hostname).toBe('postgres');
+    expect(new URL(config.REDIS_URL!).hostname).toBe('redis');
+    expect(monolith.ports).toContain(`${config.MONOLITH_PORT}:${config.MONOLITH_PORT}`);
+    const postgresEnv = services.postgres!.environment!;
+    expect(new URL(config.DATABASE_URL!).pathname).toBe(`/${postgresEnv.POSTGRES_DB}`);
+    expect(decodeURIComponent(new URL(config.DATABASE_URL!).username)).toBe(
+      postgresEnv.POSTGRES_USER,
+    );
+  });
+
+  it('builds from a Dockerfile whose command and copied paths exist', () => {
+    expect(services.monolith?.build).toBe('.');
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const command = /CMD \[(.*)\]/.exec(dockerfile)?.[1];
+    const entry = JSON.parse(`[${command}]`).at(-1) as string;
+    expect(existsSync(entry)).toBe(true);
+    for (const [, sources] of dockerfile.matchAll(/^COPY (.+) \S+$/gm)) {
+      for (const source of sources!.split(' ')) expect(existsSync(source), source).toBe(true);
+    }
+    expect(dockerfile).toMatch(/FROM node:24/);
+  });
+});

@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from './finding.ts';
+import { lintBoundaries } from './lint.ts';
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+/** What a test pins down: which rule fired, where. */
+const where = (findings: Finding[]) =>
+  findings.map(({ file, line, rule }) => ({ file, line, rule }));
+
+describe('lintBoundaries', () => {
+  it('finds nothing in a tree that keeps every boundary', async () => {
+    expect(await lintBoundaries(fixture('clean'))).toEqual([]);
+  });
+
+  it('module-public-surface: flags value and type-only imports of a private module file', async () => {
+    expect(where(await lintBoundaries(fixture('module-public-surface')))).toEqual([
+      { file: 'src/modules/orders/service.ts', line: 1, rule: 'module-public-surface' },
+      { file: 'src/monolith.ts', line: 2, rule: 'module-public-surface' },
+    ]);
+  });
+
+  it('platform-independent: flags the platform importing a module', async () => {
+    expect(where(await lintBoundaries(fixture('platform-independent')))).toEqual([
+      { file: 'src/platform/health.ts', line: 3, rule: 'platform-independent' },
+    ]);
+  });
+
+  it('no-module-cycles: reports the cycle path once, not the acyclic importer', async () => {
+    const findings = await lintBoundaries(fixture('no-module-cycles'));
+    expect(where(findings)).toEqual([
+      { file: 'src/modules/catalog/service.ts', line: 2, rule: 'no-module-cycles' },
+    ]);
+    expect(findings[0]?.message).toContain('catalog → orders → catalog');
+    expect(findings[0]?.message).toContain('src/modules/orders/service.ts:1');
+  });
+
+  it('extracted-standalone: flags a service importing a module or another service', async () => {
+    const findings = await lintBoundaries(fixture('extracted-standalone'));
+    expect(where(findings)).toEqual([
+      { file: 'extracted/users-service/app.ts', line: 2, rule: 'extracted-standalone' },
+      { file: 'extracted/users-service/app.ts', line: 3, rule: 'extracted-standalone' },
+    ]);
+    expect(findings[1]?.message).toContain('payments-service');
+  });
+
+  it('facade-through-contracts: flags the facade importing a private module file', async () => {
+    expect(where(await lintBoundaries(fixture('facade-through-contracts')))).toEqual([
+      { file: 'facade/routes.ts', line: 2, rule: 'facade-through-contracts' },
+    ]);
+  });
+
+  it('schema-per-module: flags pgTable (aliased or namespaced) and a misnamed pgSchema', async () => {
+    const findings = await lintBoundaries(fixture('schema-per-module'));
+    expect(where(findings)).toEqual([
+      { file: 'src/modules/catalog/audit.ts', line: 3, rule: 'schema-per-module' },
+      { file: 'src/modules/catalog/schema.ts', line: 3, rule: 'schema-per-module' },
+      { file: 'src/modules/orders/schema.ts', line: 3, rule: 'schema-per-module' },
+    ]);
+    expect(findings[2]?.fix).toContain("pgSchema('orders')");
+  });
+
+  it('no-cross-schema-fk: flags drizzle references/foreignKey and SQL migrations', async () => {
+    const findings = await lintBoundaries(fixture('no-cross-schema-fk'));
+    expect(where(findings)).toEqual([
+      { file: 'migrations/0001_order_items.sql', line: 8, rule: 'no-cross-schema-fk' },
+      { file: 'src/modules/orders/schema.ts', line: 7, rule: 'no-cross-schema-fk' },
+      { file: 'src/modules/orders/schema.ts', line: 14, rule: 'no-cross-schema-fk' },
+    ]);
+    expect(findings[0]?.message).toContain('"catalog"."products"');
+  });
+
+  it('no-foreign-tables: flags SQL naming another schema and an index exporting tables', async () => {
+    const findings = await lintBoundaries(fixture('no-foreign-tables'));
+    expect(where(findings)).toEqual([
+      { file: 'src/modules/cart/index.ts', line: 4, rule: 'no-foreign-tables' },
+      { file: 'src/modules/catalog/index.ts', line: 2, rule: 'no-foreign-tables' },
+      { file: 'src/modules/orders/service.ts', line: 6, rule: 'no-foreign-tables' },
+      { file: 'src/modules/orders/service.ts', line: 7, rule: 'no-foreign-tables' },
+    ]);
+    expect(findings[2]?.message).toContain('catalog.products');
+  });
+
+  it('finds nothing in this repository', async () => {
+    expect(await lintBoundaries(process.cwd())).toEqual([]);
+  });
+});
+
+describe('cli', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  it('exits 1 and prints the findings as JSON with --json', () => {
+    const result = run('--root', fixture('platform-independent'), '--json');
+    expect(result.status).toBe(1);
+    const findings = JSON.parse(result.stdout) as Finding[];
+    expect(findings).toEqual([
+      expect.objectContaining({
+        file: 'src/platform/health.ts',
+        line: 3,
+        rule: 'platform-independent',
+      }),
+    ]);
+    expect(Object.keys(findings[0] ?? {}).sort()).toEqual([
+      'file',
+      'fix',
+      'line',
+      'message',
+      'rule',
+    ]);
+  });
+
+  it('prints file:line, rule and fix for people, with a summary line', () => {
+    const result = run('--root', fixture('facade-through-contracts'));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('facade/routes.ts:2  facade-through-contracts');
+    expect(result.stdout).toContain('fix: ');
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/1 finding in 1 file/);
+  });
+
+  it('exits 0 on a clean tree', () => {
+    const result = run('--root', fixture('clean'));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('no findings');
+  });
+});

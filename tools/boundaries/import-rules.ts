@@ -1,0 +1,157 @@
+import {
+  cruise,
+  type ICruiseResult,
+  type IForbiddenRuleType,
+  type IViolation,
+} from 'dependency-cruiser';
+import type { Finding, RuleId } from './finding.ts';
+import type { Layout } from './layout.ts';
+import type { SourceCache } from './typescript-source.ts';
+import { importLine } from './typescript-source.ts';
+
+const privateModuleFile = {
+  path: '^src/modules/[^/]+/',
+  pathNot: '^src/modules/[^/]+/index\\.ts$',
+};
+
+interface ImportRule {
+  rule: RuleId;
+  /** What dependency-cruiser checks; its name is the key back to this rule. */
+  cruiser: IForbiddenRuleType & { name: string };
+  describe(from: string, to: string): { message: string; fix: string };
+}
+
+/** The import boundaries, as dependency-cruiser forbidden rules (paths relative to the root). */
+export const importRules: ImportRule[] = [
+  {
+    rule: 'module-public-surface',
+    cruiser: {
+      name: 'module-public-surface-from-outside',
+      from: { pathNot: ['^src/modules/', '^facade/', '^extracted/'] },
+      to: privateModuleFile,
+    },
+    describe: privateFileOfModule,
+  },
+  {
+    rule: 'module-public-surface',
+    cruiser: {
+      name: 'module-public-surface-from-module',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: {
+        path: privateModuleFile.path,
+        pathNot: ['^src/modules/$1/', privateModuleFile.pathNot],
+      },
+    },
+    describe: privateFileOfModule,
+  },
+  {
+    rule: 'platform-independent',
+    cruiser: {
+      name: 'platform-independent',
+      from: { path: '^src/platform/' },
+      to: {
+        path: [
+          '^src/modules/',
+          '^facade/',
+          '^extracted/',
+          '^src/monolith\\.ts$',
+          '^src/main\\.ts$',
+        ],
+      },
+    },
+    describe: (_from, to) => ({
+      message: `the platform imports ${to}; the shared kernel must know no module, facade, service or composition root`,
+      fix: 'move the shared part into src/platform, or declare a port in src/platform that the other side implements and src/monolith.ts wires',
+    }),
+  },
+  {
+    rule: 'extracted-standalone',
+    cruiser: {
+      name: 'extracted-standalone-no-modules',
+      from: { path: '^extracted/' },
+      to: { path: '^src/modules/' },
+    },
+    describe: (from, to) => ({
+      message: `service ${segment(from, 1)} imports ${to} from the monolith's modules`,
+      fix: `keep what the service needs inside extracted/${segment(from, 1)} (or call the monolith over HTTP); only src/platform may be shared`,
+    }),
+  },
+  {
+    rule: 'extracted-standalone',
+    cruiser: {
+      name: 'extracted-standalone-no-other-service',
+      from: { path: '^extracted/([^/]+)/' },
+      to: { path: '^extracted/', pathNot: '^extracted/$1/' },
+    },
+    describe: (from, to) => ({
+      message: `service ${segment(from, 1)} imports ${to}, a file of service ${segment(to, 1)}`,
+      fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform`,
+    }),
+  },
+  {
+    rule: 'facade-through-contracts',
+    cruiser: {
+      name: 'facade-through-contracts',
+      from: { path: '^facade/' },
+      to: privateModuleFile,
+    },
+    describe: (_from, to) => ({
+      message: `the facade imports ${to}, a private file of module ${segment(to, 2)}`,
+      fix: `import from src/modules/${segment(to, 2)}/index.ts (export the contract there), or reach the module over HTTP`,
+    }),
+  },
+];
+
+function privateFileOfModule(_from: string, to: string): { message: string; fix: string } {
+  const module = segment(to, 2);
+  return {
+    message: `imports ${to}, a private file of module ${module}`,
+    fix: `import from src/modules/${module}/index.ts (export what is needed there), or use an event or a port`,
+  };
+}
+
+function segment(path: string, index: number): string {
+  return path.split('/')[index] ?? path;
+}
+
+/** Runs dependency-cruiser over the layout's code roots with the import rules. */
+export async function cruiseImports(layout: Layout): Promise<ICruiseResult | undefined> {
+  if (layout.roots.length === 0) return undefined;
+  const { output } = await cruise(
+    layout.roots,
+    {
+      baseDir: layout.rootDir,
+      validate: true,
+      ruleSet: {
+        forbidden: importRules.map(({ cruiser }) => ({ severity: 'error' as const, ...cruiser })),
+      },
+      // tsc as parser and pre-compilation deps: `import type` counts as an import.
+      parser: 'tsc',
+      tsPreCompilationDeps: true,
+      exclude: { path: 'node_modules' },
+      doNotFollow: { path: 'node_modules' },
+      // Only what the lint reads: tests and tools' fixtures outside the roots stay out.
+      includeOnly: `^(${layout.roots.join('|')})/`,
+    },
+    { extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'] },
+  );
+  if (typeof output === 'string') throw new Error('dependency-cruiser returned no result');
+  return output;
+}
+
+export function importFindings(result: ICruiseResult | undefined, sources: SourceCache): Finding[] {
+  const byName = new Map(importRules.map((rule) => [rule.cruiser.name, rule]));
+  return (result?.summary.violations ?? []).flatMap((violation: IViolation) => {
+    const rule = byName.get(violation.rule.name);
+    if (!rule) return [];
+    const specifier = violation.unresolvedTo ?? violation.to;
+    return [
+      {
+        file: violation.from,
+        line: importLine(sources.get(violation.from), specifier),
+        rule: rule.rule,
+        ...rule.describe(violation.from, violation.to),
+      },
+    ];
+  });
+}

@@ -5,7 +5,7 @@ import { type Health, mountOperations } from '../health.ts';
 import { createMetrics } from '../metrics.ts';
 import { mountApiDocs } from './api-docs.ts';
 import { createHttpApp } from './create-app.ts';
-import { ProblemError } from './problem.ts';
+import { type Problem, ProblemError } from './problem.ts';
 import { createRouter } from './router.ts';
 
 const echo = createRoute({
@@ -62,9 +62,9 @@ describe('http app', () => {
     const res = await post(JSON.stringify({ name: '', price: { amountMinor: 1.5 } }));
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await res.json();
+    const problem = (await res.json()) as Problem;
     expect(problem).toMatchObject({ status: 400, title: 'Invalid request' });
-    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+    expect(problem.errors?.map((e) => e.path).sort()).toEqual([
       'json.name',
       'json.price.amountMinor',
     ]);
@@ -77,14 +77,14 @@ describe('http app', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].path).toBe('param.id');
+    expect(((await res.json()) as Problem).errors?.[0]?.path).toBe('param.id');
   });
 
   it('answers malformed JSON with 400 problem+json', async () => {
     const res = await post('{"name": ');
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await res.json()).detail).toMatch(/malformed json/i);
+    expect(((await res.json()) as Problem).detail).toMatch(/malformed json/i);
   });
 
   it('answers a body over the limit with 413', async () => {
@@ -176,11 +176,17 @@ describe('http app', () => {
 
   it('serves an OpenAPI document generated from the zod schemas and a docs page', async () => {
     const app = buildApp();
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, { schema: object }> } } }
+      >;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(
-      doc.paths['/api/things/{id}'].post.requestBody.content['application/json'].schema.properties,
-    ).toHaveProperty('price');
+      doc.paths['/api/things/{id}']?.post.requestBody.content['application/json']?.schema,
+    ).toHaveProperty('properties.price');
     const page = await app.request('/docs');
     expect(await page.text()).toContain('/docs/init.js');
     expect(await (await app.request('/docs/init.js')).text()).toContain("'/openapi.json'");

@@ -21,9 +21,17 @@ export async function serveApp(
         port: info.port,
         close: () =>
           new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()));
-            // Keep-alive sockets with no request in flight would hold close() open.
-            if ('closeIdleConnections' in server) server.closeIdleConnections();
+            // Keep-alive sockets hold close() open: drop each one as soon as it goes idle.
+            const closeIdle = () => {
+              if ('closeIdleConnections' in server) server.closeIdleConnections();
+            };
+            const sweeper = setInterval(closeIdle, 50);
+            server.close((error) => {
+              clearInterval(sweeper);
+              if (error) fail(error);
+              else done();
+            });
+            closeIdle();
           }),
       });
     });

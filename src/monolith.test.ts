@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, createTestRedis } from '../test/support/services.ts';
+import { startMonolith } from './monolith.ts';
+import { loadConfig } from './platform/config.ts';
+
+const logger = pino({ level: 'silent' });
+
+interface ProductPage {
+  total: number;
+  items: Array<{ id: string; price: { amountMinor: number; currency: string } }>;
+}
+const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('monolith, embedded mode (PGlite, no Redis)', () => {
+  it('starts with no servers, seeds the demo catalog, serves it over HTTP, and reuses its data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'monolith-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const config = loadConfig({ DATA_DIR: dataDir, MONOLITH_PORT: '0', HOST: '127.0.0.1' });
+
+    const first = await startMonolith(config, logger);
+    expect(first.database.kind).toBe('pglite');
+    const page = await getJson<ProductPage>(`${first.url}/api/products?pageSize=100`);
+    expect(page.total).toBeGreaterThanOrEqual(20);
+    expect(page.items[0]).toMatchObject({ price: { currency: expect.any(String) } });
+    const product = page.items[0]!;
+    const stock = await getJson<{ available: number }>(
+      `${first.url}/api/products/${product.id}/stock`,
+    );
+    expect(stock.available).toBeGreaterThan(0);
+    expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200);
+    await first.stop();
+
+    const second = await startMonolith(config, logger);
+    const again = await getJson<ProductPage>(`${second.url}/api/products?pageSize=100`);
+    expect(again.total).toBe(page.total);
+    await second.stop();
+  });
+});
+
+describe('monolith on PostgreSQL and Redis', () => {
+  it('uses the real servers, checks both for readiness, and delivers through BullMQ', async () => {
+    const database = await createTestDatabase('monolith');
+    cleanups.push(database.drop);
+    const redis = createTestRedis('monolith');
+    cleanups.push(redis.cleanup);
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      MONOLITH_PORT: '0',
+      HOST: '127.0.0.1',
+      SEED_DEMO_DATA: 'true',
+    });
+    const monolith = await startMonolith(config, logger);
+    cleanups.push(monolith.stop);
+    expect(monolith.database.kind).toBe('postgres');
+    const ready = await getJson<object>(`${monolith.url}/health/ready`);
+    expect(ready).toMatchObject({
+      status: 'ready',
+      checks: { database: { status: 'up' }, redis: { status: 'up' } },
+    });
+    const page = await getJson<ProductPage>(`${monolith.url}/api/products`);
+    expect(page.total).toBeGreaterThanOrEqual(20);
+  });
+});

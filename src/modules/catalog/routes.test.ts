@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMigratedTestDatabase } from '../../../test/support/services.ts';
-import { createEventBus } from '../../platform/bus/event-bus.ts';
+import { openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outbox } from '../../platform/bus/schema.ts';
-import { loadConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { AppEnv } from '../../platform/http/app-env.ts';
-import { createHttpApp } from '../../platform/http/create-app.ts';
-import { createMetrics } from '../../platform/metrics.ts';
 import type { Module } from '../../platform/module.ts';
 import type { Product } from './contracts.ts';
 import { type CatalogApi, createCatalogModule } from './index.ts';
@@ -22,14 +17,10 @@ let app: OpenAPIHono<AppEnv>;
 let catalog: Module<CatalogApi>;
 
 beforeAll(async () => {
-  const test = await openMigratedTestDatabase('catalog-routes');
-  db = test.handle.db;
-  cleanup = test.cleanup;
-  const logger = pino({ level: 'silent' });
-  const events = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10 });
-  catalog = createCatalogModule({ config: loadConfig({ ADMIN_TOKEN }), db, events, logger });
-  app = createHttpApp({ logger, metrics: createMetrics('test'), bodyLimitBytes: 1_000_000 });
-  app.route('/api', catalog.routes!);
+  const harness = await openModuleHarness('catalog-routes', { ADMIN_TOKEN });
+  ({ db, cleanup, app } = harness);
+  catalog = createCatalogModule(harness.context);
+  harness.mount(catalog);
 });
 afterAll(async () => {
   await cleanup();

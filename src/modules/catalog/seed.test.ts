@@ -1,10 +1,7 @@
 import { count, eq } from 'drizzle-orm';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMigratedTestDatabase } from '../../../test/support/services.ts';
-import { createEventBus } from '../../platform/bus/event-bus.ts';
+import { openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outbox } from '../../platform/bus/schema.ts';
-import { loadConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Module } from '../../platform/module.ts';
 import { type CatalogApi, createCatalogModule } from './index.ts';
@@ -15,12 +12,9 @@ let cleanup: () => Promise<void>;
 let catalog: Module<CatalogApi>;
 
 beforeAll(async () => {
-  const test = await openMigratedTestDatabase('catalog-seed');
-  db = test.handle.db;
-  cleanup = test.cleanup;
-  const logger = pino({ level: 'silent' });
-  const events = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10 });
-  catalog = createCatalogModule({ config: loadConfig({}), db, events, logger });
+  const harness = await openModuleHarness('catalog-seed');
+  ({ db, cleanup } = harness);
+  catalog = createCatalogModule(harness.context);
 });
 afterAll(async () => {
   await cleanup();

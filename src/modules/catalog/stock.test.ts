@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMigratedTestDatabase } from '../../../test/support/services.ts';
-import { createEventBus } from '../../platform/bus/event-bus.ts';
+import { openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outbox } from '../../platform/bus/schema.ts';
-import { loadConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
 import type { Module } from '../../platform/module.ts';
@@ -19,13 +16,10 @@ let catalog: Module<CatalogApi>;
 let deps: Parameters<typeof createProduct>[0];
 
 beforeAll(async () => {
-  const test = await openMigratedTestDatabase('catalog-stock');
-  db = test.handle.db;
-  cleanup = test.cleanup;
-  const logger = pino({ level: 'silent' });
-  const events = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10 });
-  deps = { db, events };
-  catalog = createCatalogModule({ config: loadConfig({}), db, events, logger });
+  const harness = await openModuleHarness('catalog-stock');
+  ({ db, cleanup } = harness);
+  deps = { db, events: harness.bus };
+  catalog = createCatalogModule(harness.context);
 });
 afterAll(async () => {
   await cleanup();

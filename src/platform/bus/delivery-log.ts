@@ -9,38 +9,13 @@ export interface DeliveryOutcome {
   attempts: number;
 }
 
-export async function recordDelivered(tx: Executor, outcome: DeliveryOutcome): Promise<void> {
-  const now = new Date();
-  await tx
-    .insert(deliveries)
-    .values({
-      eventId: outcome.envelope.metadata.id,
-      subscriber: outcome.subscriber,
-      eventName: outcome.envelope.name,
-      envelope: outcome.envelope,
-      status: 'delivered',
-      attempts: outcome.attempts,
-      deliveredAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: [deliveries.eventId, deliveries.subscriber],
-      set: { status: 'delivered', attempts: outcome.attempts, deliveredAt: now, updatedAt: now },
-    });
-}
+type DeliveryFields = Pick<
+  typeof deliveries.$inferInsert,
+  'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt' | 'updatedAt'
+>;
 
-export async function recordFailure(
-  tx: Executor,
-  outcome: DeliveryOutcome & { error: string; dead: boolean; nextAttemptAt: Date },
-): Promise<void> {
-  const status = outcome.dead ? 'dead' : 'pending';
-  const fields = {
-    status,
-    attempts: outcome.attempts,
-    lastError: outcome.error.slice(0, 2_000),
-    nextAttemptAt: outcome.nextAttemptAt,
-    updatedAt: new Date(),
-  } as const;
+/** The consumer side writes the row: with BullMQ it may not exist before the first attempt. */
+async function upsertDelivery(tx: Executor, outcome: DeliveryOutcome, fields: DeliveryFields) {
   await tx
     .insert(deliveries)
     .values({
@@ -51,6 +26,29 @@ export async function recordFailure(
       ...fields,
     })
     .onConflictDoUpdate({ target: [deliveries.eventId, deliveries.subscriber], set: fields });
+}
+
+export async function recordDelivered(tx: Executor, outcome: DeliveryOutcome): Promise<void> {
+  const now = new Date();
+  await upsertDelivery(tx, outcome, {
+    status: 'delivered',
+    attempts: outcome.attempts,
+    deliveredAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function recordFailure(
+  tx: Executor,
+  outcome: DeliveryOutcome & { error: string; dead: boolean; nextAttemptAt: Date },
+): Promise<void> {
+  await upsertDelivery(tx, outcome, {
+    status: outcome.dead ? 'dead' : 'pending',
+    attempts: outcome.attempts,
+    lastError: outcome.error.slice(0, 2_000),
+    nextAttemptAt: outcome.nextAttemptAt,
+    updatedAt: new Date(),
+  });
 }
 
 export interface DeadDelivery {

@@ -48,7 +48,7 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(
       Object.entries(monolith.environment ?? {}).map(([key, value]) => [
         key,
-        interpolate(String(value), { ADMIN_TOKEN: 'a-real-secret' }),
+        interpolate(String(value), { JWT_SECRET: 'a-production-secret-that-is-long-enough' }),
       ]),
     );
     const config = loadConfig(env);

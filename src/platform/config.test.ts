@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config.ts';
 
 describe('config', () => {
-  it('runs with no environment at all: embedded database, in-process bus, dev admin token', () => {
+  it('runs with no environment at all: embedded database, in-process bus, dev signing key', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       NODE_ENV: 'development',
       MONOLITH_PORT: 3001,
       DATA_DIR: '.data',
-      ADMIN_TOKEN: 'dev-admin-token',
+      JWT_SECRET: DEV_JWT_SECRET,
       SEED_DEMO_DATA: true,
     });
     expect(config.DATABASE_URL).toBeUndefined();
@@ -37,21 +37,26 @@ describe('config', () => {
 
   it('requires production secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /ADMIN_TOKEN[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*ADMIN_TOKEN/,
+      /JWT_SECRET[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*JWT_SECRET/,
     );
     expect(() =>
       loadConfig({
         NODE_ENV: 'production',
-        ADMIN_TOKEN: 'dev-admin-token',
+        JWT_SECRET: DEV_JWT_SECRET,
         DATABASE_URL: 'postgres://db/x',
       }),
-    ).toThrow(/ADMIN_TOKEN/);
-    expect(
+    ).toThrow(/JWT_SECRET/);
+    expect(() =>
       loadConfig({
         NODE_ENV: 'production',
-        ADMIN_TOKEN: 's3cret-admin',
+        JWT_SECRET: 'too-short-secret!',
         DATABASE_URL: 'postgres://db/x',
-      }).ADMIN_TOKEN,
-    ).toBe('s3cret-admin');
+      }),
+    ).toThrow(/JWT_SECRET/);
+    const secret = 'a-production-secret-that-is-long-enough';
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: 'postgres://db/x' })
+        .JWT_SECRET,
+    ).toBe(secret);
   });
 });

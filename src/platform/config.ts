@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const DEV_ADMIN_TOKEN = 'dev-admin-token';
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
 
 // Unset and empty both mean "not configured", so `FOO_URL=` in a shell or compose file works.
 const optionalUrl = z
@@ -28,7 +28,15 @@ export const configSchema = z
     /** Without it the event bus delivers in-process. */
     REDIS_URL: optionalUrl,
     REDIS_PREFIX: z.string().min(1).default('commerce'),
-    ADMIN_TOKEN: z.string().min(1).optional(),
+    /** Signs and verifies access tokens (HS256); every component that checks tokens shares it. */
+    JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+    JWT_ISSUER: z.string().min(1).default('commerce'),
+    JWT_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()
@@ -37,16 +45,46 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+    /** The sandbox payment provider's added latency per call, to rehearse slow providers. */
+    PAYMENT_SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** ISO country codes the shipping module delivers to; others are refused. */
+    SHIPPING_COUNTRIES: z
+      .string()
+      .default('AT,BE,CH,DE,DK,ES,FI,FR,GB,IE,IT,LU,NL,NO,PL,PT,SE,US')
+      .transform((list) => list.split(',').map((code) => code.trim().toUpperCase()))
+      .pipe(z.array(z.string().regex(/^[A-Z]{2}$/)).min(1)),
+    /**
+     * Failure injection for rehearsing crashes: the checkout saga stops dead right after this
+     * step is recorded, as if the process had died. Refused in production.
+     */
+    SAGA_CRASH_AFTER: z.enum(['reserve_stock', 'capture_payment', 'schedule_shipment']).optional(),
+    /**
+     * How long a checkout saga stays claimed by the process driving it without progress; a
+     * crashed process's sagas are picked up by another (or the restarted) one after this.
+     */
+    SAGA_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** How often each process looks for sagas left unfinished (by a crash) to complete or undo. */
+    SAGA_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(10_000),
+    /** Each admin dashboard source gets this long before it is reported unavailable. */
+    DASHBOARD_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
     /** Seed demo data on start when the catalog is empty; defaults to on for embedded runs. */
     SEED_DEMO_DATA: booleanFlag.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN === DEV_ADMIN_TOKEN) {
+    if (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32) {
       ctx.addIssue({
         code: 'custom',
-        path: ['ADMIN_TOKEN'],
-        message: 'a non-default ADMIN_TOKEN is required in production',
+        path: ['JWT_SECRET'],
+        message:
+          'a JWT_SECRET of at least 32 characters, not the dev default, is required in production',
+      });
+    }
+    if (env.SAGA_CRASH_AFTER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SAGA_CRASH_AFTER'],
+        message: 'failure injection is not allowed in production',
       });
     }
     if (!env.DATABASE_URL) {
@@ -59,7 +97,6 @@ export const configSchema = z
   })
   .transform((env) => ({
     ...env,
-    ADMIN_TOKEN: env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? !env.DATABASE_URL,
   }));
 

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { PgSchema } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import type { EventPublisher } from './bus/event-bus.ts';
+import type { EventContract } from './bus/event-contract.ts';
 import type { Subscription } from './bus/subscription.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -24,6 +25,8 @@ export interface Module<Api = unknown> {
   name: string;
   schema: PgSchema<string>;
   routes?: OpenAPIHono<AppEnv>;
+  /** The events this module publishes (its half of the event catalogue). */
+  publishes?: EventContract[];
   subscriptions?: Subscription[];
   /** Demo data; must do nothing when the module already holds data. */
   seed?(): Promise<void>;

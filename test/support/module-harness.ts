@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino } from 'pino';
+import { issueAccessToken, type Role } from '../../src/platform/auth/access-token.ts';
 import { createEventBus, type EventBus } from '../../src/platform/bus/event-bus.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import type { Database } from '../../src/platform/db/database.ts';
@@ -16,6 +18,8 @@ export interface ModuleHarness {
   /** An app built like the monolith's; `mount` adds a module's routes under /api. */
   app: OpenAPIHono<AppEnv>;
   mount(module: Module): void;
+  /** A valid access token for a made-up (or given) user with these roles. */
+  tokenFor(roles: Role[], userId?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -31,13 +35,23 @@ export async function openModuleHarness(
   const db = test.handle.db;
   const logger = pino({ level: 'silent' });
   const bus = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10, pollIntervalMs: 20 });
-  const context: ModuleContext = { config: loadConfig(env), db, events: bus, logger };
-  const app = createHttpApp({ logger, metrics: createMetrics('test'), bodyLimitBytes: 1_000_000 });
+  const config = loadConfig(env);
+  const context: ModuleContext = { config, db, events: bus, logger };
+  const app = createHttpApp({
+    logger,
+    metrics: createMetrics('test'),
+    bodyLimitBytes: 1_000_000,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+  });
   return {
     db,
     bus,
     context,
     app,
+    async tokenFor(roles, userId = randomUUID()) {
+      const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+      return (await issueAccessToken(settings, { id: userId, roles })).token;
+    },
     mount(module) {
       if (module.routes) app.route('/api', module.routes);
     },

@@ -3,22 +3,11 @@ import { z } from '@hono/zod-openapi';
 // What crosses the catalog's boundary: REST inputs and outputs, the API other modules call,
 // and event payloads. Every TypeScript type below is inferred from these schemas.
 
-/** Amounts are integer minor units (cents); the column is a 32-bit integer. */
-export const MAX_AMOUNT_MINOR = 2_147_483_647;
+import { currencySchema, MAX_AMOUNT_MINOR, moneySchema } from '../../platform/money.ts';
+
+export type { Money } from '../../platform/money.ts';
+
 export const MAX_STOCK = 2_147_483_647;
-
-export const currencySchema = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: three uppercase letters')
-  .openapi({ example: 'EUR' });
-
-export const moneySchema = z
-  .object({
-    amountMinor: z.number().int().min(0).max(MAX_AMOUNT_MINOR).openapi({ example: 1999 }),
-    currency: currencySchema,
-  })
-  .openapi('Money');
-export type Money = z.infer<typeof moneySchema>;
 
 export const skuSchema = z
   .string()

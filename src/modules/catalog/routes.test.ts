@@ -10,34 +10,30 @@ import type { Module } from '../../platform/module.ts';
 import type { Product } from './contracts.ts';
 import { type CatalogApi, createCatalogModule } from './index.ts';
 
-const ADMIN_TOKEN = 'catalog-test-admin';
 let db: Database;
 let cleanup: () => Promise<void>;
 let app: OpenAPIHono<AppEnv>;
 let catalog: Module<CatalogApi>;
+let jsonHeaders: Record<string, string>;
+let customerToken: string;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('catalog-routes', { ADMIN_TOKEN });
+  const harness = await openModuleHarness('catalog-routes');
   ({ db, cleanup, app } = harness);
   catalog = createCatalogModule(harness.context);
   harness.mount(catalog);
+  const adminToken = await harness.tokenFor(['admin']);
+  customerToken = await harness.tokenFor(['customer']);
+  jsonHeaders = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
 });
 afterAll(async () => {
   await cleanup();
 });
 
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const jsonHeaders = { ...admin, 'content-type': 'application/json' };
-
-const send = (
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = jsonHeaders,
-) =>
+const send = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   app.request(path, {
     method,
-    headers,
+    headers: headers ?? jsonHeaders,
     ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 const get = (path: string) => app.request(path);
@@ -209,7 +205,7 @@ describe('one product', () => {
 describe('admin routes', () => {
   const valid = { sku: 'ADM-1', name: 'Admin made', price: { amountMinor: 4200, currency: 'EUR' } };
 
-  it('refuse callers without a token (401) or with a wrong one (403), before validating anything', async () => {
+  it('refuse callers without a valid token (401) or without the admin role (403), before validating anything', async () => {
     const id = randomUUID();
     const calls: [string, string, unknown][] = [
       ['POST', '/api/products', valid],
@@ -222,11 +218,16 @@ describe('admin routes', () => {
       const anonymous = await send(method, path, body, { 'content-type': 'application/json' });
       await expectProblem(anonymous, 401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
-      const wrong = await send(method, path, body, {
+      const forged = await send(method, path, body, {
         'content-type': 'application/json',
-        authorization: 'Bearer not-the-token',
+        authorization: 'Bearer not-a-real-token',
       });
-      await expectProblem(wrong, 403);
+      await expectProblem(forged, 401);
+      const customer = await send(method, path, body, {
+        'content-type': 'application/json',
+        authorization: `Bearer ${customerToken}`,
+      });
+      await expectProblem(customer, 403);
     }
     expect((await list('q=ADM-1')).total).toBe(0);
   });

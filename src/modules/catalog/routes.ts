@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireAdminToken } from '../../platform/auth/admin-token.ts';
+import { requireRole } from '../../platform/auth/authenticate.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { AppEnv } from '../../platform/http/app-env.ts';
 import { problemSchema } from '../../platform/http/problem.ts';
@@ -154,10 +154,10 @@ const eventContext = (c: Context<AppEnv>): EventContext => ({
   traceId: c.var.traceId,
 });
 
-export function catalogRoutes(deps: CatalogDeps, adminToken: string) {
+export function catalogRoutes(deps: CatalogDeps) {
   const router = createRouter();
-  // Route middleware runs before validation: a caller without the token learns nothing else.
-  const admin = { middleware: [requireAdminToken(adminToken)] };
+  // Route middleware runs before validation: a caller without the role learns nothing else.
+  const admin = { middleware: [requireRole('admin')] };
 
   router.openapi(listRoute, async (c) =>
     c.json(await listProducts(deps.db, c.req.valid('query')), 200),

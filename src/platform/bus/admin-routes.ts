@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireAdminToken } from '../auth/admin-token.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { notFound, problemSchema } from '../http/problem.ts';
 import { createRouter } from '../http/router.ts';
 import type { EventBus } from './event-bus.ts';
@@ -51,9 +51,9 @@ const replayDead = createRoute({
 });
 
 /** Admin view of the event bus: list dead deliveries and replay them. */
-export function eventAdminRoutes(bus: EventBus, adminToken: string) {
+export function eventAdminRoutes(bus: EventBus) {
   const router = createRouter();
-  router.use('*', requireAdminToken(adminToken));
+  router.use('*', requireRole('admin'));
   router.openapi(listDead, async (c) => {
     const { limit } = c.req.valid('query');
     return c.json({ items: await bus.deadDeliveries(limit) }, 200);

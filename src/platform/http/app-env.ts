@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Principal } from '../auth/access-token.ts';
 
 /** Variables every request carries (`c.var`), set by the platform's middleware. */
 export type AppEnv = {
@@ -6,5 +7,7 @@ export type AppEnv = {
     requestId: string;
     traceId: string;
     logger: Logger;
+    /** The signed-in caller, when the request carried a valid access token. */
+    user?: Principal;
   };
 };

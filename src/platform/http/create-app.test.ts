@@ -34,7 +34,12 @@ const echo = createRoute({
 
 function buildApp(health: Health = { started: true, stopping: false, checks: {} }) {
   const metrics = createMetrics('test');
-  const app = createHttpApp({ logger: pino({ level: 'silent' }), metrics, bodyLimitBytes: 1_000 });
+  const app = createHttpApp({
+    logger: pino({ level: 'silent' }),
+    metrics,
+    bodyLimitBytes: 1_000,
+    auth: { secret: 'test-secret-of-some-length', issuer: 'test' },
+  });
   const things = createRouter();
   things.openapi(echo, (c) => c.json({ name: c.req.valid('json').name }, 200));
   things.get('/boom', () => {

@@ -5,6 +5,9 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import type { AccessTokenSettings } from '../auth/access-token.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { accessLog } from './access-log.ts';
 import type { AppEnv } from './app-env.ts';
@@ -16,6 +19,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
+  /** Access tokens are verified at the edge of every component; routes then require roles. */
+  auth: Pick<AccessTokenSettings, 'secret' | 'issuer'>;
 }
 
 /** The app every component starts from: ids, tracing, access log, limits and problem+json errors. */
@@ -23,6 +28,7 @@ export function createHttpApp({
   logger,
   metrics,
   bodyLimitBytes,
+  auth,
 }: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
@@ -39,6 +45,7 @@ export function createHttpApp({
         ),
     }),
   );
+  app.use(authenticate(auth));
   app.notFound((c) =>
     problemResponse(c, {
       type: problemType(404),
@@ -56,6 +63,14 @@ export function createHttpApp({
         title: new ProblemError(status, '').problem.title,
         status,
         detail: error.message || undefined,
+      });
+    }
+    if (isDataException(error)) {
+      return problemResponse(c, {
+        type: problemType(400),
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request holds a value that cannot be stored (for example a NUL character).',
       });
     }
     (c.var.logger ?? logger).error({ err: error }, 'unhandled error');

@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedTestDatabase } from '../../../test/support/services.ts';
+import { createHttpApp } from '../http/create-app.ts';
+import { createMetrics } from '../metrics.ts';
+import type { Database } from './database.ts';
+import { isDataException, postgresErrorCode } from './errors.ts';
+
+let db: Database;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  const test = await openMigratedTestDatabase('db_errors');
+  db = test.handle.db;
+  cleanup = test.cleanup;
+  await db.execute(sql`create table notes (body text not null)`);
+});
+afterAll(() => cleanup());
+
+const storeNote = (body: string) => db.execute(sql`insert into notes (body) values (${body})`);
+
+describe('PostgreSQL data exceptions', () => {
+  it('are recognised through the drivers and drizzle wrappers', async () => {
+    const error = await storeNote('nul \u0000 inside').catch((e: unknown) => e);
+    expect(postgresErrorCode(error)).toBe('22021');
+    expect(isDataException(error)).toBe(true);
+    const duplicate = { code: '23505' };
+    expect(isDataException(duplicate)).toBe(false);
+    expect(postgresErrorCode(new Error('plain'))).toBeUndefined();
+  });
+
+  it('answer 400, not 500, when user input causes them', async () => {
+    const app = createHttpApp({
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics('test'),
+      bodyLimitBytes: 10_000,
+      auth: { secret: 'test-secret-of-some-length', issuer: 'test' },
+    });
+    app.post('/notes', async (c) => {
+      await storeNote(await c.req.text());
+      return c.body(null, 204);
+    });
+    const res = await app.request('/notes', { method: 'POST', body: 'hello\u0000world' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const rows = await db.execute(sql`select count(*)::int as n from notes`);
+    expect(JSON.stringify(rows)).toContain('"n":0');
+  });
+});

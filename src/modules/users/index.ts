@@ -1,0 +1,51 @@
+// The users module's public surface. Other code imports the module only through this file.
+import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import { type UserStats, type UserSummary, userIdSchema } from './contracts.ts';
+import { userRegistered, userUpdated } from './events.ts';
+import { usersRoutes } from './routes.ts';
+import { users } from './schema.ts';
+import { seedUsers } from './seed.ts';
+import { countUsers, findUser, toUserSummary, type UsersDeps } from './service.ts';
+
+export type { User, UserStats, UserSummary } from './contracts.ts';
+export * from './events.ts';
+/** The demo sign-ins the seed creates, for the entry point to print. */
+export { DEMO_ACCOUNTS } from './seed.ts';
+
+/** What other modules (notifications, the admin dashboard) may ask, through their own ports. */
+export interface UsersApi {
+  /** An account's public facts; undefined when the id is unknown or not a uuid. */
+  getUser(id: string): Promise<UserSummary | undefined>;
+  stats(): Promise<UserStats>;
+}
+
+export function createUsersModule(context: ModuleContext): Module<UsersApi> {
+  const { config } = context;
+  const deps: UsersDeps = {
+    db: context.db,
+    events: context.events,
+    tokens: {
+      secret: config.JWT_SECRET,
+      issuer: config.JWT_ISSUER,
+      ttlSeconds: config.JWT_TTL_SECONDS,
+    },
+  };
+  return defineModule<UsersApi>({
+    name: 'users',
+    schema: users,
+    routes: usersRoutes(deps),
+    publishes: [userRegistered, userUpdated],
+    seed: async () => {
+      const created = await seedUsers(deps);
+      if (created > 0) context.logger.info({ accounts: created }, 'users demo accounts seeded');
+    },
+    api: {
+      getUser: async (id) => {
+        if (!userIdSchema.safeParse(id).success) return undefined;
+        const user = await findUser(deps.db, id);
+        return user && toUserSummary(user);
+      },
+      stats: async () => ({ users: await countUsers(deps.db) }),
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openModuleHarness } from '../../../test/support/module-harness.ts';
+import { outbox } from '../../platform/bus/schema.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { Module } from '../../platform/module.ts';
+import type { AccessToken } from './contracts.ts';
+import { createUsersModule, DEMO_ACCOUNTS, type UsersApi } from './index.ts';
+import { accounts } from './schema.ts';
+
+let db: Database;
+let cleanup: () => Promise<void>;
+let app: Awaited<ReturnType<typeof openModuleHarness>>['app'];
+let users: Module<UsersApi>;
+
+beforeAll(async () => {
+  const harness = await openModuleHarness('users-seed');
+  ({ db, cleanup, app } = harness);
+  users = createUsersModule(harness.context);
+  harness.mount(users);
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+const accountCount = async () => (await db.select({ total: count() }).from(accounts))[0]?.total;
+
+const login = async (login: string, password: string) => {
+  const response = await app.request('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as AccessToken;
+};
+
+describe('users demo data', () => {
+  it('creates an admin and a customer once, whose printed credentials sign in', async () => {
+    await users.seed!();
+    await users.seed!();
+    await Promise.all([users.seed!(), users.seed!()]);
+    expect(await accountCount()).toBe(2);
+
+    const [admin, customer] = DEMO_ACCOUNTS;
+    const adminSession = await login(admin.username, admin.password);
+    expect(adminSession.user).toMatchObject({ username: 'admin', email: 'admin@example.com' });
+    expect(adminSession.user.roles).toEqual(['admin']);
+    const customerSession = await login(customer.email, customer.password);
+    expect(customerSession.user.roles).toEqual(['customer']);
+
+    // The admin reads the customer; the customer cannot read the admin.
+    const read = (id: string, token: string) =>
+      app.request(`/api/users/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await read(customerSession.user.id, adminSession.accessToken)).status).toBe(200);
+    expect((await read(adminSession.user.id, customerSession.accessToken)).status).toBe(404);
+
+    const registered = await db.select().from(outbox).where(eq(outbox.name, 'user.registered'));
+    expect(registered).toHaveLength(2);
+    expect(JSON.stringify(registered)).not.toMatch(/admin-password|customer-password|scrypt/);
+    expect(await users.api.stats()).toEqual({ users: 2 });
+  });
+
+  it('adds nothing to a database that already has accounts', async () => {
+    await db.delete(accounts).where(eq(accounts.username, 'admin'));
+    await users.seed!();
+    expect(await accountCount()).toBe(1);
+  });
+});

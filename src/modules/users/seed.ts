@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import type { Role } from '../../platform/auth/access-token.ts';
+import type { RegisterInput } from './contracts.ts';
+import { hashPassword } from './passwords.ts';
+import { countUsers, createAccountIn, type UsersDeps } from './service.ts';
+
+type DemoAccount = Pick<RegisterInput, 'username' | 'email' | 'password' | 'displayName'> & {
+  roles: Role[];
+};
+
+/** Demo sign-ins; public on purpose (the entry point prints them), so never seed them in production data. */
+export const DEMO_ACCOUNTS = [
+  {
+    username: 'admin',
+    email: 'admin@example.com',
+    password: 'admin-password',
+    displayName: 'Demo Admin',
+    roles: ['admin'],
+  },
+  {
+    username: 'customer',
+    email: 'customer@example.com',
+    password: 'customer-password',
+    displayName: 'Demo Customer',
+    roles: ['customer'],
+  },
+] as const satisfies readonly DemoAccount[];
+
+/** Held while seeding, so two processes starting together seed once. */
+const SEED_LOCK = sql`select pg_advisory_xact_lock(hashtext('users.seed'))`;
+
+/** Adds the demo accounts when there are no accounts at all; returns how many it added. */
+export async function seedUsers(deps: UsersDeps): Promise<number> {
+  if ((await countUsers(deps.db)) > 0) return 0;
+  // Hashed before the lock is taken, so the lock is held for milliseconds, not scrypt time.
+  const hashes = await Promise.all(DEMO_ACCOUNTS.map((account) => hashPassword(account.password)));
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(SEED_LOCK);
+    if ((await countUsers(tx)) > 0) return 0;
+    for (const [index, { password: _, roles, ...profile }] of DEMO_ACCOUNTS.entries()) {
+      await createAccountIn(tx, deps.events, {
+        ...profile,
+        roles: [...roles],
+        passwordHash: hashes[index]!,
+      });
+    }
+    return DEMO_ACCOUNTS.length;
+  });
+}

@@ -1,0 +1,107 @@
+// The payments module's public surface. Other code imports the module only through this file.
+import type { z } from '@hono/zod-openapi';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { ProblemError } from '../../platform/http/problem.ts';
+import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import {
+  type CapturePaymentInput,
+  capturePaymentSchema,
+  orderIdSchema,
+  type Payment,
+  type PaymentStats,
+  type RefundPaymentInput,
+  refundPaymentSchema,
+} from './contracts.ts';
+import { paymentCaptured, paymentFailed, paymentRefunded } from './events.ts';
+import type { PaymentProvider } from './ports.ts';
+import { paymentsRoutes } from './routes.ts';
+import { createSandboxProvider } from './sandbox-provider.ts';
+import { payments } from './schema.ts';
+import {
+  capturePayment,
+  findPaymentByOrder,
+  getPaymentStats,
+  type PaymentsDeps,
+  refundPayment,
+} from './service.ts';
+
+export type {
+  CapturePaymentInput,
+  Money,
+  Payment,
+  PaymentStats,
+  PaymentStatus,
+  RefundPaymentInput,
+} from './contracts.ts';
+export * from './events.ts';
+export type { ChargeResult, PaymentProvider } from './ports.ts';
+
+/** What other modules (orders, the dashboard) may ask of payments, through their own ports. */
+export interface PaymentsApi {
+  /**
+   * Charges the order once: a second call returns the first payment and charges nothing
+   * (ProblemError 409 if it names another user or amount). A decline is a returned payment
+   * with status failed (and payment.failed); a provider outage throws ProblemError 503.
+   */
+  capture(input: CapturePaymentInput, context?: EventContext): Promise<Payment>;
+  /**
+   * Gives the order's captured payment back in full; idempotent (an already refunded payment
+   * is returned as it is). Undefined when the order has no captured payment (none, or failed).
+   */
+  refund(input: RefundPaymentInput, context?: EventContext): Promise<Payment | undefined>;
+  getPaymentByOrder(orderId: string): Promise<Payment | undefined>;
+  /** Counts by status and the money currently captured, one sum per currency. */
+  stats(): Promise<PaymentStats>;
+}
+
+export interface PaymentsPorts {
+  /** Defaults to the built-in sandbox (see sandbox-provider.ts for its rules). */
+  provider?: PaymentProvider;
+}
+
+/** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ProblemError(400, 'Invalid call to payments.', {
+    errors: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    })),
+  });
+}
+
+export function createPaymentsModule(
+  context: ModuleContext,
+  ports: PaymentsPorts = {},
+): Module<PaymentsApi> {
+  const deps: PaymentsDeps = {
+    db: context.db,
+    events: context.events,
+    logger: context.logger,
+    provider:
+      ports.provider ??
+      createSandboxProvider({ latencyMs: context.config.PAYMENT_SANDBOX_LATENCY_MS }),
+  };
+  return defineModule<PaymentsApi>({
+    name: 'payments',
+    schema: payments,
+    routes: paymentsRoutes(deps),
+    publishes: [paymentCaptured, paymentFailed, paymentRefunded],
+    api: {
+      capture: async (input, eventContext) =>
+        capturePayment(deps, parse(capturePaymentSchema, input), eventContext),
+      refund: async (input, eventContext) => {
+        const { orderId, reason } = parse(refundPaymentSchema, input);
+        const payment = await refundPayment(deps, { orderId }, reason, eventContext);
+        return payment?.status === 'refunded' ? payment : undefined;
+      },
+      // An id that is not a uuid names no order; it is not sent to Postgres.
+      getPaymentByOrder: async (orderId) =>
+        orderIdSchema.safeParse(orderId).success
+          ? findPaymentByOrder(context.db, orderId)
+          : undefined,
+      stats: () => getPaymentStats(context.db),
+    },
+  });
+}

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { count } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openModuleHarness } from '../../../test/support/module-harness.ts';
+import { issueAccessToken } from '../../platform/auth/access-token.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { AppEnv } from '../../platform/http/app-env.ts';
+import type { Payment } from './contracts.ts';
+import { createPaymentsModule } from './index.ts';
+import { createRecordingProvider } from './recording-provider.ts';
+import { paymentRecords } from './schema.ts';
+
+let db: Database;
+let app: OpenAPIHono<AppEnv>;
+let cleanup: () => Promise<void>;
+let charges: ReturnType<typeof createRecordingProvider>['charges'];
+const customerId = randomUUID();
+let customerToken: string;
+let otherCustomerToken: string;
+let adminToken: string;
+let expiredToken: string;
+let forgedToken: string;
+
+beforeAll(async () => {
+  const harness = await openModuleHarness('payments-routes');
+  ({ db, app, cleanup } = harness);
+  const recording = createRecordingProvider();
+  charges = recording.charges;
+  harness.mount(createPaymentsModule(harness.context, { provider: recording.provider }));
+  customerToken = await harness.tokenFor(['customer'], customerId);
+  otherCustomerToken = await harness.tokenFor(['customer']);
+  adminToken = await harness.tokenFor(['admin']);
+  const { config } = harness.context;
+  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+  const principal = { id: customerId, roles: ['customer' as const] };
+  expiredToken = (await issueAccessToken(settings, principal, Date.now() - 2 * 3600_000)).token;
+  forgedToken = (
+    await issueAccessToken({ ...settings, secret: 'not-the-real-signing-secret-at-all' }, principal)
+  ).token;
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
+  app.request(path, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token !== undefined && { authorization: `Bearer ${token}` }),
+    },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+
+async function expectProblem(response: Response, status: number) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  return (await response.json()) as { status: number; errors?: { path: string }[] };
+}
+
+const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
+const paymentCount = async () => (await db.select({ n: count() }).from(paymentRecords))[0]?.n;
+
+async function capture(body: Record<string, unknown>, token = customerToken): Promise<Payment> {
+  const response = await send('POST', '/api/payments', token, body);
+  expect(response.status).toBe(201);
+  return (await response.json()) as Payment;
+}
+
+describe('POST /api/payments', () => {
+  it('captures for the caller and answers 201 with the payment', async () => {
+    const orderId = randomUUID();
+    const payment = await capture({ orderId, amount: eur(1999), cardToken: 'tok_visa' });
+    expect(payment).toMatchObject({
+      orderId,
+      userId: customerId,
+      status: 'captured',
+      amount: eur(1999),
+    });
+  });
+
+  it('answers 201 with a failed payment for a decline', async () => {
+    const payment = await capture({ orderId: randomUUID(), amount: eur(2013) });
+    expect(payment).toMatchObject({ status: 'failed', failureReason: 'insufficient funds' });
+    const declined = await capture({
+      orderId: randomUUID(),
+      amount: eur(500),
+      cardToken: 'tok_decline',
+    });
+    expect(declined).toMatchObject({ status: 'failed', failureReason: 'card declined' });
+  });
+
+  it('replays a capture of the same order without charging again', async () => {
+    const body = { orderId: randomUUID(), amount: eur(700) };
+    const before = charges.length;
+    const first = await capture(body);
+    expect(await capture(body)).toEqual(first);
+    expect(charges.length).toBe(before + 1);
+  });
+
+  it("refuses another user's capture of an order already paid (409), charging nothing", async () => {
+    const body = { orderId: randomUUID(), amount: eur(700) };
+    await capture(body);
+    const before = charges.length;
+    await expectProblem(await send('POST', '/api/payments', otherCustomerToken, body), 409);
+    expect(charges.length).toBe(before);
+  });
+
+  it('answers 503 with Retry-After when the provider is down, and records nothing', async () => {
+    const before = await paymentCount();
+    const response = await send('POST', '/api/payments', customerToken, {
+      orderId: randomUUID(),
+      amount: eur(500),
+      cardToken: 'tok_error',
+    });
+    await expectProblem(response, 503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await paymentCount()).toBe(before);
+  });
+
+  it.each([
+    [
+      'a float amount',
+      { orderId: randomUUID(), amount: { amountMinor: 19.99, currency: 'EUR' } },
+      'json.amount.amountMinor',
+    ],
+    [
+      'an amount as a string',
+      { orderId: randomUUID(), amount: { amountMinor: '1999', currency: 'EUR' } },
+      'json.amount.amountMinor',
+    ],
+    ['a zero amount', { orderId: randomUUID(), amount: eur(0) }, 'json.amount.amountMinor'],
+    ['a negative amount', { orderId: randomUUID(), amount: eur(-5) }, 'json.amount.amountMinor'],
+    [
+      'an amount too large',
+      { orderId: randomUUID(), amount: eur(2 ** 31) },
+      'json.amount.amountMinor',
+    ],
+    [
+      'a bad currency',
+      { orderId: randomUUID(), amount: { amountMinor: 100, currency: 'euro' } },
+      'json.amount.currency',
+    ],
+    ['no amount', { orderId: randomUUID() }, 'json.amount'],
+    ['an order id that is not a uuid', { orderId: '42', amount: eur(100) }, 'json.orderId'],
+    [
+      'an empty card token',
+      { orderId: randomUUID(), amount: eur(100), cardToken: '' },
+      'json.cardToken',
+    ],
+    [
+      'a card token of the wrong type',
+      { orderId: randomUUID(), amount: eur(100), cardToken: 42 },
+      'json.cardToken',
+    ],
+  ])('rejects %s with a 400 naming the field, writing nothing', async (_, body, path) => {
+    const before = await paymentCount();
+    const problem = await expectProblem(
+      await send('POST', '/api/payments', customerToken, body),
+      400,
+    );
+    expect(problem.errors?.map((error) => error.path)).toContain(path);
+    expect(await paymentCount()).toBe(before);
+  });
+
+  it('rejects a body that is not JSON with a 400', async () => {
+    const before = await paymentCount();
+    await expectProblem(await send('POST', '/api/payments', customerToken, '{"orderId":'), 400);
+    expect(await paymentCount()).toBe(before);
+  });
+});
+
+describe('GET /api/payments/{id}', () => {
+  it('shows a payment to its owner and to an admin, and hides it from others (404)', async () => {
+    const payment = await capture({ orderId: randomUUID(), amount: eur(1200) });
+    const path = `/api/payments/${payment.id}`;
+    const own = await send('GET', path, customerToken);
+    expect(own.status).toBe(200);
+    expect(await own.json()).toEqual(payment);
+    expect((await send('GET', path, adminToken)).status).toBe(200);
+    await expectProblem(await send('GET', path, otherCustomerToken), 404);
+  });
+
+  it('answers 404 for an unknown payment and 400 for an id that is not a uuid', async () => {
+    await expectProblem(await send('GET', `/api/payments/${randomUUID()}`, adminToken), 404);
+    await expectProblem(await send('GET', '/api/payments/nope', adminToken), 400);
+  });
+});
+
+describe('POST /api/payments/{id}/refund', () => {
+  it('refunds for an admin, idempotently', async () => {
+    const payment = await capture({ orderId: randomUUID(), amount: eur(1500) });
+    const path = `/api/payments/${payment.id}/refund`;
+    const first = await send('POST', path, adminToken, { reason: 'damaged in transit' });
+    expect(first.status).toBe(200);
+    const refunded = (await first.json()) as Payment;
+    expect(refunded).toMatchObject({ id: payment.id, status: 'refunded' });
+    const second = await send('POST', path, adminToken, { reason: 'clicked twice' });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(refunded);
+  });
+
+  it('answers 409 for a failed payment and 404 for an unknown one', async () => {
+    const failed = await capture({ orderId: randomUUID(), amount: eur(1013) });
+    const body = { reason: 'test' };
+    await expectProblem(
+      await send('POST', `/api/payments/${failed.id}/refund`, adminToken, body),
+      409,
+    );
+    await expectProblem(
+      await send('POST', `/api/payments/${randomUUID()}/refund`, adminToken, body),
+      404,
+    );
+  });
+
+  it('rejects a missing or empty reason with a 400 and leaves the payment captured', async () => {
+    const payment = await capture({ orderId: randomUUID(), amount: eur(1600) });
+    const path = `/api/payments/${payment.id}/refund`;
+    for (const body of [{}, { reason: '   ' }, { reason: 5 }]) {
+      await expectProblem(await send('POST', path, adminToken, body), 400);
+    }
+    const after = (await (
+      await send('GET', `/api/payments/${payment.id}`, adminToken)
+    ).json()) as Payment;
+    expect(after.status).toBe('captured');
+  });
+});
+
+describe('auth', () => {
+  const routes = () => {
+    const id = randomUUID();
+    return [
+      ['POST', '/api/payments', { orderId: randomUUID(), amount: eur(100) }],
+      ['GET', `/api/payments/${id}`, undefined],
+      ['POST', `/api/payments/${id}/refund`, { reason: 'x' }],
+    ] as const;
+  };
+
+  it.each([
+    ['no token', () => undefined],
+    ['an expired token', () => expiredToken],
+    ['a forged token', () => forgedToken],
+  ])('answers 401 to %s on every route, writing nothing', async (_, token) => {
+    const before = await paymentCount();
+    for (const [method, path, body] of routes()) {
+      const response = await send(method, path, token(), body);
+      await expectProblem(response, 401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    expect(await paymentCount()).toBe(before);
+  });
+
+  it('answers 403 to a customer refunding, even their own payment', async () => {
+    const payment = await capture({ orderId: randomUUID(), amount: eur(1700) });
+    const response = await send('POST', `/api/payments/${payment.id}/refund`, customerToken, {
+      reason: 'I want my money back',
+    });
+    await expectProblem(response, 403);
+    const after = (await (
+      await send('GET', `/api/payments/${payment.id}`, customerToken)
+    ).json()) as Payment;
+    expect(after.status).toBe('captured');
+  });
+});

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChargeResult, PaymentProvider } from './ports.ts';
+
+/*
+ * The built-in sandbox payment provider: no money moves. It decides by these rules, checked
+ * in this order:
+ *
+ *   1. card token `tok_error`                        → throws (a provider outage; the API
+ *                                                      answers 503 with Retry-After, no row)
+ *   2. card token `tok_decline`                      → declined, reason 'card declined'
+ *   3. amount whose minor units end in 13            → declined, reason 'insufficient funds'
+ *      (amountMinor % 100 === 13, e.g. 10.13 EUR = 1013)
+ *   4. anything else, with or without a card token   → approved, reference `sbx_ch_<uuid>`
+ *
+ * Refunds are always approved (reference `sbx_rf_<uuid>`). Every call, charge or refund, first
+ * waits PAYMENT_SANDBOX_LATENCY_MS milliseconds (default 0) to imitate a remote provider.
+ */
+
+export const SANDBOX_ERROR_TOKEN = 'tok_error';
+export const SANDBOX_DECLINE_TOKEN = 'tok_decline';
+
+export class SandboxProviderOutage extends Error {
+  constructor() {
+    super('sandbox payment provider outage (card token tok_error)');
+    this.name = 'SandboxProviderOutage';
+  }
+}
+
+export function createSandboxProvider(options: { latencyMs: number }): PaymentProvider {
+  const wait = () => (options.latencyMs > 0 ? sleep(options.latencyMs) : Promise.resolve());
+  return {
+    async charge({ amount, cardToken }): Promise<ChargeResult> {
+      await wait();
+      if (cardToken === SANDBOX_ERROR_TOKEN) throw new SandboxProviderOutage();
+      if (cardToken === SANDBOX_DECLINE_TOKEN)
+        return { outcome: 'declined', reason: 'card declined' };
+      if (amount.amountMinor % 100 === 13) {
+        return { outcome: 'declined', reason: 'insufficient funds' };
+      }
+      return { outcome: 'approved', reference: `sbx_ch_${randomUUID()}` };
+    },
+    async refund() {
+      await wait();
+      return { reference: `sbx_rf_${randomUUID()}` };
+    },
+  };
+}

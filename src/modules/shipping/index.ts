@@ -1,0 +1,98 @@
+// The shipping module's public surface. Other code imports the module only through this file.
+import type { z } from '@hono/zod-openapi';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { ProblemError } from '../../platform/http/problem.ts';
+import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import {
+  cancelReasonSchema,
+  orderIdSchema,
+  type ScheduleShipmentInput,
+  type Shipment,
+  scheduleShipmentSchema,
+} from './contracts.ts';
+import { shipmentCancelled, shipmentScheduled, shipmentShipped } from './events.ts';
+import { shippingRoutes } from './routes.ts';
+import { shipping } from './schema.ts';
+import {
+  cancelShipment,
+  findShipment,
+  markShipped,
+  type ShippingDeps,
+  scheduleShipment,
+} from './service.ts';
+
+export type {
+  Address,
+  Carrier,
+  ScheduleShipmentInput,
+  Shipment,
+  ShipmentItem,
+  ShipmentStatus,
+} from './contracts.ts';
+export { addressSchema } from './contracts.ts';
+export * from './events.ts';
+
+/** What other modules (orders' checkout saga) may ask of shipping, through their own ports. */
+export interface ShippingApi {
+  /**
+   * Books a carrier and a tracking number. Idempotent per order: a repeat returns the first
+   * shipment and publishes nothing. Throws ProblemError 422 when the address's country is not
+   * served (config.SHIPPING_COUNTRIES), 400 for a malformed call.
+   */
+  schedule(input: ScheduleShipmentInput, context?: EventContext): Promise<Shipment>;
+  /** Idempotent; undefined when the order has no shipment. Throws ProblemError 409 once shipped. */
+  cancel(orderId: string, reason: string, context?: EventContext): Promise<Shipment | undefined>;
+  getShipmentByOrder(orderId: string): Promise<Shipment | undefined>;
+  /** Idempotent once shipped. Throws ProblemError 404 (no shipment) or 409 (cancelled). */
+  markShipped(orderId: string, context?: EventContext): Promise<Shipment>;
+}
+
+/** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
+function parse<S extends z.ZodType>(schema: S, value: unknown, field?: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ProblemError(400, 'Invalid call to shipping.', {
+    errors: result.error.issues.map((issue) => ({
+      path: [...(field ? [field] : []), ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  });
+}
+
+const isOrderId = (id: string) => orderIdSchema.safeParse(id).success;
+
+export function createShippingModule(context: ModuleContext): Module<ShippingApi> {
+  const deps: ShippingDeps = {
+    db: context.db,
+    events: context.events,
+    countries: context.config.SHIPPING_COUNTRIES,
+  };
+  const { db, events } = deps;
+  return defineModule<ShippingApi>({
+    name: 'shipping',
+    schema: shipping,
+    routes: shippingRoutes(deps),
+    publishes: [shipmentScheduled, shipmentCancelled, shipmentShipped],
+    // Async throughout, so a bad call is a rejected promise like every other failure.
+    api: {
+      schedule: async (input, eventContext) => {
+        const valid = parse(scheduleShipmentSchema, input);
+        return db.transaction((tx) => scheduleShipment(tx, deps, valid, eventContext));
+      },
+      cancel: async (orderId, reason, eventContext) => {
+        const validId = parse(orderIdSchema, orderId, 'orderId');
+        const validReason = parse(cancelReasonSchema, reason, 'reason');
+        return db.transaction((tx) =>
+          cancelShipment(tx, events, validId, validReason, eventContext),
+        );
+      },
+      // An id that is not a uuid names no order; it is not sent to Postgres.
+      getShipmentByOrder: async (orderId) =>
+        isOrderId(orderId) ? findShipment(db, orderId) : undefined,
+      markShipped: async (orderId, eventContext) => {
+        const valid = parse(orderIdSchema, orderId, 'orderId');
+        return db.transaction((tx) => markShipped(tx, events, valid, eventContext));
+      },
+    },
+  });
+}

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { EventPublisher } from '../../platform/bus/event-bus.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { SagaStepName } from './contracts.ts';
+import type { OrdersPorts } from './ports.ts';
+
+/** How this process drives checkout sagas. */
+export interface SagaSettings {
+  /** Names this module instance in saga leases. */
+  owner: string;
+  /** How long a claim on a saga lasts without a step being written. */
+  leaseMs: number;
+  /** How long a saga whose compensation (or confirmation) failed waits before it is retried. */
+  retryDelayMs: number;
+  /** Failure injection (config.SAGA_CRASH_AFTER). */
+  crashAfter: SagaStepName | undefined;
+  /** How long a duplicate request waits for the first one before answering 409. */
+  replayWaitMs: number;
+}
+
+/** What the orders module's use cases run on. */
+export interface OrdersDeps {
+  db: Database;
+  events: EventPublisher;
+  logger: Logger;
+  ports: OrdersPorts;
+  saga: SagaSettings;
+}

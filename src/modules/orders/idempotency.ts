@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.ts';
+import { ProblemError } from '../../platform/http/problem.ts';
+import { type Order, orderSchema, type PlaceOrderInput } from './contracts.ts';
+import { idempotencyKeys } from './schema.ts';
+
+/** JSON with object keys sorted, so the same body hashes the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Fingerprint of a placement request (after validation, so trimmed values compare equal). */
+export function hashRequest(input: PlaceOrderInput): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
+
+export async function findKey(
+  db: Executor,
+  userId: string,
+  key: string,
+): Promise<IdempotencyRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  return row;
+}
+
+export function assertSameRequest(record: IdempotencyRecord, requestHash: string): void {
+  if (record.requestHash !== requestHash) {
+    throw new ProblemError(
+      422,
+      'This Idempotency-Key was already used with a different request; use a new key for a new order.',
+    );
+  }
+}
+
+/** Keeps the first answer for replays; if another request stored one first, that one stands. */
+export async function storeResponse(
+  db: Executor,
+  record: IdempotencyRecord,
+  order: Order,
+): Promise<Order> {
+  await db
+    .update(idempotencyKeys)
+    .set({ response: order })
+    .where(
+      and(
+        eq(idempotencyKeys.userId, record.userId),
+        eq(idempotencyKeys.key, record.key),
+        isNull(idempotencyKeys.response),
+      ),
+    );
+  const stored = await findKey(db, record.userId, record.key);
+  return orderSchema.parse(stored?.response ?? order);
+}

@@ -1,0 +1,120 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { EventPublisher } from '../../platform/bus/event-bus.ts';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import type { Transaction } from '../../platform/db/database.ts';
+import type { Order, OrderStatus } from './contracts.ts';
+import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
+import { orderHistory, orderRecords } from './schema.ts';
+
+// The order's state machine: pending → confirmed | cancelled, confirmed → shipped | cancelled.
+// Every change updates the row, appends a history entry and publishes its order.* event in the
+// caller's transaction, so the three never disagree.
+
+type OrderRow = typeof orderRecords.$inferSelect;
+
+export type StatusChange =
+  | { to: 'confirmed'; paymentId: string; shipmentId: string }
+  | { to: 'cancelled'; reason: string }
+  | { to: 'shipped'; shipmentId: string };
+
+const eventNames = {
+  confirmed: orderConfirmed.name,
+  cancelled: orderCancelled.name,
+  shipped: orderShipped.name,
+} as const;
+
+/** The fields each change writes besides the status. */
+function columnsFor(change: StatusChange) {
+  switch (change.to) {
+    case 'confirmed':
+      return { paymentId: change.paymentId, shipmentId: change.shipmentId };
+    case 'cancelled':
+      return { cancelReason: change.reason };
+    case 'shipped':
+      return { shipmentId: change.shipmentId };
+  }
+}
+
+/**
+ * Moves the order from `from` to `change.to`. The update is conditional on `from`, so of two
+ * racing changes only one wins; returns undefined when the order was not in `from`.
+ */
+export async function changeStatus(
+  tx: Transaction,
+  events: EventPublisher,
+  orderId: string,
+  from: OrderStatus,
+  change: StatusChange,
+  cause: { cause: string; detail?: string | null; context?: EventContext | undefined },
+): Promise<OrderRow | undefined> {
+  const [row] = await tx
+    .update(orderRecords)
+    .set({ status: change.to, ...columnsFor(change), updatedAt: sql`now()` })
+    .where(and(eq(orderRecords.id, orderId), eq(orderRecords.status, from)))
+    .returning();
+  if (!row) return undefined;
+  await tx.insert(orderHistory).values({
+    orderId,
+    fromStatus: from,
+    toStatus: change.to,
+    event: eventNames[change.to],
+    cause: cause.cause,
+    detail: cause.detail ?? null,
+  });
+  const { context } = cause;
+  const base = { orderId, userId: row.userId };
+  switch (change.to) {
+    case 'confirmed':
+      await events.publish(
+        tx,
+        orderConfirmed,
+        {
+          ...base,
+          total: { amountMinor: row.totalMinor, currency: row.currency },
+          paymentId: change.paymentId,
+          shipmentId: change.shipmentId,
+        },
+        context,
+      );
+      break;
+    case 'cancelled':
+      await events.publish(tx, orderCancelled, { ...base, reason: change.reason }, context);
+      break;
+    case 'shipped':
+      await events.publish(tx, orderShipped, { ...base, shipmentId: change.shipmentId }, context);
+      break;
+  }
+  return row;
+}
+
+/** The first entry of every order's history, and order.placed. */
+export async function recordPlaced(
+  tx: Transaction,
+  events: EventPublisher,
+  order: Pick<Order, 'id' | 'userId' | 'items' | 'total'>,
+  context?: EventContext,
+): Promise<void> {
+  await tx.insert(orderHistory).values({
+    orderId: order.id,
+    fromStatus: null,
+    toStatus: 'pending',
+    event: orderPlaced.name,
+    cause: 'checkout',
+    detail: `${order.items.length} line(s), total ${order.total.amountMinor} ${order.total.currency}`,
+  });
+  await events.publish(
+    tx,
+    orderPlaced,
+    {
+      orderId: order.id,
+      userId: order.userId,
+      items: order.items.map(({ productId, quantity, unitPrice }) => ({
+        productId,
+        quantity,
+        unitPrice,
+      })),
+      total: order.total,
+    },
+    context,
+  );
+}

@@ -1,0 +1,183 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { ProblemError } from '../../platform/http/problem.ts';
+import { orderSchema, type Placement, type PlaceOrderInput } from './contracts.ts';
+import type { OrdersDeps } from './deps.ts';
+import {
+  assertSameRequest,
+  findKey,
+  hashRequest,
+  type IdempotencyRecord,
+  storeResponse,
+} from './idempotency.ts';
+import { findOrder } from './order-records.ts';
+import { recordPlaced } from './order-status.ts';
+import { type PricedOrder, priceOrder } from './pricing.ts';
+import { claimSagas, inMs, isSagaFinished, LeaseLost } from './saga-lease.ts';
+import { driveSaga, SagaStalled } from './saga-runner.ts';
+import { checkoutSagas, idempotencyKeys, orderItems, orderRecords } from './schema.ts';
+
+/** The key was taken by a concurrent request between our lookup and our insert. */
+class KeyTaken extends Error {}
+
+/**
+ * Places an order and runs its checkout saga to the end, idempotent per (user, key): the same
+ * key and input answer the first result again (replayed); other input is a 422. A saga that
+ * fails still answers an order: cancelled, with its reason.
+ */
+export async function placeOrder(
+  deps: OrdersDeps,
+  input: PlaceOrderInput,
+  idempotencyKey: string,
+  context: EventContext = {},
+): Promise<Placement> {
+  const requestHash = hashRequest(input);
+  const existing = await findKey(deps.db, input.userId, idempotencyKey);
+  if (existing) return replay(deps, existing, requestHash, context);
+
+  // Prices come from the catalog before anything is written: bad lines leave no order behind.
+  const priced = await priceOrder(deps.ports.pricing, input.items);
+  const orderId = randomUUID();
+  const ctx: EventContext = {
+    correlationId: context.correlationId ?? orderId,
+    traceId: context.traceId ?? randomBytes(16).toString('hex'),
+    causationId: context.causationId ?? null,
+  };
+  const record = await createOrder(
+    deps,
+    { orderId, input, priced, idempotencyKey, requestHash },
+    ctx,
+  );
+  if (!record) {
+    const winner = await findKey(deps.db, input.userId, idempotencyKey);
+    if (!winner) throw new Error('idempotency key vanished after a unique violation');
+    return replay(deps, winner, requestHash, context);
+  }
+  return runCheckout(deps, record, ctx, false);
+}
+
+interface NewOrder {
+  orderId: string;
+  input: PlaceOrderInput;
+  priced: PricedOrder;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+/**
+ * The order, its lines, its saga (leased to this process), its first history entry, order.placed
+ * and the idempotency key, all in one transaction. The key's primary key decides between
+ * concurrent duplicates: the loser rolls back everything and gets undefined.
+ */
+async function createOrder(
+  deps: OrdersDeps,
+  { orderId, input, priced, idempotencyKey, requestHash }: NewOrder,
+  ctx: EventContext,
+): Promise<IdempotencyRecord | undefined> {
+  try {
+    return await deps.db.transaction(async (tx) => {
+      await tx.insert(orderRecords).values({
+        id: orderId,
+        userId: input.userId,
+        status: 'pending',
+        totalMinor: priced.total.amountMinor,
+        currency: priced.total.currency,
+        shippingAddress: input.shippingAddress,
+      });
+      await tx.insert(orderItems).values(
+        priced.items.map((item, lineNo) => ({
+          orderId,
+          lineNo,
+          productId: item.productId,
+          name: item.name,
+          quantity: item.quantity,
+          unitPriceMinor: item.unitPrice.amountMinor,
+          lineTotalMinor: item.lineTotal.amountMinor,
+          currency: item.lineTotal.currency,
+        })),
+      );
+      await tx.insert(checkoutSagas).values({
+        orderId,
+        cardToken: input.cardToken ?? null,
+        correlationId: ctx.correlationId ?? null,
+        traceId: ctx.traceId ?? null,
+        leaseOwner: deps.saga.owner,
+        leaseExpiresAt: inMs(deps.saga.leaseMs),
+        attempts: 1,
+      });
+      await recordPlaced(tx, deps.events, { id: orderId, userId: input.userId, ...priced }, ctx);
+      const [record] = await tx
+        .insert(idempotencyKeys)
+        .values({ userId: input.userId, key: idempotencyKey, requestHash, orderId })
+        .onConflictDoNothing()
+        .returning();
+      if (!record) throw new KeyTaken();
+      return record;
+    });
+  } catch (error) {
+    if (error instanceof KeyTaken) return undefined;
+    throw error;
+  }
+}
+
+/** Drives the saga this process holds, then keeps the answer for replays. */
+async function runCheckout(
+  deps: OrdersDeps,
+  record: IdempotencyRecord,
+  context: EventContext,
+  replayed: boolean,
+): Promise<Placement> {
+  try {
+    await driveSaga(deps, record.orderId, context);
+  } catch (error) {
+    // Another process took the saga over: wait for its answer like any duplicate would.
+    if (error instanceof LeaseLost) return replay(deps, record, record.requestHash, context);
+    if (error instanceof SagaStalled) {
+      throw new ProblemError(
+        503,
+        'The checkout could not finish now; it will be completed or undone automatically. Retry with the same Idempotency-Key to see the outcome.',
+        { headers: { 'Retry-After': '5' } },
+      );
+    }
+    throw error;
+  }
+  const order = await findOrder(deps.db, record.orderId);
+  if (!order) throw new Error(`order ${record.orderId} vanished`);
+  return { replayed, order: await storeResponse(deps.db, record, order) };
+}
+
+/**
+ * Answers a repeated key: the stored first answer; or, when the first request died mid-saga
+ * and its lease lapsed, finishes the saga here; or waits a moment for a first request still
+ * running, then 409.
+ */
+async function replay(
+  deps: OrdersDeps,
+  first: IdempotencyRecord,
+  requestHash: string,
+  context: EventContext,
+): Promise<Placement> {
+  assertSameRequest(first, requestHash);
+  const deadline = Date.now() + deps.saga.replayWaitMs;
+  let record = first;
+  for (;;) {
+    if (record.response) return { replayed: true, order: orderSchema.parse(record.response) };
+    if (await isSagaFinished(deps, record.orderId)) {
+      const order = await findOrder(deps.db, record.orderId);
+      if (!order) throw new Error(`order ${record.orderId} vanished`);
+      return { replayed: true, order: await storeResponse(deps.db, record, order) };
+    }
+    const claimed = await claimSagas(deps, { limit: 1, orderId: record.orderId });
+    if (claimed.length > 0) return runCheckout(deps, record, context, true);
+    if (Date.now() >= deadline) {
+      throw new ProblemError(
+        409,
+        'An order with this Idempotency-Key is still being placed; retry shortly.',
+        { headers: { 'Retry-After': '1' } },
+      );
+    }
+    await sleep(50);
+    record = (await findKey(deps.db, record.userId, record.key)) ?? record;
+  }
+}

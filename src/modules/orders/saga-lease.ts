@@ -1,0 +1,106 @@
+import { and, asc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Transaction } from '../../platform/db/database.ts';
+import type { OrdersDeps } from './deps.ts';
+import { checkoutSagas } from './schema.ts';
+
+// Who drives a saga: one process at a time, by lease (owner + expiry on the saga row). A lease
+// is renewed with every step written and lapses when its process dies; nothing holds a
+// connection or a lock between steps, so this works on one PGlite connection as on a pool.
+
+/** Another process claimed the saga (our lease lapsed): it finishes the work, we stop. */
+export class LeaseLost extends Error {}
+
+/** A timestamp `ms` from now, on the database's clock (every process shares that one). */
+export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
+
+/** Runs `work` in a transaction that first renews our lease; LeaseLost if it is no longer ours. */
+export async function withLease<T>(
+  deps: OrdersDeps,
+  orderId: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  return deps.db.transaction(async (tx) => {
+    const [held] = await tx
+      .update(checkoutSagas)
+      .set({ leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
+      .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)))
+      .returning({ orderId: checkoutSagas.orderId });
+    if (!held) throw new LeaseLost(`the saga of order ${orderId} is driven by another process`);
+    return work(tx);
+  });
+}
+
+const leaseFree = or(
+  isNull(checkoutSagas.leaseExpiresAt),
+  lt(checkoutSagas.leaseExpiresAt, sql`now()`),
+);
+
+/**
+ * Takes the lease on up to `limit` unfinished sagas nobody holds (or whose holder's lease
+ * lapsed: it crashed). SKIP LOCKED lets several processes claim at once without waiting on, or
+ * taking, each other's sagas.
+ */
+export async function claimSagas(
+  deps: OrdersDeps,
+  { limit, orderId }: { limit: number; orderId?: string },
+): Promise<string[]> {
+  const candidates = deps.db
+    .select({ orderId: checkoutSagas.orderId })
+    .from(checkoutSagas)
+    .where(
+      and(
+        isNull(checkoutSagas.finishedAt),
+        leaseFree,
+        orderId ? eq(checkoutSagas.orderId, orderId) : undefined,
+      ),
+    )
+    .orderBy(asc(checkoutSagas.createdAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const claimed = await deps.db
+    .update(checkoutSagas)
+    .set({
+      leaseOwner: deps.saga.owner,
+      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      attempts: sql`${checkoutSagas.attempts} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(checkoutSagas.orderId, candidates))
+    .returning({ orderId: checkoutSagas.orderId });
+  return claimed.map((row) => row.orderId);
+}
+
+/**
+ * Turns a completed saga back towards compensation, to cancel a confirmed order; false when
+ * the saga is not completed or someone else holds it.
+ */
+export async function reopenForCancellation(
+  deps: OrdersDeps,
+  orderId: string,
+  reason: string,
+  cause: string,
+): Promise<boolean> {
+  const reopened = await deps.db
+    .update(checkoutSagas)
+    .set({
+      state: 'compensating',
+      failure: reason,
+      failureCause: cause,
+      finishedAt: null,
+      leaseOwner: deps.saga.owner,
+      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      attempts: sql`${checkoutSagas.attempts} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.state, 'completed'), leaseFree))
+    .returning({ orderId: checkoutSagas.orderId });
+  return reopened.length > 0;
+}
+
+export async function isSagaFinished(deps: OrdersDeps, orderId: string): Promise<boolean> {
+  const [row] = await deps.db
+    .select({ finishedAt: checkoutSagas.finishedAt })
+    .from(checkoutSagas)
+    .where(eq(checkoutSagas.orderId, orderId));
+  return row?.finishedAt != null;
+}

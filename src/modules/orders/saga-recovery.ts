@@ -1,0 +1,71 @@
+import type { OrdersDeps } from './deps.ts';
+import { claimSagas } from './saga-lease.ts';
+import { driveSaga } from './saga-runner.ts';
+
+const BATCH = 10;
+
+export interface RecoveryReport {
+  /** Sagas driven to their end: order confirmed or cancelled. */
+  finished: number;
+  /** Sagas that could not finish now (an error); they are retried on the next sweep. */
+  failed: number;
+}
+
+/**
+ * Finds every unfinished saga nobody holds (its process died, or its retry is due) and drives
+ * it to its end: forward when it was running (every step is idempotent, so the step a crash
+ * interrupted simply runs again), backward when it was compensating. Several processes may
+ * recover at once: each saga is claimed by one of them (see claimSagas).
+ */
+export async function recoverUnfinishedSagas(deps: OrdersDeps): Promise<RecoveryReport> {
+  const report: RecoveryReport = { finished: 0, failed: 0 };
+  const seen = new Set<string>();
+  for (;;) {
+    const claimed = (await claimSagas(deps, { limit: BATCH })).filter((id) => !seen.has(id));
+    // A saga seen once in this sweep waits for the next one, so a saga that keeps failing with
+    // a very short lease cannot keep the sweep spinning.
+    if (claimed.length === 0) return report;
+    for (const orderId of claimed) {
+      seen.add(orderId);
+      try {
+        await driveSaga(deps, orderId);
+        report.finished += 1;
+      } catch (error) {
+        report.failed += 1;
+        deps.logger.warn({ err: error, orderId }, 'checkout saga recovery did not finish');
+      }
+    }
+  }
+}
+
+/** Recovery once at start, then a sweep every `intervalMs` for sagas orphaned later. */
+export function startRecoveryLoop(deps: OrdersDeps, intervalMs: number) {
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = async () => {
+    try {
+      await recoverUnfinishedSagas(deps);
+    } catch (error) {
+      deps.logger.error({ err: error }, 'checkout saga recovery sweep failed');
+    }
+  };
+  const sweepUnlessBusy = () => {
+    running ??= sweep().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return {
+    async start() {
+      await sweepUnlessBusy();
+      if (intervalMs > 0) {
+        timer = setInterval(sweepUnlessBusy, intervalMs);
+        timer.unref();
+      }
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,312 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { conflict, ProblemError } from '../../platform/http/problem.ts';
+import {
+  type CheckoutStep,
+  checkoutSteps,
+  describeFailure,
+  type SagaOrder,
+  type StepFailure,
+  type StepOutcome,
+} from './checkout-saga.ts';
+import type { OrderStatus, SagaStepName } from './contracts.ts';
+import type { OrdersDeps } from './deps.ts';
+import { changeStatus } from './order-status.ts';
+import { inMs, withLease } from './saga-lease.ts';
+import { checkoutSagas, orderItems, orderRecords, sagaSteps } from './schema.ts';
+
+// Drives one checkout saga: forward through the steps, or back through the compensations.
+// Each step's outcome is committed before the next step starts, under a lease this process
+// holds on the saga, so a crash at any point leaves a state recovery can continue from.
+
+/** Failure injection: the process "dies" right after a step's success is committed. */
+export class SimulatedCrash extends Error {
+  readonly step: SagaStepName;
+  constructor(step: SagaStepName) {
+    super(`simulated crash after ${step} (SAGA_CRASH_AFTER)`);
+    this.step = step;
+  }
+}
+
+/** The saga could not finish now (a compensation failed); recovery retries it later. */
+export class SagaStalled extends Error {}
+
+type SagaRow = typeof checkoutSagas.$inferSelect;
+type StepRow = typeof sagaSteps.$inferSelect;
+
+interface SagaSnapshot {
+  saga: SagaRow;
+  steps: Map<SagaStepName, StepRow>;
+  order: SagaOrder;
+  status: OrderStatus;
+}
+
+async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot> {
+  const [saga] = await deps.db
+    .select()
+    .from(checkoutSagas)
+    .where(eq(checkoutSagas.orderId, orderId));
+  const [order] = await deps.db.select().from(orderRecords).where(eq(orderRecords.id, orderId));
+  if (!saga || !order) throw new Error(`order ${orderId} has no checkout saga`);
+  const steps = await deps.db.select().from(sagaSteps).where(eq(sagaSteps.orderId, orderId));
+  const items = await deps.db
+    .select({ productId: orderItems.productId, quantity: orderItems.quantity })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, orderId))
+    .orderBy(asc(orderItems.lineNo));
+  return {
+    saga,
+    steps: new Map(steps.map((row) => [row.step, row])),
+    status: order.status,
+    order: {
+      id: order.id,
+      userId: order.userId,
+      items,
+      total: { amountMinor: order.totalMinor, currency: order.currency },
+      address: order.shippingAddress,
+      cardToken: saga.cardToken,
+    },
+  };
+}
+
+const stepKey = (orderId: string, step: SagaStepName) =>
+  and(eq(sagaSteps.orderId, orderId), eq(sagaSteps.step, step));
+
+function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
+  return withLease(deps, orderId, async (tx) => {
+    // A step found 'started' after a crash is simply run again: every step is idempotent.
+    await tx
+      .insert(sagaSteps)
+      .values({ orderId, step, status: 'started' })
+      .onConflictDoUpdate({
+        target: [sagaSteps.orderId, sagaSteps.step],
+        set: { status: 'started' },
+      });
+  });
+}
+
+function markSucceeded(deps: OrdersDeps, orderId: string, step: SagaStepName, out: StepOutcome) {
+  return withLease(deps, orderId, async (tx) => {
+    await tx
+      .update(sagaSteps)
+      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
+      .where(stepKey(orderId, step));
+    if (out.paymentId || out.shipmentId) {
+      await tx
+        .update(orderRecords)
+        .set({
+          ...(out.paymentId && { paymentId: out.paymentId }),
+          ...(out.shipmentId && { shipmentId: out.shipmentId }),
+          updatedAt: sql`now()`,
+        })
+        .where(eq(orderRecords.id, orderId));
+    }
+  });
+}
+
+/** The step failed: record it and turn the saga towards compensation, in one transaction. */
+function markFailed(deps: OrdersDeps, orderId: string, step: SagaStepName, failure: StepFailure) {
+  return withLease(deps, orderId, async (tx) => {
+    await tx
+      .update(sagaSteps)
+      .set({
+        status: 'failed',
+        detail: failure.detail,
+        uncertain: failure.uncertain,
+        failedAt: sql`now()`,
+      })
+      .where(stepKey(orderId, step));
+    await tx
+      .update(checkoutSagas)
+      .set({ state: 'compensating', failure: failure.reason, failureCause: 'checkout saga' })
+      .where(eq(checkoutSagas.orderId, orderId));
+  });
+}
+
+function markCompensated(deps: OrdersDeps, orderId: string, step: SagaStepName) {
+  return withLease(deps, orderId, async (tx) => {
+    await tx
+      .update(sagaSteps)
+      .set({ status: 'compensated', compensatedAt: sql`now()` })
+      .where(stepKey(orderId, step));
+  });
+}
+
+/** Lets go of the saga for now; recovery claims it again once `retryDelayMs` has passed. */
+async function postpone(deps: OrdersDeps, orderId: string, error: string): Promise<never> {
+  await deps.db
+    .update(checkoutSagas)
+    .set({
+      leaseOwner: null,
+      leaseExpiresAt: inMs(deps.saga.retryDelayMs),
+      lastError: error,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)));
+  throw new SagaStalled(`the checkout of order ${orderId} is postponed: ${error}`);
+}
+
+const finished = {
+  leaseOwner: null,
+  leaseExpiresAt: null,
+  // The card token is only needed while a capture may still have to run.
+  cardToken: null,
+  finishedAt: sql`now()`,
+  updatedAt: sql`now()`,
+};
+
+function finishConfirmed(deps: OrdersDeps, orderId: string, out: StepOutcome, ctx: EventContext) {
+  return withLease(deps, orderId, async (tx) => {
+    await tx
+      .update(sagaSteps)
+      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
+      .where(stepKey(orderId, 'confirm'));
+    const [ids] = await tx
+      .select({ paymentId: orderRecords.paymentId, shipmentId: orderRecords.shipmentId })
+      .from(orderRecords)
+      .where(eq(orderRecords.id, orderId));
+    if (!ids?.paymentId || !ids.shipmentId) {
+      throw new Error(`order ${orderId} reached confirm without a payment and a shipment`);
+    }
+    const { paymentId, shipmentId } = ids;
+    const moved = await changeStatus(
+      tx,
+      deps.events,
+      orderId,
+      'pending',
+      { to: 'confirmed', paymentId, shipmentId },
+      {
+        cause: 'checkout saga',
+        detail: `payment ${paymentId}, shipment ${shipmentId}`,
+        context: ctx,
+      },
+    );
+    if (!moved) throw new Error(`order ${orderId} was no longer pending at confirmation`);
+    await tx
+      .update(checkoutSagas)
+      .set({ state: 'completed', ...finished })
+      .where(eq(checkoutSagas.orderId, orderId));
+  });
+}
+
+function finishCancelled(deps: OrdersDeps, snapshot: SagaSnapshot, ctx: EventContext) {
+  const { saga, order, status } = snapshot;
+  const reason = saga.failure ?? 'checkout failed';
+  return withLease(deps, order.id, async (tx) => {
+    const moved = await changeStatus(
+      tx,
+      deps.events,
+      order.id,
+      status,
+      { to: 'cancelled', reason },
+      { cause: saga.failureCause ?? 'checkout saga', detail: reason, context: ctx },
+    );
+    if (!moved) throw new Error(`order ${order.id} changed while it was being cancelled`);
+    await tx
+      .update(checkoutSagas)
+      .set({ state: 'compensated', ...finished })
+      .where(eq(checkoutSagas.orderId, order.id));
+  });
+}
+
+/** A cancellation that found the parcel gone: the saga stands completed again. */
+function abortCancellation(deps: OrdersDeps, orderId: string) {
+  return withLease(deps, orderId, async (tx) => {
+    await tx
+      .update(checkoutSagas)
+      .set({ state: 'completed', failure: null, failureCause: null, ...finished })
+      .where(eq(checkoutSagas.orderId, orderId));
+  });
+}
+
+/** Runs the remaining steps; 'failed' means the saga now compensates. */
+async function runForward(
+  deps: OrdersDeps,
+  snapshot: SagaSnapshot,
+  ctx: EventContext,
+): Promise<'completed' | 'failed'> {
+  const { order } = snapshot;
+  for (const step of checkoutSteps) {
+    if (snapshot.steps.get(step.name)?.status === 'succeeded') continue;
+    await markStarted(deps, order.id, step.name);
+    let outcome: StepOutcome;
+    try {
+      outcome = await step.run(order, deps.ports, ctx);
+    } catch (error) {
+      const failure = describeFailure(step, error);
+      if (failure.uncertain && step.onUncertain === 'retry') {
+        return postpone(deps, order.id, `${step.name}: ${failure.detail}`);
+      }
+      await markFailed(deps, order.id, step.name, failure);
+      return 'failed';
+    }
+    if (step.name === 'confirm') {
+      await finishConfirmed(deps, order.id, outcome, ctx);
+      return 'completed';
+    }
+    await markSucceeded(deps, order.id, step.name, outcome);
+    if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
+  }
+  throw new Error('unreachable: the saga ends with confirm');
+}
+
+/** Succeeded steps are undone; so are failed ones whose outcome is unknown. */
+const needsCompensation = (row: StepRow | undefined) =>
+  row !== undefined &&
+  (row.status === 'succeeded' ||
+    row.status === 'started' ||
+    (row.status === 'failed' && row.uncertain));
+
+async function compensate(deps: OrdersDeps, snapshot: SagaSnapshot, ctx: EventContext) {
+  const { saga, order } = snapshot;
+  const reason = saga.failure ?? 'checkout failed';
+  const reverse: CheckoutStep[] = [...checkoutSteps].reverse();
+  for (const step of reverse) {
+    if (!step.compensate || !needsCompensation(snapshot.steps.get(step.name))) continue;
+    try {
+      await step.compensate(order, reason, deps.ports, ctx);
+    } catch (error) {
+      // Only a cancellation of a confirmed order can meet a shipped parcel (shipping says 409).
+      const cancelling = saga.failureCause !== 'checkout saga';
+      if (cancelling && step.name === 'schedule_shipment' && isConflict(error)) {
+        await abortCancellation(deps, order.id);
+        throw conflict(`Order ${order.id} has already shipped; it can no longer be cancelled.`);
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      return postpone(deps, order.id, `compensating ${step.name}: ${message}`);
+    }
+    await markCompensated(deps, order.id, step.name);
+  }
+  await finishCancelled(deps, snapshot, ctx);
+}
+
+const isConflict = (error: unknown) => error instanceof ProblemError && error.status === 409;
+
+/** The context a saga's events carry: the caller's, else the placing request's. */
+function contextOf(saga: SagaRow, context?: EventContext): EventContext {
+  if (context) return context;
+  return {
+    ...(saga.correlationId && { correlationId: saga.correlationId }),
+    ...(saga.traceId && { traceId: saga.traceId }),
+    causationId: null,
+  };
+}
+
+/**
+ * Drives a saga whose lease this process holds to its end: completed (order confirmed) or
+ * compensated (order cancelled). Throws SimulatedCrash, LeaseLost, SagaStalled, or a 409
+ * when a cancellation finds the order shipped.
+ */
+export async function driveSaga(
+  deps: OrdersDeps,
+  orderId: string,
+  context?: EventContext,
+): Promise<void> {
+  let snapshot = await loadSaga(deps, orderId);
+  const ctx = contextOf(snapshot.saga, context);
+  if (snapshot.saga.state === 'running') {
+    if ((await runForward(deps, snapshot, ctx)) === 'completed') return;
+    snapshot = await loadSaga(deps, orderId);
+  }
+  if (snapshot.saga.state === 'compensating') await compensate(deps, snapshot, ctx);
+}

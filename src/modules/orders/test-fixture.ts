@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { inProcessInventory } from '../../adapters/in-process/inventory.ts';
+import { inProcessProductPricing } from '../../adapters/in-process/product-pricing.ts';
+import { issueAccessToken } from '../../platform/auth/access-token.ts';
+import { outbox } from '../../platform/bus/schema.ts';
+import { loadConfig } from '../../platform/config.ts';
+import type { AppEnv } from '../../platform/http/app-env.ts';
+import { createHttpApp } from '../../platform/http/create-app.ts';
+import { createMetrics } from '../../platform/metrics.ts';
+import type { Module } from '../../platform/module.ts';
+import { createCatalogModule, type Product } from '../catalog/index.ts';
+import type { Address, Order, SagaStepName } from './contracts.ts';
+import {
+  type FakePaymentGateway,
+  type FakeShippingScheduler,
+  fakePaymentGateway,
+  fakeShippingScheduler,
+} from './fake-ports.ts';
+import { createOrdersModule, type OrdersApi, type OrdersOptions } from './index.ts';
+import type { OrdersPorts } from './ports.ts';
+import { sagaSteps } from './schema.ts';
+
+/**
+ * For the orders module's tests: the real catalog behind the in-process Inventory and
+ * ProductPricing adapters the monolith uses, fake payment and shipping ports, on a fresh
+ * PostgreSQL database.
+ */
+export interface OrdersFixture {
+  harness: ModuleHarness;
+  payments: FakePaymentGateway;
+  shipping: FakeShippingScheduler;
+  ports: OrdersPorts;
+  /** The module mounted on `harness.app`. */
+  orders: Module<OrdersApi>;
+  /** Another instance on the same database: another process, say, or the same one restarted. */
+  newInstance(options?: OrdersOptions & { crashAfter?: SagaStepName }): Module<OrdersApi>;
+  /** An app serving just `module`'s routes, built like the monolith's. */
+  appFor(module: Module): OpenAPIHono<AppEnv>;
+  send(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  /** POST /api/orders with a fresh Idempotency-Key unless one is given. */
+  place(token: string, body: unknown, key?: string): Promise<Response>;
+  product(
+    stock: number,
+    options?: { amountMinor?: number; currency?: string; active?: boolean },
+  ): Promise<Product>;
+  stock(productId: string): Promise<{ onHand: number; reserved: number; available: number }>;
+  customer(): Promise<{ token: string; userId: string }>;
+  admin(): Promise<{ token: string; userId: string }>;
+  expiredToken(userId: string): Promise<string>;
+  forgedToken(userId: string): Promise<string>;
+  /** The outbox's events of this name about one order. */
+  events(name: string, orderId: string): Promise<(typeof outbox.$inferSelect)[]>;
+  stepLog(orderId: string): Promise<Record<string, string>>;
+}
+
+export const address = (country = 'DE'): Address => ({
+  name: 'Erika Mustermann',
+  line1: 'Heidestraße 17',
+  postalCode: '51147',
+  city: 'Köln',
+  country,
+});
+
+let skuCounter = 0;
+
+export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
+  const harness = await openModuleHarness(label);
+  const catalog = createCatalogModule(harness.context);
+  const payments = fakePaymentGateway();
+  const shipping = fakeShippingScheduler();
+  const ports: OrdersPorts = {
+    pricing: inProcessProductPricing(catalog.api),
+    inventory: inProcessInventory(catalog.api),
+    payments,
+    shipping,
+  };
+  // Duplicates wait up to 10 s for the first answer: generous for a loaded CI machine.
+  const orders = createOrdersModule(harness.context, ports, { replayWaitMs: 10_000 });
+  harness.mount(catalog);
+  harness.mount(orders);
+  const adminToken = await harness.tokenFor(['admin']);
+  const { config } = harness.context;
+  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+
+  const send: OrdersFixture['send'] = async (method, path, token, body, headers = {}) =>
+    harness.app.request(path, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+
+  return {
+    harness,
+    payments,
+    shipping,
+    ports,
+    orders,
+    newInstance({ crashAfter, ...options } = {}) {
+      const instanceConfig = loadConfig(crashAfter ? { SAGA_CRASH_AFTER: crashAfter } : {});
+      return createOrdersModule({ ...harness.context, config: instanceConfig }, ports, {
+        recoveryIntervalMs: 0,
+        ...options,
+      });
+    },
+    appFor(module) {
+      const app = createHttpApp({
+        logger: pino({ level: 'silent' }),
+        metrics: createMetrics('test'),
+        bodyLimitBytes: 1_000_000,
+        auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+      });
+      if (module.routes) app.route('/api', module.routes);
+      return app;
+    },
+    send,
+    place: (token, body, key = randomUUID()) =>
+      send('POST', '/api/orders', token, body, { 'idempotency-key': key }),
+    async product(stock, { amountMinor = 1000, currency = 'EUR', active = true } = {}) {
+      skuCounter += 1;
+      const response = await send('POST', '/api/products', adminToken, {
+        sku: `ORD-${skuCounter}`,
+        name: `Order test product ${skuCounter}`,
+        price: { amountMinor, currency },
+        active,
+        initialStock: stock,
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as Product;
+    },
+    async stock(productId) {
+      const response = await send('GET', `/api/products/${productId}/stock`, undefined);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { onHand: number; reserved: number; available: number };
+    },
+    async customer() {
+      const userId = randomUUID();
+      return { token: await harness.tokenFor(['customer'], userId), userId };
+    },
+    async admin() {
+      const userId = randomUUID();
+      return { token: await harness.tokenFor(['customer', 'admin'], userId), userId };
+    },
+    async expiredToken(userId) {
+      const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
+      return (await issueAccessToken(settings, { id: userId, roles: ['customer'] }, twoHoursAgo))
+        .token;
+    },
+    async forgedToken(userId) {
+      const forged = { ...settings, secret: 'not-the-secret-not-the-secret-not-the-secret' };
+      return (await issueAccessToken(forged, { id: userId, roles: ['customer'] })).token;
+    },
+    async events(name, orderId) {
+      const rows = await harness.db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.name, name)));
+      return rows.filter((row) => (row.payload as { orderId?: string }).orderId === orderId);
+    },
+    async stepLog(orderId) {
+      const rows = await harness.db.select().from(sagaSteps).where(eq(sagaSteps.orderId, orderId));
+      return Object.fromEntries(rows.map((row) => [row.step, row.status]));
+    },
+  };
+}
+
+export async function orderOf(response: Response, status = 201): Promise<Order> {
+  const body = await response.json();
+  expect(response.status, JSON.stringify(body)).toBe(status);
+  return body as Order;
+}

@@ -1,0 +1,23 @@
+import type { NotificationChannel } from './ports.ts';
+import { emailOutbox } from './schema.ts';
+
+/**
+ * Queues an email in `notifications.email_outbox`, standing in for SMTP: a mailer would send the
+ * rows and set `sent_at`. Writing in the handler's transaction means no mail for a rolled-back
+ * notification and no lost mail for a committed one.
+ */
+export function emailOutboxChannel(): NotificationChannel {
+  return {
+    name: 'email',
+    async deliver(tx, notification, recipient) {
+      if (!recipient) return false;
+      await tx.insert(emailOutbox).values({
+        notificationId: notification.id,
+        toAddress: recipient.email,
+        subject: notification.title,
+        body: `Hello ${recipient.username},\n\n${notification.body}\n`,
+      });
+      return true;
+    },
+  };
+}

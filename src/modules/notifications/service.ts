@@ -1,0 +1,126 @@
+import { count, desc, eq, sql } from 'drizzle-orm';
+import type { Executor, Transaction } from '../../platform/db/database.ts';
+import type {
+  ListNotificationsQuery,
+  Notification,
+  NotificationKind,
+  NotificationPage,
+  Recipient,
+} from './contracts.ts';
+import type { Message } from './messages.ts';
+import type { NotificationChannel } from './ports.ts';
+import { notificationRows, recipients } from './schema.ts';
+
+type NotificationRow = typeof notificationRows.$inferSelect;
+
+/** The one place a notification row becomes the API's shape. */
+function toNotification(row: NotificationRow): Notification {
+  return {
+    id: row.id,
+    userId: row.userId,
+    eventId: row.eventId,
+    kind: row.kind,
+    title: row.title,
+    body: row.body,
+    channels: row.channels,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Keeps the local copy of a user's contact details. `occurredAt` orders the updates: events
+ * may arrive out of order, and an older one must not overwrite a newer address.
+ */
+export async function rememberRecipient(
+  tx: Transaction,
+  recipient: Recipient,
+  occurredAt: string,
+): Promise<void> {
+  const versionAt = new Date(occurredAt);
+  await tx
+    .insert(recipients)
+    .values({ ...recipient, versionAt })
+    .onConflictDoUpdate({
+      target: recipients.userId,
+      set: { email: recipient.email, username: recipient.username, versionAt },
+      setWhere: sql`${recipients.versionAt} < excluded.version_at`,
+    });
+}
+
+async function findRecipient(tx: Transaction, userId: string): Promise<Recipient | undefined> {
+  const [row] = await tx
+    .select({ userId: recipients.userId, email: recipients.email, username: recipients.username })
+    .from(recipients)
+    .where(eq(recipients.userId, userId));
+  return row;
+}
+
+export interface NotifyInput {
+  userId: string;
+  eventId: string;
+  kind: NotificationKind;
+  message: Message;
+}
+
+/**
+ * Stores one notification for the event and delivers it through every channel, all in the
+ * consumer's transaction. Undefined when this event was already told about.
+ */
+export async function notify(
+  tx: Transaction,
+  channels: readonly NotificationChannel[],
+  input: NotifyInput,
+): Promise<Notification | undefined> {
+  const [row] = await tx
+    .insert(notificationRows)
+    .values({
+      userId: input.userId,
+      eventId: input.eventId,
+      kind: input.kind,
+      title: input.message.title,
+      body: input.message.body,
+    })
+    .onConflictDoNothing({ target: [notificationRows.eventId, notificationRows.kind] })
+    .returning();
+  if (!row) return undefined;
+  const recipient = await findRecipient(tx, input.userId);
+  const stored = toNotification(row);
+  const delivered: string[] = [];
+  // One after another: they share the transaction's single connection.
+  for (const channel of channels) {
+    if (await channel.deliver(tx, stored, recipient)) delivered.push(channel.name);
+  }
+  const [updated] = await tx
+    .update(notificationRows)
+    .set({ channels: delivered })
+    .where(eq(notificationRows.id, row.id))
+    .returning();
+  return toNotification(updated ?? row);
+}
+
+/** The user's own notifications, newest first. */
+export async function listNotifications(
+  db: Executor,
+  userId: string,
+  query: ListNotificationsQuery,
+): Promise<NotificationPage> {
+  const mine = eq(notificationRows.userId, userId);
+  const [rows, totals] = await Promise.all([
+    db
+      .select()
+      .from(notificationRows)
+      .where(mine)
+      // The id breaks ties so pages never overlap or skip rows.
+      .orderBy(desc(notificationRows.createdAt), desc(notificationRows.id))
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize),
+    db.select({ total: count() }).from(notificationRows).where(mine),
+  ]);
+  return {
+    items: rows.map(toNotification),
+    page: query.page,
+    pageSize: query.pageSize,
+    total: totals[0]?.total ?? 0,
+  };
+}

@@ -13,7 +13,14 @@ import {
 import { catalogRoutes } from './routes.ts';
 import { catalog } from './schema.ts';
 import { seedCatalog } from './seed.ts';
-import { type CatalogDeps, findProduct, findProducts } from './service.ts';
+import {
+  type CatalogDeps,
+  type CatalogStats,
+  catalogStats,
+  findProduct,
+  findProducts,
+} from './service.ts';
+import { commitOnShipmentShipped } from './shipment-shipped.ts';
 import { commitStock, releaseStock, reserveStock } from './stock.ts';
 
 export type {
@@ -24,7 +31,11 @@ export type {
   ReserveStockInput,
   StockItem,
 } from './contracts.ts';
-export { productChanged, stockReleased, stockReserved } from './events.ts';
+
+import { productChanged, stockReleased, stockReserved } from './events.ts';
+
+export type { CatalogStats } from './service.ts';
+export { productChanged, stockReleased, stockReserved };
 
 /** What other modules (orders, cart) may ask of the catalog, through their own ports. */
 export interface CatalogApi {
@@ -45,6 +56,8 @@ export interface CatalogApi {
   ): Promise<Reservation | undefined>;
   /** Idempotent. Throws ProblemError 404 (no reservation) or 409 (already released). */
   commitStock(orderId: string): Promise<Reservation>;
+  /** Live products, and how many have fewer than 5 units available (the admin dashboard's). */
+  stats(): Promise<CatalogStats>;
 }
 
 /** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
@@ -69,7 +82,9 @@ export function createCatalogModule(context: ModuleContext): Module<CatalogApi> 
   return defineModule<CatalogApi>({
     name: 'catalog',
     schema: catalog,
-    routes: catalogRoutes(deps, context.config.ADMIN_TOKEN),
+    routes: catalogRoutes(deps),
+    publishes: [productChanged, stockReserved, stockReleased],
+    subscriptions: [commitOnShipmentShipped],
     seed: async () => {
       const created = await seedCatalog(deps);
       if (created > 0) context.logger.info({ products: created }, 'catalog demo data seeded');
@@ -89,6 +104,7 @@ export function createCatalogModule(context: ModuleContext): Module<CatalogApi> 
         const valid = parse(orderIdSchema, orderId);
         return db.transaction((tx) => commitStock(tx, valid));
       },
+      stats: () => catalogStats(db),
     },
   });
 }

@@ -284,3 +284,27 @@ export function setStockOnHand(
     return { productId, ...row, available: row.onHand - row.reserved };
   });
 }
+
+/** Fewer units available than this, and a product counts as running low. */
+export const LOW_STOCK_THRESHOLD = 5;
+
+export interface CatalogStats {
+  /** Live products: archived ones are left out. */
+  products: number;
+  /** Live products with fewer than LOW_STOCK_THRESHOLD units available (on hand - reserved). */
+  lowStock: number;
+}
+
+/** The catalog's figures for the admin dashboard, in one query. */
+export async function catalogStats(db: Executor): Promise<CatalogStats> {
+  const available = sql`${stock.onHand} - ${stock.reserved}`;
+  const [row] = await db
+    .select({
+      products: count(),
+      lowStock: count(sql`case when ${available} < ${LOW_STOCK_THRESHOLD} then 1 end`),
+    })
+    .from(products)
+    .innerJoin(stock, eq(stock.productId, products.id))
+    .where(live);
+  return { products: row?.products ?? 0, lowStock: row?.lowStock ?? 0 };
+}

@@ -1,3 +1,4 @@
+import { DEMO_ACCOUNTS } from './modules/users/index.ts';
 import { startMonolith } from './monolith.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { createLogger } from './platform/logger.ts';
@@ -35,7 +36,16 @@ try {
       `  API docs  ${monolith.url}/docs`,
       `  health    ${monolith.url}/health/ready`,
       `  metrics   ${monolith.url}/metrics`,
-      `  admin token (dev default unless ADMIN_TOKEN is set): ${config.ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token' : '[from ADMIN_TOKEN]'}`,
+      ...(config.SEED_DEMO_DATA
+        ? [
+            '',
+            '  demo accounts (POST /api/auth/login with { login, password }):',
+            ...DEMO_ACCOUNTS.map(
+              (account) =>
+                `    ${account.roles.join(',').padEnd(9)} ${account.username} / ${account.password}`,
+            ),
+          ]
+        : []),
       '',
     ].join('\n'),
   );

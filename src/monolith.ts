@@ -1,6 +1,19 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
-import { createCatalogModule } from './modules/catalog/index.ts';
+import { orderPlacementFromOrders } from './adapters/in-process/cart-checkout.ts';
+import { cartProductsFromCatalog } from './adapters/in-process/cart-products.ts';
+import { inProcessInventory } from './adapters/in-process/inventory.ts';
+import { inProcessPaymentGateway } from './adapters/in-process/payment-gateway.ts';
+import { inProcessProductPricing } from './adapters/in-process/product-pricing.ts';
+import { inProcessShippingScheduler } from './adapters/in-process/shipping-scheduler.ts';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
+import { createCartModule } from './modules/cart/index.ts';
+import { type CatalogApi, createCatalogModule } from './modules/catalog/index.ts';
+import { createNotificationsModule } from './modules/notifications/index.ts';
+import { createOrdersModule, type OrdersApi } from './modules/orders/index.ts';
+import { createPaymentsModule, type PaymentsApi } from './modules/payments/index.ts';
+import { createShippingModule } from './modules/shipping/index.ts';
+import { createUsersModule, type UsersApi } from './modules/users/index.ts';
 import { eventAdminRoutes } from './platform/bus/admin-routes.ts';
 import { createEventBus, type EventBus } from './platform/bus/event-bus.ts';
 import type { Config } from './platform/config.ts';
@@ -14,6 +27,52 @@ import { serveApp } from './platform/http/serve.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
 import { connectRedis } from './platform/queue/redis.ts';
+
+/** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
+export interface Modules {
+  all: Module[];
+  catalog: Module<CatalogApi>;
+  users: Module<UsersApi>;
+  payments: Module<PaymentsApi>;
+  orders: Module<OrdersApi>;
+}
+
+/**
+ * The system's parts and how they connect. Cross-module calls go through ports owned by the
+ * caller; here each port gets its in-process adapter (the seam where an HTTP adapter to an
+ * extracted service goes in later).
+ */
+export function createModules(context: ModuleContext): Modules {
+  const users = createUsersModule(context);
+  const catalog = createCatalogModule(context);
+  const payments = createPaymentsModule(context);
+  const shipping = createShippingModule(context);
+  const orders = createOrdersModule(
+    context,
+    {
+      pricing: inProcessProductPricing(catalog.api),
+      inventory: inProcessInventory(catalog.api),
+      payments: inProcessPaymentGateway(payments.api),
+      shipping: inProcessShippingScheduler(shipping.api),
+    },
+    {
+      sagaLeaseMs: context.config.SAGA_LEASE_MS,
+      recoveryIntervalMs: context.config.SAGA_RECOVERY_INTERVAL_MS,
+    },
+  );
+  const cart = createCartModule(context, {
+    products: cartProductsFromCatalog(catalog.api),
+    orders: orderPlacementFromOrders(orders.api),
+  });
+  const notifications = createNotificationsModule(context);
+  return {
+    all: [users, catalog, payments, shipping, orders, cart, notifications],
+    catalog,
+    users,
+    payments,
+    orders,
+  };
+}
 
 export interface Monolith {
   url: string;
@@ -42,9 +101,8 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
   });
   const context: ModuleContext = { config, db: database.db, events: bus, logger };
 
-  // The modules, in dependency order. Ports are wired here and nowhere else.
-  const catalog = createCatalogModule(context);
-  const modules: Module[] = [catalog];
+  const wired = createModules(context);
+  const modules = wired.all;
 
   const metrics = createMetrics('monolith');
   const health: Health = {
@@ -59,17 +117,36 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
       }),
     },
   };
-  const app = createHttpApp({ logger, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+  const app = createHttpApp({
+    logger,
+    metrics,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+  });
   for (const module of modules) {
     if (module.routes) app.route('/api', module.routes);
     bus.subscribe(...(module.subscriptions ?? []));
   }
-  app.route('/admin/events', eventAdminRoutes(bus, config.ADMIN_TOKEN));
+  // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
+  app.route(
+    '/api',
+    dashboardRoutes(
+      [
+        { name: 'orders', load: () => wired.orders.api.stats() },
+        { name: 'payments', load: () => wired.payments.api.stats() },
+        { name: 'users', load: () => wired.users.api.stats() },
+        { name: 'catalog', load: () => wired.catalog.api.stats() },
+      ],
+      config.DASHBOARD_SOURCE_TIMEOUT_MS,
+    ),
+  );
+  app.route('/admin/events', eventAdminRoutes(bus));
   mountOperations(app, health, metrics);
   mountApiDocs(app, {
     title: 'Commerce monolith',
     version: '1.0.0',
-    description: 'The modular monolith: catalog and inventory.',
+    description:
+      'The modular monolith: users, catalog and inventory, cart, orders with the checkout saga, payments, shipping, notifications.',
   });
 
   if (config.SEED_DEMO_DATA) {

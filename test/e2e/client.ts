@@ -1,0 +1,56 @@
+/** A tiny HTTP client for end-to-end tests: JSON in, status + JSON out, optional bearer token. */
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function apiClient(baseUrl: string) {
+  async function call<T>(
+    method: string,
+    path: string,
+    {
+      token,
+      body,
+      headers = {},
+    }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : undefined) as T,
+      headers: res.headers,
+    };
+  }
+  return {
+    get: <T = Record<string, unknown>>(path: string, token?: string) =>
+      call<T>('GET', path, { token }),
+    post: <T = Record<string, unknown>>(
+      path: string,
+      body: unknown,
+      token?: string,
+      headers?: Record<string, string>,
+    ) => call<T>('POST', path, { token, body, headers }),
+    patch: <T = Record<string, unknown>>(path: string, body: unknown, token?: string) =>
+      call<T>('PATCH', path, { token, body }),
+    delete: (path: string, token?: string) => call('DELETE', path, { token }),
+    async login(login: string, password: string): Promise<string> {
+      const reply = await call<{ accessToken: string }>('POST', '/api/auth/login', {
+        body: { login, password },
+      });
+      if (reply.status !== 200) throw new Error(`login ${login} failed: ${reply.status}`);
+      return reply.body.accessToken;
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;

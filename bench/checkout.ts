@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import postgres from 'postgres';
+import { startMonolith } from '../src/monolith.ts';
+import { loadConfig } from '../src/platform/config.ts';
+
+// `npm run bench:checkout`: concurrent checkouts on PostgreSQL + Redis for a fixed time, next
+// to pgbench's TPC-B tps on the same server in the same run. Prints numbers; asserts nothing.
+
+const POSTGRES_URL =
+  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const USERS = 50;
+const PRODUCTS = 20;
+
+const databaseUrl = (name: string) => {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+async function withDatabase<T>(name: string, run: (url: string) => Promise<T>): Promise<T> {
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  try {
+    return await run(databaseUrl(name));
+  } finally {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function benchCheckout(url: string) {
+  const suffix = randomUUID().slice(0, 8);
+  const config = loadConfig({
+    DATABASE_URL: url,
+    REDIS_URL,
+    REDIS_PREFIX: `bench-${suffix}`,
+    MONOLITH_PORT: '0',
+    HOST: '127.0.0.1',
+    SEED_DEMO_DATA: 'true',
+    LOG_LEVEL: 'silent',
+  });
+  const monolith = await startMonolith(config, pino({ level: 'silent' }));
+  try {
+    const base = monolith.url;
+    const adminLogin = await post(`${base}/api/auth/login`, {
+      login: 'admin',
+      password: 'admin-password',
+    });
+    const admin = { authorization: `Bearer ${adminLogin.body.accessToken}` };
+    const productIds: string[] = [];
+    for (let i = 0; i < PRODUCTS; i++) {
+      const created = await post(
+        `${base}/api/products`,
+        {
+          sku: `BENCH-${suffix}-${i}`,
+          name: `Bench product ${i}`,
+          description: 'benchmark stock',
+          price: { amountMinor: 1_000 + i * 10, currency: 'EUR' },
+          initialStock: 1_000_000,
+        },
+        admin,
+      );
+      productIds.push(created.body.id as string);
+    }
+    const tokens: string[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const credentials = {
+        username: `bench_${suffix}_${i}`,
+        email: `bench${i}-${suffix}@example.com`,
+        password: 'bench-password',
+      };
+      await post(`${base}/api/users`, credentials);
+      const login = await post(`${base}/api/auth/login`, {
+        login: credentials.username,
+        password: credentials.password,
+      });
+      tokens.push(login.body.accessToken as string);
+    }
+    const shippingAddress = {
+      name: 'Bench',
+      line1: 'Main St 1',
+      postalCode: '10115',
+      city: 'Berlin',
+      country: 'DE',
+    };
+
+    const latencies: number[] = [];
+    let confirmed = 0;
+    let failures = 0;
+    const deadline = performance.now() + SECONDS * 1000;
+    let sequence = 0;
+    const worker = async () => {
+      while (performance.now() < deadline) {
+        const n = sequence++;
+        const started = performance.now();
+        try {
+          const res = await post(
+            `${base}/api/orders`,
+            { items: [{ productId: productIds[n % PRODUCTS], quantity: 1 }], shippingAddress },
+            { authorization: `Bearer ${tokens[n % USERS]}`, 'idempotency-key': randomUUID() },
+          );
+          latencies.push(performance.now() - started);
+          if (res.status === 201 && res.body.status === 'confirmed') confirmed++;
+          else failures++;
+        } catch {
+          failures++;
+        }
+      }
+    };
+    const began = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const elapsed = (performance.now() - began) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      ordersPerSecond: confirmed / elapsed,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      confirmed,
+      failures,
+      elapsed,
+    };
+  } finally {
+    await monolith.stop();
+  }
+}
+
+function pgbench(url: string): number {
+  const run = (args: string[]) => {
+    const result = spawnSync('pgbench', [...args, url], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`pgbench ${args.join(' ')} failed:\n${result.stderr}`);
+    return result.stdout;
+  };
+  run(['-i', '-q', '-s', '10']);
+  const out = run(['-c', '8', '-j', '2', '-T', String(SECONDS), '-n']);
+  const tps = /tps = ([\d.]+)/.exec(out)?.[1];
+  if (!tps) throw new Error(`no tps in pgbench output:\n${out}`);
+  return Number(tps);
+}
+
+const tag = randomUUID().slice(0, 8);
+const checkout = await withDatabase(`bench_checkout_${tag}`, benchCheckout);
+const tps = await withDatabase(`bench_pgbench_${tag}`, async (url) => pgbench(url));
+const goal = 0.1 * tps;
+const lines = [
+  `checkout: ${checkout.ordersPerSecond.toFixed(1)} orders/s over ${checkout.elapsed.toFixed(1)} s, concurrency ${CONCURRENCY}`,
+  `          p50 ${checkout.p50.toFixed(1)} ms, p99 ${checkout.p99.toFixed(1)} ms, confirmed ${checkout.confirmed}, failures ${checkout.failures}`,
+  `pgbench:  ${tps.toFixed(0)} tps (TPC-B, 8 clients, scale 10, same server)`,
+  `goal:     >= ${goal.toFixed(1)} orders/s (0.1 x tps): ${checkout.ordersPerSecond >= goal ? 'met' : 'NOT met'}`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+process.exit(0);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../test/support/module-harness.ts';
 import { type CatalogApi, createCatalogModule } from '../modules/catalog/index.ts';
-import { issueAccessToken } from '../platform/auth/access-token.ts';
 import type { Module } from '../platform/module.ts';
 import { type Dashboard, type DashboardSource, dashboardRoutes } from './dashboard-routes.ts';
 
@@ -56,11 +55,7 @@ afterAll(async () => {
 });
 
 const send = (method: string, path: string, body?: unknown, token = adminToken) =>
-  harness.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
+  harness.send(method, path, { token, body });
 
 async function createProduct(sku: string, initialStock: number): Promise<string> {
   const response = await send('POST', '/api/products', {
@@ -114,13 +109,8 @@ describe('GET /api/admin/dashboard', () => {
     const anonymous = await harness.app.request('/api/admin/dashboard');
     expect(anonymous.status).toBe(401);
 
-    const { config } = harness.context;
-    const expired = await issueAccessToken(
-      { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 60 },
-      { id: randomUUID(), roles: ['admin'] },
-      Date.now() - 3_600_000,
-    );
-    expect((await send('GET', '/api/admin/dashboard', undefined, expired.token)).status).toBe(401);
+    const expired = await harness.expiredTokenFor(['admin']);
+    expect((await send('GET', '/api/admin/dashboard', undefined, expired)).status).toBe(401);
 
     const customer = await harness.tokenFor(['customer']);
     const forbidden = await send('GET', '/api/admin/dashboard', undefined, customer);

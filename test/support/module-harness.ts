@@ -11,6 +11,14 @@ import { createMetrics } from '../../src/platform/metrics.ts';
 import type { Module, ModuleContext } from '../../src/platform/module.ts';
 import { openMigratedTestDatabase } from './services.ts';
 
+export interface SendOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
+
 export interface ModuleHarness {
   db: Database;
   bus: EventBus;
@@ -18,8 +26,19 @@ export interface ModuleHarness {
   /** An app built like the monolith's; `mount` adds a module's routes under /api. */
   app: OpenAPIHono<AppEnv>;
   mount(module: Module): void;
+  /** Another app built the same way, serving just `module`'s routes. */
+  appFor(module: Module): OpenAPIHono<AppEnv>;
   /** A valid access token for a made-up (or given) user with these roles. */
   tokenFor(roles: Role[], userId?: string): Promise<string>;
+  /** Signed like `tokenFor`'s, but issued two hours ago with a ten-minute lifetime. */
+  expiredTokenFor(roles: Role[], userId?: string): Promise<string>;
+  /** Well-formed, but signed with another secret. */
+  forgedTokenFor(roles: Role[], userId?: string): Promise<string>;
+  /**
+   * A request to `app`: a bearer token when given; a body that is not a string is sent as JSON,
+   * and any body is labelled application/json unless `headers` says otherwise.
+   */
+  send(method: string, path: string, options?: SendOptions): Promise<Response>;
   cleanup(): Promise<void>;
 }
 
@@ -37,23 +56,49 @@ export async function openModuleHarness(
   const bus = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10, pollIntervalMs: 20 });
   const config = loadConfig(env);
   const context: ModuleContext = { config, db, events: bus, logger };
-  const app = createHttpApp({
-    logger,
-    metrics: createMetrics('test'),
-    bodyLimitBytes: 1_000_000,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
-  });
+  const newApp = () =>
+    createHttpApp({
+      logger,
+      metrics: createMetrics('test'),
+      bodyLimitBytes: 1_000_000,
+      auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+    });
+  const app = newApp();
+  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+  const forged = { ...settings, secret: 'not-the-real-secret-not-the-real-secret' };
   return {
     db,
     bus,
     context,
     app,
     async tokenFor(roles, userId = randomUUID()) {
-      const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
       return (await issueAccessToken(settings, { id: userId, roles })).token;
+    },
+    async expiredTokenFor(roles, userId = randomUUID()) {
+      return (await issueAccessToken(settings, { id: userId, roles }, Date.now() - TWO_HOURS_MS))
+        .token;
+    },
+    async forgedTokenFor(roles, userId = randomUUID()) {
+      return (await issueAccessToken(forged, { id: userId, roles })).token;
+    },
+    async send(method, path, { token, body, headers = {} } = {}) {
+      return app.request(path, {
+        method,
+        headers: {
+          ...(token !== undefined && { authorization: `Bearer ${token}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
     },
     mount(module) {
       if (module.routes) app.route('/api', module.routes);
+    },
+    appFor(module) {
+      const other = newApp();
+      if (module.routes) other.route('/api', module.routes);
+      return other;
     },
     async cleanup() {
       await bus.stop();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outbox } from '../../platform/bus/schema.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
 import type { Product } from '../catalog/index.ts';
 import type { Cart, PlacedOrder } from './contracts.ts';
 import { type CartFixture, openCartFixture } from './test-fixture.ts';
@@ -39,13 +38,7 @@ const checkout = (token: string, key: string, body: unknown = { shippingAddress:
   fx.send('POST', '/api/cart/checkout', token, body, { 'idempotency-key': key });
 
 const checkedOutEvents = (orderId?: string) =>
-  fx.harness.db
-    .select()
-    .from(outbox)
-    .where(eq(outbox.name, 'cart.checked_out'))
-    .then((rows) =>
-      rows.filter((row) => !orderId || (row.payload as { orderId: string }).orderId === orderId),
-    );
+  outboxEvents(fx.harness.db, 'cart.checked_out', orderId);
 
 async function filledCart(): Promise<{ token: string; userId: string; cart: Cart }> {
   const customer = await fx.customer();

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 // What crosses the cart's boundary: REST inputs and outputs, what the cart sends to orders and
 // reads from the catalog (through its ports). Every TypeScript type is inferred from these.
 
+import { addressSchema } from '../../platform/address.ts';
 import { moneySchema } from '../../platform/money.ts';
 
 export type { Money } from '../../platform/money.ts';
@@ -62,25 +63,12 @@ export const cartSchema = z
   .openapi('Cart');
 export type Cart = z.infer<typeof cartSchema>;
 
-/** The address orders and shipping take; the cart validates it before anything changes. */
-export const shippingAddressSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().max(200).optional(),
-    postalCode: z.string().trim().min(1).max(20),
-    city: z.string().trim().min(1).max(100),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code: two uppercase letters')
-      .openapi({ example: 'DE' }),
-  })
-  .openapi('ShippingAddress');
-export type ShippingAddress = z.infer<typeof shippingAddressSchema>;
+// The cart validates the shipping address (the shared value type) before anything changes.
+export type { Address as ShippingAddress } from '../../platform/address.ts';
 
 export const checkoutSchema = z
   .object({
-    shippingAddress: shippingAddressSchema,
+    shippingAddress: addressSchema,
     cardToken: z.string().trim().min(1).max(200).optional(),
   })
   .openapi('CartCheckout');
@@ -100,7 +88,7 @@ export type OrderLine = z.infer<typeof orderLineSchema>;
 export const orderRequestSchema = z.object({
   userId: userIdSchema,
   items: z.array(orderLineSchema).min(1),
-  shippingAddress: shippingAddressSchema,
+  shippingAddress: addressSchema,
   cardToken: z.string().optional(),
 });
 export type OrderRequest = z.infer<typeof orderRequestSchema>;

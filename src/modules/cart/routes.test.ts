@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outbox } from '../../platform/bus/schema.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
+import { expectProblem } from '../../../test/support/problem.ts';
 import type { Product } from '../catalog/index.ts';
 import type { Cart } from './contracts.ts';
 import { type CartFixture, openCartFixture } from './test-fixture.ts';
@@ -25,12 +25,6 @@ const change = (token: string, productId: string, quantity: number) =>
   fx.send('PATCH', `/api/cart/items/${productId}`, token, { quantity });
 const remove = (token: string, productId: string) =>
   fx.send('DELETE', `/api/cart/items/${productId}`, token);
-
-async function expectProblem(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  return (await response.json()) as { detail?: string; errors?: { path: string }[] };
-}
 
 /** (product, quantity, unit, line) per line, then the total and unit count. */
 const summary = (cart: Cart) => ({
@@ -283,10 +277,7 @@ describe('bad input', () => {
 
     expect(await fx.getCart(token)).toEqual(before);
     expect(fx.orders.placed.size).toBe(0);
-    const events = await fx.harness.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.name, 'cart.checked_out'));
+    const events = await outboxEvents(fx.harness.db, 'cart.checked_out');
     expect(events).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { cartProductsFromCatalog } from '../../adapters/in-process/cart-products.ts';
-import { issueAccessToken } from '../../platform/auth/access-token.ts';
 import { createCatalogModule, type Product } from '../catalog/index.ts';
 import type { Cart } from './contracts.ts';
 import { type FakeOrderPlacement, fakeOrderPlacement } from './fake-order-placement.ts';
@@ -47,19 +46,9 @@ export async function openCartFixture(label: string): Promise<CartFixture> {
   harness.mount(catalog);
   harness.mount(cart);
   const adminToken = await harness.tokenFor(['admin']);
-  const { config } = harness.context;
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
 
-  const send: CartFixture['send'] = async (method, path, token, body, headers = {}) =>
-    harness.app.request(path, {
-      method,
-      headers: {
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
+  const send: CartFixture['send'] = (method, path, token, body, headers) =>
+    harness.send(method, path, { token, body, headers });
 
   return {
     harness,
@@ -94,14 +83,7 @@ export async function openCartFixture(label: string): Promise<CartFixture> {
       const userId = crypto.randomUUID();
       return { token: await harness.tokenFor(['customer'], userId), userId };
     },
-    async expiredToken(userId) {
-      const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
-      return (await issueAccessToken(settings, { id: userId, roles: ['customer'] }, twoHoursAgo))
-        .token;
-    },
-    async forgedToken(userId) {
-      const forged = { ...settings, secret: 'not-the-secret-not-the-secret-not-the-secret' };
-      return (await issueAccessToken(forged, { id: userId, roles: ['customer'] })).token;
-    },
+    expiredToken: (userId) => harness.expiredTokenFor(['customer'], userId),
+    forgedToken: (userId) => harness.forgedTokenFor(['customer'], userId),
   };
 }

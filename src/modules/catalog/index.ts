@@ -1,6 +1,5 @@
-import type { z } from '@hono/zod-openapi';
+import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
-import { ProblemError } from '../../platform/http/problem.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
 import {
   orderIdSchema,
@@ -60,17 +59,7 @@ export interface CatalogApi {
   stats(): Promise<CatalogStats>;
 }
 
-/** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ProblemError(400, 'Invalid call to the catalog.', {
-    errors: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  });
-}
+const parse = apiCallParser('the catalog');
 
 // Async throughout, so a bad call is a rejected promise like every other failure.
 // An id that is not a uuid names no product; it is left out rather than sent to Postgres.

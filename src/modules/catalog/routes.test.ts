@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { outbox } from '../../platform/bus/schema.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
+import { errorPaths, expectProblem } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { AppEnv } from '../../platform/http/app-env.ts';
 import type { Module } from '../../platform/module.ts';
@@ -14,42 +14,26 @@ let db: Database;
 let cleanup: () => Promise<void>;
 let app: OpenAPIHono<AppEnv>;
 let catalog: Module<CatalogApi>;
-let jsonHeaders: Record<string, string>;
+let harness: ModuleHarness;
+let adminToken: string;
 let customerToken: string;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('catalog-routes');
+  harness = await openModuleHarness('catalog-routes');
   ({ db, cleanup, app } = harness);
   catalog = createCatalogModule(harness.context);
   harness.mount(catalog);
-  const adminToken = await harness.tokenFor(['admin']);
+  adminToken = await harness.tokenFor(['admin']);
   customerToken = await harness.tokenFor(['customer']);
-  jsonHeaders = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
 });
 afterAll(async () => {
   await cleanup();
 });
 
-const send = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-  app.request(path, {
-    method,
-    headers: headers ?? jsonHeaders,
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
+/** As the admin. */
+const send = (method: string, path: string, body?: unknown) =>
+  harness.send(method, path, { token: adminToken, body });
 const get = (path: string) => app.request(path);
-
-interface ProblemBody {
-  status: number;
-  errors?: { path: string; message: string }[];
-}
-async function expectProblem(response: Response, status: number): Promise<ProblemBody> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const body = (await response.json()) as ProblemBody;
-  expect(body.status).toBe(status);
-  return body;
-}
-const errorPaths = (body: ProblemBody) => body.errors?.map((error) => error.path) ?? [];
 
 async function create(input: Record<string, unknown>): Promise<Product> {
   const response = await send('POST', '/api/products', input);
@@ -215,18 +199,12 @@ describe('admin routes', () => {
       ['PUT', `/api/products/${id}/stock`, { onHand: 1 }],
     ];
     for (const [method, path, body] of calls) {
-      const anonymous = await send(method, path, body, { 'content-type': 'application/json' });
+      const anonymous = await harness.send(method, path, { body });
       await expectProblem(anonymous, 401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
-      const forged = await send(method, path, body, {
-        'content-type': 'application/json',
-        authorization: 'Bearer not-a-real-token',
-      });
+      const forged = await harness.send(method, path, { token: 'not-a-real-token', body });
       await expectProblem(forged, 401);
-      const customer = await send(method, path, body, {
-        'content-type': 'application/json',
-        authorization: `Bearer ${customerToken}`,
-      });
+      const customer = await harness.send(method, path, { token: customerToken, body });
       await expectProblem(customer, 403);
     }
     expect((await list('q=ADM-1')).total).toBe(0);
@@ -234,21 +212,17 @@ describe('admin routes', () => {
 
   it('create answers 201 with a Location and publishes product.changed in the same transaction', async () => {
     const requestId = `req-${randomUUID()}`;
-    const response = await send(
-      'POST',
-      '/api/products',
-      { ...valid, initialStock: 3 },
-      {
-        ...jsonHeaders,
-        'x-request-id': requestId,
-      },
-    );
+    const response = await harness.send('POST', '/api/products', {
+      token: adminToken,
+      body: { ...valid, initialStock: 3 },
+      headers: { 'x-request-id': requestId },
+    });
     expect(response.status).toBe(201);
     const product = (await response.json()) as Product;
     expect(response.headers.get('location')).toBe(`/api/products/${product.id}`);
     expect(await (await get(response.headers.get('location')!)).json()).toEqual(product);
 
-    const events = await db.select().from(outbox).where(eq(outbox.name, 'product.changed'));
+    const events = await outboxEvents(db, 'product.changed');
     const mine = events.filter(
       (event) => (event.payload as { productId: string }).productId === product.id,
     );
@@ -323,7 +297,7 @@ describe('admin routes', () => {
       404,
     );
 
-    const changes = (await db.select().from(outbox).where(eq(outbox.name, 'product.changed')))
+    const changes = (await outboxEvents(db, 'product.changed'))
       .map((event) => event.payload as { productId: string; change: string })
       .filter((payload) => payload.productId === product.id)
       .map((payload) => payload.change);

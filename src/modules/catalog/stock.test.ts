@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { outbox } from '../../platform/bus/schema.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
+import { rejection } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
 import type { Module } from '../../platform/module.ts';
@@ -38,19 +38,7 @@ async function productWithStock(initialStock: number, active = true) {
   });
 }
 
-const eventsFor = async (name: string, orderId: string) =>
-  (await db.select().from(outbox).where(eq(outbox.name, name))).filter(
-    (row) => (row.payload as { orderId?: string }).orderId === orderId,
-  );
-
-async function rejection(promise: Promise<unknown>): Promise<ProblemError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProblemError);
-  return error as ProblemError;
-}
+const eventsFor = (name: string, orderId: string) => outboxEvents(db, name, orderId);
 
 describe('reserveStock under contention (real PostgreSQL)', () => {
   it('lets exactly 10 of 60 concurrent single-unit reservations through a stock of 10', async () => {
@@ -77,7 +65,7 @@ describe('reserveStock under contention (real PostgreSQL)', () => {
       reserved: 10,
       available: 0,
     });
-    const reserved = await db.select().from(outbox).where(eq(outbox.name, 'stock.reserved'));
+    const reserved = await outboxEvents(db, 'stock.reserved');
     const forProduct = reserved.filter((row) =>
       (row.payload as { items: { productId: string }[] }).items.some(
         (item) => item.productId === product.id,
@@ -254,12 +242,6 @@ describe('all or nothing', () => {
     });
     expect(reservation.items).toEqual([{ productId: product.id, quantity: 3 }]);
     expect((await getStockLevel(db, product.id)).reserved).toBe(3);
-    const rows = await db
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.name, 'stock.reserved')));
-    expect(
-      rows.filter((row) => (row.payload as { orderId: string }).orderId === orderId),
-    ).toHaveLength(1);
+    expect(await eventsFor('stock.reserved', orderId)).toHaveLength(1);
   });
 });

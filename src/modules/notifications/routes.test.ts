@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
-import { issueAccessToken } from '../../platform/auth/access-token.ts';
 import type { EventEnvelope } from '../../platform/bus/event-contract.ts';
 import { consumeOnce } from '../../platform/bus/subscription.ts';
 import { orderCancelled } from '../orders/index.ts';
@@ -50,9 +49,7 @@ afterAll(async () => {
 
 /** `null`: no Authorization header at all. */
 const list = (query = '', token: string | null = aliceToken) =>
-  harness.app.request(`/api/notifications${query}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+  harness.send('GET', `/api/notifications${query}`, { token: token ?? undefined });
 
 describe('GET /api/notifications', () => {
   it("answers only the caller's notifications, newest first", async () => {
@@ -88,21 +85,9 @@ describe('GET /api/notifications', () => {
   });
 
   it('answers 401 without a token, with an expired one and with a forged one', async () => {
-    const settings = {
-      secret: harness.context.config.JWT_SECRET,
-      issuer: harness.context.config.JWT_ISSUER,
-      ttlSeconds: 60,
-    };
-    const expired = await issueAccessToken(
-      settings,
-      { id: alice, roles: ['customer'] },
-      Date.now() - 3_600_000,
-    );
-    const forged = await issueAccessToken(
-      { ...settings, secret: 'someone-elses-secret-of-some-length' },
-      { id: alice, roles: ['customer'] },
-    );
-    for (const token of [null, expired.token, forged.token]) {
+    const expired = await harness.expiredTokenFor(['customer'], alice);
+    const forged = await harness.forgedTokenFor(['customer'], alice);
+    for (const token of [null, expired, forged]) {
       const response = await list('', token);
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toContain('application/problem+json');

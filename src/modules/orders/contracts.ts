@@ -3,8 +3,10 @@ import { z } from '@hono/zod-openapi';
 // What crosses the orders module's boundary: REST inputs and outputs and the API other modules
 // call. Every TypeScript type below is inferred from these schemas.
 
+import { addressSchema } from '../../platform/address.ts';
 import { moneySchema } from '../../platform/money.ts';
 
+export { type Address, addressSchema } from '../../platform/address.ts';
 export type { Money } from '../../platform/money.ts';
 
 export const orderIdSchema = z.uuid().openapi({ example: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f' });
@@ -12,22 +14,6 @@ export const orderIdSchema = z.uuid().openapi({ example: '6f1c2d3e-4b5a-4c7d-8e9
 export const orderStatuses = ['pending', 'confirmed', 'cancelled', 'shipped'] as const;
 export const orderStatusSchema = z.enum(orderStatuses).openapi('OrderStatus');
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
-
-/** The same shape shipping uses; orders keeps its own copy because the port is orders'. */
-export const addressSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: 'Erika Mustermann' }),
-    line1: z.string().trim().min(1).max(200).openapi({ example: 'Heidestraße 17' }),
-    line2: z.string().trim().max(200).optional(),
-    postalCode: z.string().trim().min(1).max(20).openapi({ example: '51147' }),
-    city: z.string().trim().min(1).max(100).openapi({ example: 'Köln' }),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code: two uppercase letters')
-      .openapi({ example: 'DE' }),
-  })
-  .openapi('OrderAddress');
-export type Address = z.infer<typeof addressSchema>;
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;

@@ -1,9 +1,8 @@
 // The orders module's public surface. Other code imports the module only through this file.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { z } from '@hono/zod-openapi';
+import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
-import { ProblemError } from '../../platform/http/problem.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
 import {
   idempotencyKeySchema,
@@ -78,17 +77,7 @@ export interface OrdersOptions {
   replayWaitMs?: number;
 }
 
-/** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, field?: string): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ProblemError(400, 'Invalid call to orders.', {
-    errors: result.error.issues.map((issue) => ({
-      path: [...(field ? [field] : []), ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    })),
-  });
-}
+const parse = apiCallParser('orders');
 
 export function createOrdersModule(
   context: ModuleContext,

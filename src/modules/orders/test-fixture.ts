@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
-import { pino } from 'pino';
+import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { type OutboxRow, outboxEvents } from '../../../test/support/outbox.ts';
 import { inProcessInventory } from '../../adapters/in-process/inventory.ts';
 import { inProcessProductPricing } from '../../adapters/in-process/product-pricing.ts';
-import { issueAccessToken } from '../../platform/auth/access-token.ts';
-import { outbox } from '../../platform/bus/schema.ts';
 import { loadConfig } from '../../platform/config.ts';
 import type { AppEnv } from '../../platform/http/app-env.ts';
-import { createHttpApp } from '../../platform/http/create-app.ts';
-import { createMetrics } from '../../platform/metrics.ts';
 import type { Module } from '../../platform/module.ts';
 import { createCatalogModule, type Product } from '../catalog/index.ts';
 import type { Address, Order, SagaStepName } from './contracts.ts';
@@ -60,7 +56,7 @@ export interface OrdersFixture {
   expiredToken(userId: string): Promise<string>;
   forgedToken(userId: string): Promise<string>;
   /** The outbox's events of this name about one order. */
-  events(name: string, orderId: string): Promise<(typeof outbox.$inferSelect)[]>;
+  events(name: string, orderId: string): Promise<OutboxRow[]>;
   stepLog(orderId: string): Promise<Record<string, string>>;
 }
 
@@ -90,19 +86,9 @@ export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
   harness.mount(catalog);
   harness.mount(orders);
   const adminToken = await harness.tokenFor(['admin']);
-  const { config } = harness.context;
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
 
-  const send: OrdersFixture['send'] = async (method, path, token, body, headers = {}) =>
-    harness.app.request(path, {
-      method,
-      headers: {
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
+  const send: OrdersFixture['send'] = (method, path, token, body, headers) =>
+    harness.send(method, path, { token, body, headers });
 
   return {
     harness,
@@ -117,16 +103,7 @@ export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
         ...options,
       });
     },
-    appFor(module) {
-      const app = createHttpApp({
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics('test'),
-        bodyLimitBytes: 1_000_000,
-        auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
-      });
-      if (module.routes) app.route('/api', module.routes);
-      return app;
-    },
+    appFor: harness.appFor,
     send,
     place: (token, body, key = randomUUID()) =>
       send('POST', '/api/orders', token, body, { 'idempotency-key': key }),
@@ -155,22 +132,9 @@ export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
       const userId = randomUUID();
       return { token: await harness.tokenFor(['customer', 'admin'], userId), userId };
     },
-    async expiredToken(userId) {
-      const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
-      return (await issueAccessToken(settings, { id: userId, roles: ['customer'] }, twoHoursAgo))
-        .token;
-    },
-    async forgedToken(userId) {
-      const forged = { ...settings, secret: 'not-the-secret-not-the-secret-not-the-secret' };
-      return (await issueAccessToken(forged, { id: userId, roles: ['customer'] })).token;
-    },
-    async events(name, orderId) {
-      const rows = await harness.db
-        .select()
-        .from(outbox)
-        .where(and(eq(outbox.name, name)));
-      return rows.filter((row) => (row.payload as { orderId?: string }).orderId === orderId);
-    },
+    expiredToken: (userId) => harness.expiredTokenFor(['customer'], userId),
+    forgedToken: (userId) => harness.forgedTokenFor(['customer'], userId),
+    events: (name, orderId) => outboxEvents(harness.db, name, orderId),
     async stepLog(orderId) {
       const rows = await harness.db.select().from(sagaSteps).where(eq(sagaSteps.orderId, orderId));
       return Object.fromEntries(rows.map((row) => [row.step, row.status]));

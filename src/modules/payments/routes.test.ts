@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { issueAccessToken } from '../../platform/auth/access-token.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { expectProblem } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { AppEnv } from '../../platform/http/app-env.ts';
 import type { Payment } from './contracts.ts';
 import { createPaymentsModule } from './index.ts';
 import { createRecordingProvider } from './recording-provider.ts';
 import { paymentRecords } from './schema.ts';
 
 let db: Database;
-let app: OpenAPIHono<AppEnv>;
+let harness: ModuleHarness;
 let cleanup: () => Promise<void>;
 let charges: ReturnType<typeof createRecordingProvider>['charges'];
 const customerId = randomUUID();
@@ -23,41 +21,23 @@ let expiredToken: string;
 let forgedToken: string;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('payments-routes');
-  ({ db, app, cleanup } = harness);
+  harness = await openModuleHarness('payments-routes');
+  ({ db, cleanup } = harness);
   const recording = createRecordingProvider();
   charges = recording.charges;
   harness.mount(createPaymentsModule(harness.context, { provider: recording.provider }));
   customerToken = await harness.tokenFor(['customer'], customerId);
   otherCustomerToken = await harness.tokenFor(['customer']);
   adminToken = await harness.tokenFor(['admin']);
-  const { config } = harness.context;
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
-  const principal = { id: customerId, roles: ['customer' as const] };
-  expiredToken = (await issueAccessToken(settings, principal, Date.now() - 2 * 3600_000)).token;
-  forgedToken = (
-    await issueAccessToken({ ...settings, secret: 'not-the-real-signing-secret-at-all' }, principal)
-  ).token;
+  expiredToken = await harness.expiredTokenFor(['customer'], customerId);
+  forgedToken = await harness.forgedTokenFor(['customer'], customerId);
 });
 afterAll(async () => {
   await cleanup();
 });
 
 const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
-  app.request(path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token !== undefined && { authorization: `Bearer ${token}` }),
-    },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-
-async function expectProblem(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  return (await response.json()) as { status: number; errors?: { path: string }[] };
-}
+  harness.send(method, path, { token, body });
 
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 const paymentCount = async () => (await db.select({ n: count() }).from(paymentRecords))[0]?.n;

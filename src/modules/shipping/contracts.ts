@@ -1,26 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { addressSchema } from '../../platform/address.ts';
 
-// What crosses the shipping module's boundary: the address (orders keeps the same shape),
-// the API other modules call, and the REST outputs. Every TypeScript type below is inferred.
+// What crosses the shipping module's boundary: the API other modules call and the REST
+// outputs. Every TypeScript type below is inferred.
+
+export { type Address, addressSchema } from '../../platform/address.ts';
 
 export const orderIdSchema = z.uuid().openapi({ example: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f' });
-
-export const countryCodeSchema = z
-  .string()
-  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code: two uppercase letters')
-  .openapi({ example: 'DE' });
-
-export const addressSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: 'Erika Mustermann' }),
-    line1: z.string().trim().min(1).max(200).openapi({ example: 'Heidestraße 17' }),
-    line2: z.string().trim().max(200).optional(),
-    postalCode: z.string().trim().min(1).max(20).openapi({ example: '51147' }),
-    city: z.string().trim().min(1).max(100).openapi({ example: 'Köln' }),
-    country: countryCodeSchema,
-  })
-  .openapi('Address');
-export type Address = z.infer<typeof addressSchema>;
 
 export const shipmentItemSchema = z.object({
   productId: z.uuid(),

@@ -1,7 +1,5 @@
-// The shipping module's public surface. Other code imports the module only through this file.
-import type { z } from '@hono/zod-openapi';
+import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
-import { ProblemError } from '../../platform/http/problem.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
 import {
   cancelReasonSchema,
@@ -47,17 +45,7 @@ export interface ShippingApi {
   markShipped(orderId: string, context?: EventContext): Promise<Shipment>;
 }
 
-/** Callers are other modules: a malformed call is their bug, reported as a 400 with field paths. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, field?: string): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ProblemError(400, 'Invalid call to shipping.', {
-    errors: result.error.issues.map((issue) => ({
-      path: [...(field ? [field] : []), ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    })),
-  });
-}
+const parse = apiCallParser('shipping');
 
 const isOrderId = (id: string) => orderIdSchema.safeParse(id).success;
 

@@ -1,38 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { issueAccessToken } from '../../platform/auth/access-token.ts';
-import { outbox } from '../../platform/bus/schema.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
+import { expectProblem } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { AppEnv } from '../../platform/http/app-env.ts';
 import type { Module } from '../../platform/module.ts';
 import type { Shipment } from './contracts.ts';
 import { createShippingModule, type ShippingApi } from './index.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
-let app: OpenAPIHono<AppEnv>;
+let harness: ModuleHarness;
 let shipping: Module<ShippingApi>;
-let tokenFor: (roles: ('customer' | 'admin')[], userId?: string) => Promise<string>;
+let tokenFor: ModuleHarness['tokenFor'];
 let expiredToken: string;
 let forgedToken: string;
 let adminToken: string;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('shipping-routes');
-  ({ db, cleanup, app, tokenFor } = harness);
+  harness = await openModuleHarness('shipping-routes');
+  ({ db, cleanup, tokenFor } = harness);
   shipping = createShippingModule(harness.context);
   harness.mount(shipping);
-  const { config } = harness.context;
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
-  const admin = { id: randomUUID(), roles: ['admin' as const] };
-  // Issued two hours ago with a ten-minute lifetime: long expired.
-  expiredToken = (await issueAccessToken(settings, admin, Date.now() - 2 * 3600 * 1000)).token;
-  forgedToken = (
-    await issueAccessToken({ ...settings, secret: 'not-the-real-secret-at-all' }, admin)
-  ).token;
+  const adminId = randomUUID();
+  expiredToken = await harness.expiredTokenFor(['admin'], adminId);
+  forgedToken = await harness.forgedTokenFor(['admin'], adminId);
   adminToken = await tokenFor(['admin']);
 });
 afterAll(async () => {
@@ -40,21 +32,7 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, token?: string) =>
-  app.request(path, {
-    method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-
-async function expectProblem(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const body = (await response.json()) as {
-    status: number;
-    errors?: { path: string }[];
-  };
-  expect(body.status).toBe(status);
-  return body;
-}
+  harness.send(method, path, { token });
 
 async function scheduled(userId = randomUUID()): Promise<Shipment> {
   return shipping.api.schedule({
@@ -71,10 +49,7 @@ async function scheduled(userId = randomUUID()): Promise<Shipment> {
   });
 }
 
-const shippedEvents = async (orderId: string) =>
-  (await db.select().from(outbox).where(eq(outbox.name, 'shipment.shipped'))).filter(
-    (row) => (row.payload as { orderId?: string }).orderId === orderId,
-  );
+const shippedEvents = (orderId: string) => outboxEvents(db, 'shipment.shipped', orderId);
 
 describe('GET /api/shipments/{orderId}', () => {
   it('shows the owner their shipment', async () => {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { outbox } from '../../platform/bus/schema.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
+import { rejection } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { ProblemError } from '../../platform/http/problem.ts';
 import type { Module } from '../../platform/module.ts';
 import type { Address, ScheduleShipmentInput } from './contracts.ts';
 import { createShippingModule, type ShippingApi } from './index.ts';
@@ -44,19 +44,7 @@ const request = (country = 'DE'): ScheduleShipmentInput => ({
 const rowsFor = (orderId: string) =>
   db.select().from(shipments).where(eq(shipments.orderId, orderId));
 
-const eventsFor = async (name: string, orderId: string) =>
-  (await db.select().from(outbox).where(eq(outbox.name, name))).filter(
-    (row) => (row.payload as { orderId?: string }).orderId === orderId,
-  );
-
-async function rejection(promise: Promise<unknown>): Promise<ProblemError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProblemError);
-  return error as ProblemError;
-}
+const eventsFor = (name: string, orderId: string) => outboxEvents(db, name, orderId);
 
 describe('schedule', () => {
   it('books a carrier by country and a tracking number, and publishes shipment.scheduled', async () => {

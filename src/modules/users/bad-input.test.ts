@@ -1,31 +1,23 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import { count } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { AppEnv } from '../../platform/http/app-env.ts';
 import { createUsersModule } from './index.ts';
 import { accounts } from './schema.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
-let app: OpenAPIHono<AppEnv>;
+let harness: ModuleHarness;
 let token: string;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('users-bad-input');
-  ({ db, cleanup, app } = harness);
+  harness = await openModuleHarness('users-bad-input');
+  ({ db, cleanup } = harness);
   harness.mount(createUsersModule(harness.context));
-  const register = await app.request('/api/users', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      username: 'fuzzed',
-      email: 'fuzzed@example.com',
-      password: 'fuzz-secret',
-    }),
+  const register = await harness.send('POST', '/api/users', {
+    body: { username: 'fuzzed', email: 'fuzzed@example.com', password: 'fuzz-secret' },
   });
   const { id } = (await register.json()) as { id: string };
   token = await harness.tokenFor(['customer'], id);
@@ -68,11 +60,8 @@ describe('bad input never yields a 5xx and never changes state', () => {
     await fc.assert(
       fc.asyncProperty(mutatedBody, async (body) => {
         const before = await state();
-        const response = await app.request(path, {
-          method,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify(body),
-        });
+        // Stringified here, so that a JSON string value is sent as JSON too.
+        const response = await harness.send(method, path, { token, body: JSON.stringify(body) });
         expect(response.status).toBeLessThan(500);
         // Only a body that happens to be valid may write (a sign-up or a real change).
         if (response.status >= 400) expect(await state()).toEqual(before);
@@ -84,8 +73,8 @@ describe('bad input never yields a 5xx and never changes state', () => {
   it('GET /api/users/{id} with junk ids answers 400 or 404', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 80 }), async (id) => {
-        const response = await app.request(`/api/users/${encodeURIComponent(id)}`, {
-          headers: { authorization: `Bearer ${token}` },
+        const response = await harness.send('GET', `/api/users/${encodeURIComponent(id)}`, {
+          token,
         });
         expect([200, 400, 404]).toContain(response.status);
       }),

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { issueAccessToken, type Principal } from '../../platform/auth/access-token.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { errorPaths, expectProblem } from '../../../test/support/problem.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { AppEnv } from '../../platform/http/app-env.ts';
 import type { Module } from '../../platform/module.ts';
 import type { AccessToken, User } from './contracts.ts';
 import { createUsersModule, type UsersApi } from './index.ts';
@@ -15,20 +13,15 @@ import { accounts } from './schema.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
-let app: OpenAPIHono<AppEnv>;
 let users: Module<UsersApi>;
-let tokenFor: (roles: Principal['roles'], userId?: string) => Promise<string>;
-let tokenSettings: { secret: string; issuer: string; ttlSeconds: number };
+let harness: ModuleHarness;
+let tokenFor: ModuleHarness['tokenFor'];
+let ttlSeconds: number;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('users-routes');
-  ({ db, cleanup, app, tokenFor } = harness);
-  const { config } = harness.context;
-  tokenSettings = {
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    ttlSeconds: config.JWT_TTL_SECONDS,
-  };
+  harness = await openModuleHarness('users-routes');
+  ({ db, cleanup, tokenFor } = harness);
+  ttlSeconds = harness.context.config.JWT_TTL_SECONDS;
   users = createUsersModule(harness.context);
   harness.mount(users);
 });
@@ -37,28 +30,7 @@ afterAll(async () => {
 });
 
 const send = (method: string, path: string, body?: unknown, token?: string) =>
-  app.request(path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-
-interface ProblemBody {
-  status: number;
-  detail?: string;
-  errors?: { path: string; message: string }[];
-}
-async function expectProblem(response: Response, status: number): Promise<ProblemBody> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const body = (await response.json()) as ProblemBody;
-  expect(body.status).toBe(status);
-  return body;
-}
-const errorPaths = (body: ProblemBody) => body.errors?.map((error) => error.path) ?? [];
+  harness.send(method, path, { token, body });
 
 let serial = 0;
 /** A fresh, valid sign-up; `overrides` replace fields. */
@@ -130,8 +102,8 @@ describe('register → login → me → patch → get', () => {
       expect(session.tokenType).toBe('Bearer');
       expect(session.user).toEqual(alice);
       const expiresIn = Date.parse(session.expiresAt) - Date.now();
-      expect(expiresIn).toBeGreaterThan((tokenSettings.ttlSeconds - 10) * 1000);
-      expect(expiresIn).toBeLessThanOrEqual(tokenSettings.ttlSeconds * 1000);
+      expect(expiresIn).toBeGreaterThan((ttlSeconds - 10) * 1000);
+      expect(expiresIn).toBeLessThanOrEqual(ttlSeconds * 1000);
     }
 
     const me = await send('GET', '/api/users/me', undefined, byName.accessToken);
@@ -457,15 +429,8 @@ describe('every signed-in route refuses a missing, expired or forged token', () 
 
   it('answers 401 in all three cases', async () => {
     const { user } = await signedUp();
-    const principal: Principal = { id: user.id, roles: ['admin'] };
-    const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
-    const expired = (await issueAccessToken(tokenSettings, principal, twoHoursAgo)).token;
-    const forged = (
-      await issueAccessToken(
-        { ...tokenSettings, secret: 'somebody-elses-signing-secret' },
-        principal,
-      )
-    ).token;
+    const expired = await harness.expiredTokenFor(['admin'], user.id);
+    const forged = await harness.forgedTokenFor(['admin'], user.id);
     for (const [method, path, body] of routes) {
       for (const [label, token] of [
         ['none', undefined],

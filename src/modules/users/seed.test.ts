@@ -1,7 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
-import { outbox } from '../../platform/bus/schema.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
+import { outboxEvents } from '../../../test/support/outbox.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Module } from '../../platform/module.ts';
 import type { AccessToken } from './contracts.ts';
@@ -10,12 +10,12 @@ import { accounts } from './schema.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
-let app: Awaited<ReturnType<typeof openModuleHarness>>['app'];
+let harness: ModuleHarness;
 let users: Module<UsersApi>;
 
 beforeAll(async () => {
-  const harness = await openModuleHarness('users-seed');
-  ({ db, cleanup, app } = harness);
+  harness = await openModuleHarness('users-seed');
+  ({ db, cleanup } = harness);
   users = createUsersModule(harness.context);
   harness.mount(users);
 });
@@ -26,11 +26,7 @@ afterAll(async () => {
 const accountCount = async () => (await db.select({ total: count() }).from(accounts))[0]?.total;
 
 const login = async (login: string, password: string) => {
-  const response = await app.request('/api/auth/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login, password }),
-  });
+  const response = await harness.send('POST', '/api/auth/login', { body: { login, password } });
   expect(response.status).toBe(200);
   return (await response.json()) as AccessToken;
 };
@@ -50,12 +46,11 @@ describe('users demo data', () => {
     expect(customerSession.user.roles).toEqual(['customer']);
 
     // The admin reads the customer; the customer cannot read the admin.
-    const read = (id: string, token: string) =>
-      app.request(`/api/users/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const read = (id: string, token: string) => harness.send('GET', `/api/users/${id}`, { token });
     expect((await read(customerSession.user.id, adminSession.accessToken)).status).toBe(200);
     expect((await read(adminSession.user.id, customerSession.accessToken)).status).toBe(404);
 
-    const registered = await db.select().from(outbox).where(eq(outbox.name, 'user.registered'));
+    const registered = await outboxEvents(db, 'user.registered');
     expect(registered).toHaveLength(2);
     expect(JSON.stringify(registered)).not.toMatch(/admin-password|customer-password|scrypt/);
     expect(await users.api.stats()).toEqual({ users: 2 });

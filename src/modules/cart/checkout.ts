@@ -6,7 +6,7 @@ import type { CheckoutInput, CheckoutResult, OrderLine, OrderRequest } from './c
 import { cartCheckedOut } from './events.ts';
 import type { Placement } from './ports.ts';
 import { cartItems, carts, checkouts } from './schema.ts';
-import { type CartDeps, cartLines, ensureCart } from './service.ts';
+import { type CartDeps, cartLines, findCart } from './service.ts';
 
 /** Only an order that stands takes the lines out of the cart. */
 const stands = (placement: Placement) =>
@@ -25,7 +25,6 @@ export async function checkout(
   idempotencyKey: string,
   context?: EventContext,
 ): Promise<CheckoutResult> {
-  const cartId = await ensureCart(deps.db, userId);
   const request = (items: OrderLine[]): OrderRequest => ({
     userId,
     items,
@@ -33,6 +32,10 @@ export async function checkout(
     ...(input.cardToken !== undefined && { cardToken: input.cardToken }),
   });
 
+  // Looked up, not created: a refused checkout leaves no trace. The lines are read before the
+  // key's record, so a twin request that empties the cart in between is seen as done.
+  const cartId = await findCart(deps.db, userId);
+  const lines = cartId === undefined ? [] : await cartLines(deps.db, cartId);
   const [done] = await deps.db
     .select({ items: checkouts.items })
     .from(checkouts)
@@ -43,12 +46,10 @@ export async function checkout(
     const placement = await deps.orders.place(request(done.items), idempotencyKey, context);
     return { replayed: true, cartEmptied: false, order: placement.order };
   }
-
-  const items = (await cartLines(deps.db, cartId)).map(({ productId, quantity }) => ({
-    productId,
-    quantity,
-  }));
-  if (items.length === 0) throw conflict('The cart is empty: add items before checking out.');
+  if (cartId === undefined || lines.length === 0) {
+    throw conflict('The cart is empty: add items before checking out.');
+  }
+  const items = lines.map(({ productId, quantity }) => ({ productId, quantity }));
 
   const placement = await deps.orders.place(request(items), idempotencyKey, context);
   if (!stands(placement)) {

@@ -45,11 +45,16 @@ export function toCart(id: string, rows: ItemRow[]): Cart {
 }
 
 /** The user's cart id; the cart is made on first use (idempotent under concurrency). */
-export async function ensureCart(db: Executor, userId: string): Promise<string> {
-  await db.insert(carts).values({ userId }).onConflictDoNothing({ target: carts.userId });
+export async function findCart(db: Executor, userId: string): Promise<string | undefined> {
   const [row] = await db.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId));
-  if (!row) throw new Error(`cart of user ${userId} vanished while being created`);
-  return row.id;
+  return row?.id;
+}
+
+async function ensureCart(db: Executor, userId: string): Promise<string> {
+  await db.insert(carts).values({ userId }).onConflictDoNothing({ target: carts.userId });
+  const cartId = await findCart(db, userId);
+  if (cartId === undefined) throw new Error(`cart of user ${userId} vanished while being created`);
+  return cartId;
 }
 
 /** Makes the cart if needed and locks it: edits of one cart run one after another. */

@@ -38,11 +38,15 @@ export function createHttpApp({
   app.use(
     bodyLimit({
       maxSize: bodyLimitBytes,
-      onError: (c) =>
-        problemResponse(
+      onError: (c) => {
+        // The unread rest of the body is dropped with the socket, so say so rather than
+        // let the client reuse a connection that is about to close.
+        return problemResponse(
           c,
           new ProblemError(413, `The request body is larger than ${bodyLimitBytes} bytes.`).problem,
-        ),
+          { Connection: 'close' },
+        );
+      },
     }),
   );
   app.use(authenticate(auth));

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../auth/authenticate.ts';
-import { notFound, problemSchema } from '../http/problem.ts';
+import { notFound } from '../http/problem.ts';
+import { authErrors, bearerSecurity, jsonDoc, problemDoc } from '../http/route-docs.ts';
 import { createRouter } from '../http/router.ts';
 import type { EventBus } from './event-bus.ts';
 
@@ -15,22 +16,16 @@ const deadDeliverySchema = z
   })
   .openapi('DeadDelivery');
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
-
 const listDead = createRoute({
   method: 'get',
   path: '/dead',
   tags: ['events'],
   summary: 'Deliveries parked as dead after their last attempt',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   responses: {
-    200: {
-      description: 'Dead deliveries, newest first',
-      content: { 'application/json': { schema: z.object({ items: z.array(deadDeliverySchema) }) } },
-    },
-    401: { description: 'No admin token', ...problem },
-    403: { description: 'Wrong admin token', ...problem },
+    200: jsonDoc(z.object({ items: z.array(deadDeliverySchema) }), 'Dead deliveries, newest first'),
+    ...authErrors,
   },
 });
 
@@ -39,14 +34,12 @@ const replayDead = createRoute({
   path: '/dead/{eventId}/{subscriber}/replay',
   tags: ['events'],
   summary: 'Deliver a dead event to its subscriber again, with a fresh set of attempts',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { params: z.object({ eventId: z.uuid(), subscriber: z.string().min(1).max(200) }) },
   responses: {
-    202: {
-      description: 'Queued for delivery',
-      content: { 'application/json': { schema: z.object({ status: z.literal('pending') }) } },
-    },
-    404: { description: 'No dead delivery with that id', ...problem },
+    202: jsonDoc(z.object({ status: z.literal('pending') }), 'Queued for delivery'),
+    ...authErrors,
+    404: problemDoc('No dead delivery with that id'),
   },
 });
 

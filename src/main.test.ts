@@ -38,8 +38,9 @@ async function startProcess(dataDir: string): Promise<Started> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
+      // Ready means both the printed URLs and the logged start-up line (pino writes on its own).
       const match = /monolith\s+(http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
+      if (match?.[1] && /"startupMs":\d+/.test(output)) {
         clearInterval(timer);
         resolve(match[1]);
       }

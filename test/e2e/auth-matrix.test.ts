@@ -1,0 +1,383 @@
+import { randomUUID } from 'node:crypto';
+import { sign } from 'hono/jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAccessToken } from '../../src/platform/auth/access-token.ts';
+import { DEV_JWT_SECRET } from '../../src/platform/config.ts';
+import { type StateProbe, stateProbe } from './db-fingerprint.ts';
+import {
+  fetchOpenApi,
+  fillPath,
+  type Operation,
+  openApiPath,
+  operationsOf,
+} from './openapi-operations.ts';
+import {
+  type Environment,
+  prepareEnvironment,
+  type Running,
+  runMonolith,
+} from './running-monolith.ts';
+import { type Order, shop } from './shop.ts';
+
+// Every operation the OpenAPI document marks as secured must refuse a caller without a valid
+// token, and a signed-in customer must neither see another customer's things nor reach the
+// admin's operations. The list comes from /openapi.json, so a new route is covered as it lands.
+
+const settings = { secret: DEV_JWT_SECRET, issuer: 'commerce', ttlSeconds: 3600 };
+const publicWrites = ['POST /api/auth/login', 'POST /api/users'];
+/** Browsing the catalog is the only thing an anonymous caller reads. */
+const publicReads = ['GET /api/products', 'GET /api/products/{id}', 'GET /api/products/{id}/stock'];
+
+interface Customer {
+  id: string;
+  token: string;
+  username: string;
+}
+
+let environment: Environment;
+let running: Running;
+let operations: Operation[];
+let probe: StateProbe;
+let adminToken: string;
+let productId: string;
+let alice: Customer;
+let bob: Customer;
+let order: Order;
+
+beforeAll(async () => {
+  environment = await prepareEnvironment('postgres+redis', 'auth_matrix');
+  running = await runMonolith(environment, { JWT_SECRET: DEV_JWT_SECRET, JWT_ISSUER: 'commerce' });
+  operations = operationsOf(await fetchOpenApi(running.monolith.url));
+  probe = await stateProbe(running.monolith.database.db, {
+    redis: { url: environment.env.REDIS_URL!, prefix: environment.env.REDIS_PREFIX! },
+  });
+
+  const steps = shop(running.api);
+  adminToken = await steps.adminToken();
+  productId = await steps.newProduct(adminToken, 2_500, 50);
+  alice = await steps.newCustomer();
+  bob = await steps.newCustomer();
+  const placed = await steps.placeOrder(alice.token, [{ productId, quantity: 1 }]);
+  expect(placed.status).toBe(201);
+  order = placed.body;
+  expect(order.status).toBe('confirmed');
+  expect(order.paymentId).toBeTruthy();
+});
+afterAll(async () => {
+  await probe?.close();
+  await running?.monolith.stop();
+  await environment?.cleanup();
+});
+
+/** Real ids where the path names one, so a 401 cannot come from "no such thing". */
+function pathValues(op: Operation): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const param of op.parameters.filter((p) => p.in === 'path')) {
+    const { name } = param;
+    if (name === 'productId' || op.path.startsWith('/api/products/')) values[name] = productId;
+    else if (name === 'orderId' || op.path.startsWith('/api/orders/')) values[name] = order.id;
+    else if (op.path.startsWith('/api/payments/')) values[name] = order.paymentId!;
+    else if (op.path.startsWith('/api/users/')) values[name] = alice.id;
+    else if (name === 'subscriber') values[name] = 'notifications';
+    else values[name] = randomUUID();
+  }
+  return values;
+}
+
+/** A plausible body for the operations a customer must not reach (so only the role refuses). */
+const adminBodies: Record<string, unknown> = {
+  'POST /api/products': {
+    sku: `AUTH-${randomUUID().slice(0, 8)}`,
+    name: 'Not yours to sell',
+    price: { amountMinor: 100, currency: 'EUR' },
+  },
+  'PATCH /api/products/{id}': { name: 'Renamed by a customer' },
+  'PUT /api/products/{id}/stock': { onHand: 0 },
+  'POST /api/payments/{id}/refund': { reason: 'a customer refunds themselves' },
+};
+
+async function call(op: Operation, authorization: string | undefined, body?: unknown) {
+  const withBody = op.bodySchema !== undefined;
+  const headers: Record<string, string> = {
+    ...(withBody && { 'content-type': 'application/json' }),
+    ...(authorization !== undefined && { authorization }),
+  };
+  for (const param of op.parameters.filter((p) => p.in === 'header')) {
+    headers[param.name] = randomUUID();
+  }
+  const response = await fetch(`${running.monolith.url}${fillPath(op.path, pathValues(op))}`, {
+    method: op.method,
+    headers,
+    ...(withBody && { body: JSON.stringify(body ?? {}) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    challenge: response.headers.get('www-authenticate') ?? '',
+    text,
+  };
+}
+
+const secured = () => operations.filter((op) => op.secured);
+
+describe('the OpenAPI document marks what needs a token', () => {
+  it('lists secured operations, including the ones a shopper signs in for', () => {
+    const labels = secured().map((op) => op.label);
+    expect(labels.length).toBeGreaterThan(0);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'POST /api/orders',
+        'GET /api/users/me',
+        'GET /api/cart',
+        'GET /api/admin/dashboard',
+      ]),
+    );
+  });
+
+  it('secures everything under /api except sign-up, login and catalog reads, and all of /admin', () => {
+    const openWrites = operations
+      .filter((op) => op.path.startsWith('/api/') && op.method !== 'GET' && !op.secured)
+      .map((op) => op.label)
+      .sort();
+    expect(openWrites).toEqual(publicWrites);
+    const openReads = operations
+      .filter((op) => op.path.startsWith('/api/') && op.method === 'GET' && !op.secured)
+      .map((op) => op.label)
+      .sort();
+    expect(openReads).toEqual(publicReads);
+    const openAdmin = operations
+      .filter((op) => /^\/(api\/)?admin\//.test(op.path) && !op.secured)
+      .map((op) => op.label);
+    expect(openAdmin).toEqual([]);
+  });
+
+  it('documents every route the app serves under /api and /admin (so none escapes the matrix)', () => {
+    const documented = new Set(operations.map((op) => op.label));
+    const served = new Set(
+      running.monolith.app.routes
+        .filter((r) => r.method !== 'ALL' && /^\/(api|admin)\//.test(r.path))
+        .map((r) => `${r.method} ${openApiPath(r.path)}`),
+    );
+    expect([...served].filter((label) => !documented.has(label))).toEqual([]);
+  });
+});
+
+describe('a secured operation answers 401 problem+json to a caller without a valid token', () => {
+  const claims = (roles: string[]) => ({ id: alice.id, roles: roles as ['admin'] });
+  const cases: Array<[string, () => Promise<string | undefined>]> = [
+    ['no Authorization header', async () => undefined],
+    [
+      'an expired token',
+      async () =>
+        `Bearer ${(await issueAccessToken(settings, claims(['admin']), Date.now() - 2 * 3600_000)).token}`,
+    ],
+    [
+      'a forged token (another secret)',
+      async () =>
+        `Bearer ${(await issueAccessToken({ ...settings, secret: 'not-the-secret-the-monolith-uses-at-all' }, claims(['admin']))).token}`,
+    ],
+    ['a malformed header (Bearer abc)', async () => 'Bearer abc'],
+    [
+      'a token from another issuer',
+      async () =>
+        `Bearer ${(await issueAccessToken({ ...settings, issuer: 'somebody-else' }, claims(['admin']))).token}`,
+    ],
+    [
+      'an unsigned token (alg none)',
+      async () => {
+        const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        return `Bearer ${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: alice.id, roles: ['admin'], iss: 'commerce', iat: now, exp: now + 600 })}.`;
+      },
+    ],
+    [
+      'a token signed with the secret but HS512',
+      async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const payload = {
+          sub: alice.id,
+          roles: ['admin'],
+          iss: 'commerce',
+          iat: now,
+          exp: now + 600,
+        };
+        return `Bearer ${await sign(payload, DEV_JWT_SECRET, 'HS512')}`;
+      },
+    ],
+    [
+      'another scheme (Basic)',
+      async () => `Basic ${Buffer.from('admin:admin-password').toString('base64')}`,
+    ],
+  ];
+
+  it('a fresh token with the same secret and issuer is accepted (the cases below are meaningful)', async () => {
+    const { token } = await issueAccessToken(settings, { id: alice.id, roles: ['customer'] });
+    const me = await running.api.get<{ id: string }>('/api/users/me', token);
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(alice.id);
+  });
+
+  it.each(cases)('%s', async (_, authorization) => {
+    const header = await authorization();
+    const before = await probe.settled();
+    const failures: string[] = [];
+    for (const op of secured()) {
+      const reply = await call(op, header);
+      const ok =
+        reply.status === 401 &&
+        reply.contentType.startsWith('application/problem+json') &&
+        /bearer/i.test(reply.challenge);
+      if (!ok) {
+        failures.push(
+          `${op.label} → ${reply.status} ${reply.contentType} [${reply.challenge}] ${reply.text.slice(0, 160)}`,
+        );
+      }
+    }
+    expect(failures).toEqual([]);
+    // A refused call wrote nothing (admin-role forgeries included).
+    expect(await probe.fingerprint()).toEqual(before);
+  });
+});
+
+describe("a customer cannot see or change another customer's things", () => {
+  const allowedFor = (label: string) => {
+    const op = operations.find((o) => o.label === label);
+    if (!op) throw new Error(`${label} is not in the OpenAPI document`);
+    return op.responses.includes('403') ? [403, 404] : [404];
+  };
+
+  it("answers 404 (or a documented 403) to Bob for Alice's order, payment, shipment and account", async () => {
+    const { api } = running;
+    const aliceView = async () => ({
+      order: (await api.get(`/api/orders/${order.id}`, alice.token)).body,
+      history: (await api.get(`/api/orders/${order.id}/history`, alice.token)).body,
+      payment: (await api.get(`/api/payments/${order.paymentId}`, alice.token)).body,
+      shipment: (await api.get(`/api/shipments/${order.id}`, alice.token)).body,
+    });
+    const before = await aliceView();
+    expect(before.order).toMatchObject({ id: order.id, status: 'confirmed' });
+    const state = await probe.settled();
+
+    const attempts: Array<[string, string, string]> = [
+      ['GET /api/orders/{id}', 'GET', `/api/orders/${order.id}`],
+      ['GET /api/orders/{id}/history', 'GET', `/api/orders/${order.id}/history`],
+      ['POST /api/orders/{id}/cancel', 'POST', `/api/orders/${order.id}/cancel`],
+      ['GET /api/payments/{id}', 'GET', `/api/payments/${order.paymentId}`],
+      ['GET /api/shipments/{orderId}', 'GET', `/api/shipments/${order.id}`],
+      ['GET /api/users/{id}', 'GET', `/api/users/${alice.id}`],
+    ];
+    const aliceFacts = [alice.id, alice.username, order.id, order.paymentId!, order.shipmentId!];
+    const outcomes: Record<
+      string,
+      { status: number; contentType: string | null; leaks: string[] }
+    > = {};
+    const expected: typeof outcomes = {};
+    for (const [label, method, path] of attempts) {
+      const reply = await fetch(`${running.monolith.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bob.token}` },
+      });
+      const text = await reply.text();
+      const allowed = allowedFor(label);
+      outcomes[label] = {
+        status: reply.status,
+        contentType: reply.headers.get('content-type'),
+        // Echoing the id Bob sent is fine; anything else of Alice's is a leak.
+        leaks: aliceFacts.filter((fact) => !path.includes(fact) && text.includes(fact)),
+      };
+      expected[label] = {
+        status: allowed.includes(reply.status) ? reply.status : allowed[0]!,
+        contentType: 'application/problem+json',
+        leaks: [],
+      };
+    }
+    expect(outcomes).toEqual(expected);
+
+    // Nothing Bob tried changed Alice's order.
+    expect(await aliceView()).toEqual(before);
+    expect(await probe.fingerprint()).toEqual(state);
+  });
+
+  it("refuses Bob a listing of Alice's orders, and his own list does not hold them", async () => {
+    const { api } = running;
+    const filtered = await api.get(`/api/orders?userId=${alice.id}`, bob.token);
+    expect(filtered.status).toBe(403);
+    expect(filtered.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const own = await api.get<{ items: Array<{ id: string }> }>('/api/orders', bob.token);
+    expect(own.status).toBe(200);
+    expect(own.body.items.map((o) => o.id)).not.toContain(order.id);
+  });
+
+  it("does not let Bob capture (or read back) a payment for Alice's order", async () => {
+    const { api } = running;
+    const state = await probe.settled();
+    const reply = await api.post(
+      '/api/payments',
+      { orderId: order.id, amount: order.total, cardToken: 'tok_visa' },
+      bob.token,
+    );
+    expect([403, 404, 409]).toContain(reply.status);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(JSON.stringify(reply.body)).not.toContain(order.paymentId!);
+    expect(await probe.fingerprint()).toEqual(state);
+  });
+});
+
+describe('a customer token does not reach admin operations', () => {
+  const adminOnly = () =>
+    operations.filter(
+      (op) =>
+        op.secured &&
+        (/^\/(api\/)?admin\//.test(op.path) ||
+          (op.path.startsWith('/api/products') && op.method !== 'GET') ||
+          op.label === 'POST /api/shipments/{orderId}/ship' ||
+          op.label === 'POST /api/payments/{id}/refund'),
+    );
+
+  it('answers 403 problem+json and changes nothing', async () => {
+    const labels = adminOnly().map((op) => op.label);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'GET /api/admin/dashboard',
+        'GET /admin/events/dead',
+        'POST /api/products',
+        'PATCH /api/products/{id}',
+        'DELETE /api/products/{id}',
+        'PUT /api/products/{id}/stock',
+        'POST /api/shipments/{orderId}/ship',
+        'POST /api/payments/{id}/refund',
+      ]),
+    );
+    const before = await probe.settled();
+    const failures: string[] = [];
+    for (const op of adminOnly()) {
+      const reply = await call(op, `Bearer ${alice.token}`, adminBodies[op.label]);
+      if (reply.status !== 403 || !reply.contentType.startsWith('application/problem+json')) {
+        failures.push(
+          `${op.label} → ${reply.status} ${reply.contentType} ${reply.text.slice(0, 160)}`,
+        );
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await probe.fingerprint()).toEqual(before);
+  });
+
+  it('the same operations let the admin past the role check (the 403 is about the role)', async () => {
+    const failures: string[] = [];
+    for (const op of adminOnly().filter((o) => o.method === 'GET')) {
+      const reply = await call(op, `Bearer ${adminToken}`);
+      if (reply.status !== 200) failures.push(`${op.label} → ${reply.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  // Fails today: POST /admin/events/dead/{eventId}/{subscriber}/replay answers 401/403 (see the
+  // matrix above) but its OpenAPI entry documents only 202 and 404.
+  it('documents 401 and 403 on every admin-only operation (gap: the dead-event replay route)', () => {
+    const undocumented = adminOnly()
+      .filter((op) => !op.responses.includes('401') || !op.responses.includes('403'))
+      .map((op) => `${op.label} (documents ${op.responses.join('/')})`);
+    expect(undocumented).toEqual([]);
+  });
+});

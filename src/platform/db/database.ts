@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { migratePostgres } from './migrate.ts';
+import { preparingClient } from './prepared-client.ts';
 
 /** The one database type modules see; PGlite and PostgreSQL both satisfy it. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -48,7 +49,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       onnotice: () => {},
       connection: { application_name: options.name },
     });
-    const db = drizzlePostgres({ client });
+    const db = drizzlePostgres({ client: preparingClient(client) });
     const parsed = new URL(url);
     return {
       db,

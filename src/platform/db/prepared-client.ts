@@ -1,0 +1,33 @@
+import type { Sql } from 'postgres';
+
+/**
+ * A postgres.js client whose `unsafe()` prepares statements, which is what drizzle sends every
+ * query through. postgres.js defaults `unsafe()` to unprepared, and an unprepared query with
+ * parameters costs two round trips (Parse/Describe, then Bind/Execute) plus a fresh parse and
+ * plan on the server; prepared, a repeated query is one Bind/Execute. drizzle asks for unprepared
+ * statements unless a query is given a name (and ignores the client's `prepare` setting,
+ * drizzle-orm#6096), so the client overrides it.
+ *
+ * Transactions hand drizzle another client (`begin`, `savepoint`); those are wrapped too.
+ */
+export function preparingClient(client: Sql): Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: unknown[], options?: { prepare?: boolean }) =>
+          // biome-ignore lint/suspicious/noExplicitAny: postgres.js types parameters per call site.
+          target.unsafe(query, parameters as any[], { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const last = args.length - 1;
+          const work = args[last] as (tx: Sql) => unknown;
+          args[last] = (tx: Sql) => work(preparingClient(tx));
+          return open.apply(target, args);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}

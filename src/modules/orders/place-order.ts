@@ -14,9 +14,9 @@ import {
 import { findOrder } from './order-records.ts';
 import { recordPlaced } from './order-status.ts';
 import { type PricedOrder, priceOrder } from './pricing.ts';
-import { claimSagas, inMs, isSagaFinished, LeaseLost } from './saga-lease.ts';
-import { driveSaga, SagaStalled } from './saga-runner.ts';
-import { checkoutSagas, idempotencyKeys, orderItems, orderRecords } from './schema.ts';
+import { claimSagas, isSagaFinished, LeaseLost } from './saga-lease.ts';
+import { beginSaga, driveSaga, type SagaSnapshot, SagaStalled } from './saga-runner.ts';
+import { idempotencyKeys, orderItems, orderRecords } from './schema.ts';
 
 /** The key was taken by a concurrent request between our lookup and our insert. */
 class KeyTaken extends Error {}
@@ -44,17 +44,17 @@ export async function placeOrder(
     traceId: context.traceId ?? randomBytes(16).toString('hex'),
     causationId: context.causationId ?? null,
   };
-  const record = await createOrder(
+  const created = await createOrder(
     deps,
     { orderId, input, priced, idempotencyKey, requestHash },
     ctx,
   );
-  if (!record) {
+  if (!created) {
     const winner = await findKey(deps.db, input.userId, idempotencyKey);
     if (!winner) throw new Error('idempotency key vanished after a unique violation');
     return replay(deps, winner, requestHash, context);
   }
-  return runCheckout(deps, record, ctx, false);
+  return runCheckout(deps, created.record, ctx, false, created.saga);
 }
 
 interface NewOrder {
@@ -74,7 +74,7 @@ async function createOrder(
   deps: OrdersDeps,
   { orderId, input, priced, idempotencyKey, requestHash }: NewOrder,
   ctx: EventContext,
-): Promise<IdempotencyRecord | undefined> {
+): Promise<{ record: IdempotencyRecord; saga: SagaSnapshot } | undefined> {
   try {
     return await deps.db.transaction(async (tx) => {
       await tx.insert(orderRecords).values({
@@ -97,15 +97,19 @@ async function createOrder(
           currency: item.lineTotal.currency,
         })),
       );
-      await tx.insert(checkoutSagas).values({
-        orderId,
-        cardToken: input.cardToken ?? null,
-        correlationId: ctx.correlationId ?? null,
-        traceId: ctx.traceId ?? null,
-        leaseOwner: deps.saga.owner,
-        leaseExpiresAt: inMs(deps.saga.leaseMs),
-        attempts: 1,
-      });
+      const saga = await beginSaga(
+        tx,
+        deps,
+        {
+          id: orderId,
+          userId: input.userId,
+          items: priced.items.map(({ productId, quantity }) => ({ productId, quantity })),
+          total: priced.total,
+          address: input.shippingAddress,
+          cardToken: input.cardToken ?? null,
+        },
+        ctx,
+      );
       await recordPlaced(tx, deps.events, { id: orderId, userId: input.userId, ...priced }, ctx);
       const [record] = await tx
         .insert(idempotencyKeys)
@@ -113,7 +117,7 @@ async function createOrder(
         .onConflictDoNothing()
         .returning();
       if (!record) throw new KeyTaken();
-      return record;
+      return { record, saga };
     });
   } catch (error) {
     if (error instanceof KeyTaken) return undefined;
@@ -127,9 +131,10 @@ async function runCheckout(
   record: IdempotencyRecord,
   context: EventContext,
   replayed: boolean,
+  saga?: SagaSnapshot,
 ): Promise<Placement> {
   try {
-    await driveSaga(deps, record.orderId, context);
+    await driveSaga(deps, record.orderId, context, saga);
   } catch (error) {
     // Another process took the saga over: wait for its answer like any duplicate would.
     if (error instanceof LeaseLost) return replay(deps, record, record.requestHash, context);

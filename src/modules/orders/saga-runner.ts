@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import type { Transaction } from '../../platform/db/database.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import {
   type CheckoutStep,
@@ -34,7 +35,7 @@ export class SagaStalled extends Error {}
 type SagaRow = typeof checkoutSagas.$inferSelect;
 type StepRow = typeof sagaSteps.$inferSelect;
 
-interface SagaSnapshot {
+export interface SagaSnapshot {
   saga: SagaRow;
   steps: Map<SagaStepName, StepRow>;
   order: SagaOrder;
@@ -72,20 +73,29 @@ async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot
 const stepKey = (orderId: string, step: SagaStepName) =>
   and(eq(sagaSteps.orderId, orderId), eq(sagaSteps.step, step));
 
-function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
-  return withLease(deps, orderId, async (tx) => {
-    // A step found 'started' after a crash is simply run again: every step is idempotent.
-    await tx
-      .insert(sagaSteps)
-      .values({ orderId, step, status: 'started' })
-      .onConflictDoUpdate({
-        target: [sagaSteps.orderId, sagaSteps.step],
-        set: { status: 'started' },
-      });
-  });
+/** A step found 'started' after a crash is simply run again: every step is idempotent. */
+function startStep(tx: Transaction, orderId: string, step: SagaStepName) {
+  return tx
+    .insert(sagaSteps)
+    .values({ orderId, step, status: 'started' })
+    .onConflictDoUpdate({
+      target: [sagaSteps.orderId, sagaSteps.step],
+      set: { status: 'started' },
+    });
 }
 
-function markSucceeded(deps: OrdersDeps, orderId: string, step: SagaStepName, out: StepOutcome) {
+function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
+  return withLease(deps, orderId, (tx) => startStep(tx, orderId, step));
+}
+
+/** Records a step's success and starts the next one, in one transaction. */
+function markSucceeded(
+  deps: OrdersDeps,
+  orderId: string,
+  step: SagaStepName,
+  out: StepOutcome,
+  next: SagaStepName,
+) {
   return withLease(deps, orderId, async (tx) => {
     await tx
       .update(sagaSteps)
@@ -101,6 +111,7 @@ function markSucceeded(deps: OrdersDeps, orderId: string, step: SagaStepName, ou
         })
         .where(eq(orderRecords.id, orderId));
     }
+    await startStep(tx, orderId, next);
   });
 }
 
@@ -219,16 +230,22 @@ function abortCancellation(deps: OrdersDeps, orderId: string) {
   });
 }
 
-/** Runs the remaining steps; 'failed' means the saga now compensates. */
+/**
+ * Runs the remaining steps; 'failed' means the saga now compensates. A step is marked started
+ * in the transaction that records the previous step's success (the first one with the order),
+ * so moving on costs one transaction per step.
+ */
 async function runForward(
   deps: OrdersDeps,
   snapshot: SagaSnapshot,
   ctx: EventContext,
 ): Promise<'completed' | 'failed'> {
   const { order } = snapshot;
-  for (const step of checkoutSteps) {
-    if (snapshot.steps.get(step.name)?.status === 'succeeded') continue;
-    await markStarted(deps, order.id, step.name);
+  let started = false;
+  for (const [index, step] of checkoutSteps.entries()) {
+    const row = snapshot.steps.get(step.name);
+    if (row?.status === 'succeeded') continue;
+    if (!started && row?.status !== 'started') await markStarted(deps, order.id, step.name);
     let outcome: StepOutcome;
     try {
       outcome = await step.run(order, deps.ports, ctx);
@@ -240,11 +257,13 @@ async function runForward(
       await markFailed(deps, order.id, step.name, failure);
       return 'failed';
     }
-    if (step.name === 'confirm') {
+    const next = checkoutSteps[index + 1];
+    if (!next) {
       await finishConfirmed(deps, order.id, outcome, ctx);
       return 'completed';
     }
-    await markSucceeded(deps, order.id, step.name, outcome);
+    await markSucceeded(deps, order.id, step.name, outcome, next.name);
+    started = true;
     if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
   }
   throw new Error('unreachable: the saga ends with confirm');
@@ -301,12 +320,44 @@ export async function driveSaga(
   deps: OrdersDeps,
   orderId: string,
   context?: EventContext,
+  known?: SagaSnapshot,
 ): Promise<void> {
-  let snapshot = await loadSaga(deps, orderId);
+  let snapshot = known ?? (await loadSaga(deps, orderId));
   const ctx = contextOf(snapshot.saga, context);
   if (snapshot.saga.state === 'running') {
     if ((await runForward(deps, snapshot, ctx)) === 'completed') return;
     snapshot = await loadSaga(deps, orderId);
   }
   if (snapshot.saga.state === 'compensating') await compensate(deps, snapshot, ctx);
+}
+
+/**
+ * Creates the saga of a new order inside the order's own transaction, leased to this process
+ * and with its first step started; the snapshot it returns lets driveSaga begin without
+ * reading back what was just written.
+ */
+export async function beginSaga(
+  tx: Transaction,
+  deps: OrdersDeps,
+  order: SagaOrder,
+  ctx: EventContext,
+): Promise<SagaSnapshot> {
+  const [saga] = await tx
+    .insert(checkoutSagas)
+    .values({
+      orderId: order.id,
+      cardToken: order.cardToken,
+      correlationId: ctx.correlationId ?? null,
+      traceId: ctx.traceId ?? null,
+      leaseOwner: deps.saga.owner,
+      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      attempts: 1,
+    })
+    .returning();
+  if (!saga) throw new Error(`the saga of order ${order.id} was not created`);
+  const first = checkoutSteps[0];
+  if (!first) throw new Error('the checkout saga has no steps');
+  const [step] = await startStep(tx, order.id, first.name).returning();
+  if (!step) throw new Error(`the first step of order ${order.id} was not started`);
+  return { saga, steps: new Map([[step.step, step]]), status: 'pending', order };
 }

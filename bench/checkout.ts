@@ -1,18 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
+import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
-import { startMonolith } from '../src/monolith.ts';
-import { loadConfig } from '../src/platform/config.ts';
 
 // `npm run bench:checkout`: concurrent checkouts on PostgreSQL + Redis for a fixed time, next
 // to pgbench's TPC-B tps on the same server in the same run. Prints numbers; asserts nothing.
+// The monolith runs as BENCH_REPLICAS replicas (default 1) sharing the database and Redis, each
+// on its own thread; this thread only drives the load, so it does not eat into a replica's loop.
 
 const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const USERS = 50;
 const PRODUCTS = 20;
 
@@ -47,9 +48,31 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+interface Replica {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function startReplica(env: Record<string, string>): Promise<Replica> {
+  const worker = new Worker(new URL('./replica.ts', import.meta.url), { workerData: env });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', ({ url }: { url: string }) =>
+      resolve({
+        url,
+        stop: () =>
+          new Promise<void>((stopped) => {
+            worker.once('message', () => worker.terminate().then(() => stopped()));
+            worker.postMessage('stop');
+          }),
+      }),
+    );
+  });
+}
+
 async function benchCheckout(url: string) {
   const suffix = randomUUID().slice(0, 8);
-  const config = loadConfig({
+  const env = {
     DATABASE_URL: url,
     REDIS_URL,
     REDIS_PREFIX: `bench-${suffix}`,
@@ -57,10 +80,12 @@ async function benchCheckout(url: string) {
     HOST: '127.0.0.1',
     SEED_DEMO_DATA: 'true',
     LOG_LEVEL: 'silent',
-  });
-  const monolith = await startMonolith(config, pino({ level: 'silent' }));
+  };
+  // The first replica migrates and seeds; the others start on the ready database.
+  const replicas = [await startReplica(env)];
+  while (replicas.length < REPLICAS) replicas.push(await startReplica(env));
   try {
-    const base = monolith.url;
+    const base = replicas[0]!.url;
     const adminLogin = await post(`${base}/api/auth/login`, {
       login: 'admin',
       password: 'admin-password',
@@ -114,7 +139,7 @@ async function benchCheckout(url: string) {
         const started = performance.now();
         try {
           const res = await post(
-            `${base}/api/orders`,
+            `${replicas[n % replicas.length]!.url}/api/orders`,
             { items: [{ productId: productIds[n % PRODUCTS], quantity: 1 }], shippingAddress },
             { authorization: `Bearer ${tokens[n % USERS]}`, 'idempotency-key': randomUUID() },
           );
@@ -139,7 +164,7 @@ async function benchCheckout(url: string) {
       elapsed,
     };
   } finally {
-    await monolith.stop();
+    await Promise.all(replicas.map((replica) => replica.stop()));
   }
 }
 
@@ -161,7 +186,7 @@ const checkout = await withDatabase(`bench_checkout_${tag}`, benchCheckout);
 const tps = await withDatabase(`bench_pgbench_${tag}`, async (url) => pgbench(url));
 const goal = 0.1 * tps;
 const lines = [
-  `checkout: ${checkout.ordersPerSecond.toFixed(1)} orders/s over ${checkout.elapsed.toFixed(1)} s, concurrency ${CONCURRENCY}`,
+  `checkout: ${checkout.ordersPerSecond.toFixed(1)} orders/s over ${checkout.elapsed.toFixed(1)} s, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s)`,
   `          p50 ${checkout.p50.toFixed(1)} ms, p99 ${checkout.p99.toFixed(1)} ms, confirmed ${checkout.confirmed}, failures ${checkout.failures}`,
   `pgbench:  ${tps.toFixed(0)} tps (TPC-B, 8 clients, scale 10, same server)`,
   `goal:     >= ${goal.toFixed(1)} orders/s (0.1 x tps): ${checkout.ordersPerSecond >= goal ? 'met' : 'NOT met'}`,

@@ -213,4 +213,32 @@ describe('event bus (in-process, PostgreSQL)', () => {
     });
     await bus.stop();
   });
+
+  it('works through a backlog several deliveries at a time, each effect once', async () => {
+    // Each handler waits (up to a second) for a second one to be running beside it.
+    let inFlight = 0;
+    let most = 0;
+    let company = () => {};
+    const overlapping = new Promise<void>((resolve) => {
+      company = resolve;
+    });
+    const slow = subscribe('backlog.probe', thingHappened, async (event, tx) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      if (inFlight >= 2) company();
+      await Promise.race([overlapping, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      await tx
+        .insert(effects)
+        .values({ subscriber: 'backlog.probe', eventId: event.metadata.id, value: 1 });
+      inFlight -= 1;
+    });
+    const bus = busWith(slow);
+    await db.transaction(async (tx) => {
+      for (let value = 0; value < 6; value++) await bus.publish(tx, thingHappened, { value });
+    });
+    await bus.start();
+    await eventually(async () => expect(await countEffects(db, 'backlog.probe')).toBe(6));
+    expect(most).toBeGreaterThanOrEqual(2);
+    await bus.stop();
+  });
 });

@@ -18,9 +18,22 @@ export interface InProcessTransportOptions {
   pollIntervalMs: number;
 }
 
+/** Deliveries in flight at once: one at a time falls behind a busy process's publishers. */
+const CONCURRENCY = 8;
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 /**
  * Single-process delivery: the relay writes one delivery row per local subscriber, and a loop
- * works through the due rows, one transaction each, retrying with backoff until dead.
+ * works through the due rows, one transaction each and several at once (subscribers already
+ * accept events out of order, as with BullMQ), retrying with backoff until dead.
  */
 export function createInProcessTransport(options: InProcessTransportOptions): Transport {
   const { db, subscriptions, logger, maxAttempts, retryBaseMs } = options;
@@ -85,10 +98,10 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
       )
       .orderBy(asc(deliveries.nextAttemptAt))
       .limit(50);
-    for (const { eventId, subscriber } of due) {
+    await inParallel(due, CONCURRENCY, async ({ eventId, subscriber }) => {
       const subscription = bySubscriber.get(subscriber);
       if (subscription) await db.transaction((tx) => deliverOne(tx, eventId, subscription));
-    }
+    });
     return due.length;
   }
 

@@ -61,7 +61,8 @@ beforeAll(async () => {
   expect(placed.status).toBe(201);
   order = placed.body;
   expect(order.status).toBe('confirmed');
-  expect(order.paymentId).toBeTruthy();
+  // The precondition the 403/404 checks below rely on: a paid, confirmed order of alice's.
+  expect(order.paymentId).toMatch(/^[0-9a-f-]{36}$/);
 });
 afterAll(async () => {
   await probe?.close();

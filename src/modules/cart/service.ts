@@ -44,12 +44,13 @@ export function toCart(id: string, rows: ItemRow[]): Cart {
   };
 }
 
-/** The user's cart id; the cart is made on first use (idempotent under concurrency). */
+/** The user's cart id, if the user has a cart yet. */
 export async function findCart(db: Executor, userId: string): Promise<string | undefined> {
   const [row] = await db.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId));
   return row?.id;
 }
 
+/** The user's cart id; the cart is made on first use (idempotent under concurrency). */
 async function ensureCart(db: Executor, userId: string): Promise<string> {
   await db.insert(carts).values({ userId }).onConflictDoNothing({ target: carts.userId });
   const cartId = await findCart(db, userId);

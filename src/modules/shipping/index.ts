@@ -1,3 +1,4 @@
+// The shipping module's public surface. Other code imports the module only through this file.
 import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';

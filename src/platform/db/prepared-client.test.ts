@@ -56,3 +56,74 @@ describe('the postgres.js client under drizzle', () => {
     expect(row?.value).toBe(4);
   });
 });
+
+describe('transactions on the pipelined client', () => {
+  const valueOf = async (name: string) =>
+    (await db.select().from(counters).where(eq(counters.name, name)))[0]?.value;
+
+  it('commits, and rolls back everything when the work throws', async () => {
+    await db.insert(counters).values({ name: 'tx', value: 1 });
+    await db.transaction(async (tx) => {
+      await tx.update(counters).set({ value: 2 }).where(eq(counters.name, 'tx'));
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.update(counters).set({ value: 3 }).where(eq(counters.name, 'tx'));
+        await tx.insert(counters).values({ name: 'tx', value: 9 }); // duplicate key
+      }),
+    ).rejects.toThrow();
+    expect(await valueOf('tx')).toBe(2);
+  });
+
+  it('runs nested transactions as savepoints: an inner failure keeps the outer work', async () => {
+    await db.insert(counters).values({ name: 'nested', value: 0 });
+    await db.transaction(async (tx) => {
+      await tx.update(counters).set({ value: 1 }).where(eq(counters.name, 'nested'));
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.update(counters).set({ value: 50 }).where(eq(counters.name, 'nested'));
+          throw new Error('inner fails');
+        }),
+      ).rejects.toThrow('inner fails');
+      await tx.transaction(async (inner) => {
+        await inner
+          .update(counters)
+          .set({ value: sql`${counters.value} + 10` })
+          .where(eq(counters.name, 'nested'));
+      });
+    });
+    expect(await valueOf('nested')).toBe(11);
+  });
+
+  it('gives every connection back: more failing transactions than the pool holds', async () => {
+    // The pool has 10 connections; a leaked one per failure would hang the last ones.
+    for (let i = 0; i < 25; i++) {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.execute(sql`select 1 / 0`);
+        }),
+      ).rejects.toThrow('Failed query');
+    }
+    const rows = await Promise.all(
+      Array.from({ length: 12 }, () => db.transaction((tx) => tx.execute(sql`select 1 as one`))),
+    );
+    expect(rows).toHaveLength(12);
+  });
+
+  it('survives a connection killed mid-transaction: the work fails, the pool goes on', async () => {
+    await db.insert(counters).values({ name: 'killed', value: 0 });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.update(counters).set({ value: 1 }).where(eq(counters.name, 'killed'));
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+      }),
+    ).rejects.toThrow();
+    expect(await valueOf('killed')).toBe(0);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        db.transaction((tx) => tx.execute(sql`select ${i}::int as n`)),
+      ),
+    );
+    expect(results).toHaveLength(12);
+  });
+});

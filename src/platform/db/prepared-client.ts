@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { pipelinedTransaction } from './pipelined-transaction.ts';
 
 /**
  * A postgres.js client whose `unsafe()` prepares statements, which is what drizzle sends every
@@ -8,7 +9,8 @@ import type { Sql } from 'postgres';
  * statements unless a query is given a name (and ignores the client's `prepare` setting,
  * drizzle-orm#6096), so the client overrides it.
  *
- * Transactions hand drizzle another client (`begin`, `savepoint`); those are wrapped too.
+ * Transactions hand drizzle another client; it is wrapped too, and BEGIN is pipelined
+ * (`pipelinedTransaction`).
  */
 export function preparingClient(client: Sql): Sql {
   return new Proxy(client, {
@@ -18,13 +20,11 @@ export function preparingClient(client: Sql): Sql {
           // biome-ignore lint/suspicious/noExplicitAny: postgres.js types parameters per call site.
           target.unsafe(query, parameters as any[], { ...options, prepare: true });
       }
-      if (property === 'begin' || property === 'savepoint') {
-        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown;
+      if (property === 'begin') {
         return (...args: unknown[]) => {
-          const last = args.length - 1;
-          const work = args[last] as (tx: Sql) => unknown;
-          args[last] = (tx: Sql) => work(preparingClient(tx));
-          return open.apply(target, args);
+          const work = args[args.length - 1] as (tx: Sql) => unknown;
+          const mode = args.length > 1 ? String(args[0]) : '';
+          return pipelinedTransaction(target, mode, work, preparingClient);
         };
       }
       return Reflect.get(target, property, receiver);

@@ -51,7 +51,7 @@ export async function storeResponse(
   record: IdempotencyRecord,
   order: Order,
 ): Promise<Order> {
-  await db
+  const stored = await db
     .update(idempotencyKeys)
     .set({ response: order })
     .where(
@@ -60,7 +60,9 @@ export async function storeResponse(
         eq(idempotencyKeys.key, record.key),
         isNull(idempotencyKeys.response),
       ),
-    );
-  const stored = await findKey(db, record.userId, record.key);
-  return orderSchema.parse(stored?.response ?? order);
+    )
+    .returning({ key: idempotencyKeys.key });
+  if (stored.length > 0) return order;
+  const first = await findKey(db, record.userId, record.key);
+  return orderSchema.parse(first?.response ?? order);
 }

@@ -53,19 +53,32 @@ export async function changeStatus(
     .where(and(eq(orderRecords.id, orderId), eq(orderRecords.status, from)))
     .returning();
   if (!row) return undefined;
-  await tx.insert(orderHistory).values({
-    orderId,
-    fromStatus: from,
-    toStatus: change.to,
-    event: eventNames[change.to],
-    cause: cause.cause,
-    detail: cause.detail ?? null,
-  });
-  const { context } = cause;
-  const base = { orderId, userId: row.userId };
+  // History and event do not depend on each other: sent together, one round trip.
+  await Promise.all([
+    tx.insert(orderHistory).values({
+      orderId,
+      fromStatus: from,
+      toStatus: change.to,
+      event: eventNames[change.to],
+      cause: cause.cause,
+      detail: cause.detail ?? null,
+    }),
+    publishChange(tx, events, row, change, cause.context),
+  ]);
+  return row;
+}
+
+function publishChange(
+  tx: Transaction,
+  events: EventPublisher,
+  row: OrderRow,
+  change: StatusChange,
+  context: EventContext | undefined,
+) {
+  const base = { orderId: row.id, userId: row.userId };
   switch (change.to) {
     case 'confirmed':
-      await events.publish(
+      return events.publish(
         tx,
         orderConfirmed,
         {
@@ -76,15 +89,11 @@ export async function changeStatus(
         },
         context,
       );
-      break;
     case 'cancelled':
-      await events.publish(tx, orderCancelled, { ...base, reason: change.reason }, context);
-      break;
+      return events.publish(tx, orderCancelled, { ...base, reason: change.reason }, context);
     case 'shipped':
-      await events.publish(tx, orderShipped, { ...base, shipmentId: change.shipmentId }, context);
-      break;
+      return events.publish(tx, orderShipped, { ...base, shipmentId: change.shipmentId }, context);
   }
-  return row;
 }
 
 /** The first entry of every order's history, and order.placed. */
@@ -94,27 +103,29 @@ export async function recordPlaced(
   order: Pick<Order, 'id' | 'userId' | 'items' | 'total'>,
   context?: EventContext,
 ): Promise<void> {
-  await tx.insert(orderHistory).values({
-    orderId: order.id,
-    fromStatus: null,
-    toStatus: 'pending',
-    event: orderPlaced.name,
-    cause: 'checkout',
-    detail: `${order.items.length} line(s), total ${order.total.amountMinor} ${order.total.currency}`,
-  });
-  await events.publish(
-    tx,
-    orderPlaced,
-    {
+  await Promise.all([
+    tx.insert(orderHistory).values({
       orderId: order.id,
-      userId: order.userId,
-      items: order.items.map(({ productId, quantity, unitPrice }) => ({
-        productId,
-        quantity,
-        unitPrice,
-      })),
-      total: order.total,
-    },
-    context,
-  );
+      fromStatus: null,
+      toStatus: 'pending',
+      event: orderPlaced.name,
+      cause: 'checkout',
+      detail: `${order.items.length} line(s), total ${order.total.amountMinor} ${order.total.currency}`,
+    }),
+    events.publish(
+      tx,
+      orderPlaced,
+      {
+        orderId: order.id,
+        userId: order.userId,
+        items: order.items.map(({ productId, quantity, unitPrice }) => ({
+          productId,
+          quantity,
+          unitPrice,
+        })),
+        total: order.total,
+      },
+      context,
+    ),
+  ]);
 }

@@ -77,6 +77,8 @@ async function createOrder(
 ): Promise<{ record: IdempotencyRecord; saga: SagaSnapshot } | undefined> {
   try {
     return await deps.db.transaction(async (tx) => {
+      // The order row first (everything else refers to it), then the rest together: they do
+      // not depend on each other, so they share a round trip instead of taking one each.
       await tx.insert(orderRecords).values({
         id: orderId,
         userId: input.userId,
@@ -85,37 +87,39 @@ async function createOrder(
         currency: priced.total.currency,
         shippingAddress: input.shippingAddress,
       });
-      await tx.insert(orderItems).values(
-        priced.items.map((item, lineNo) => ({
-          orderId,
-          lineNo,
-          productId: item.productId,
-          name: item.name,
-          quantity: item.quantity,
-          unitPriceMinor: item.unitPrice.amountMinor,
-          lineTotalMinor: item.lineTotal.amountMinor,
-          currency: item.lineTotal.currency,
-        })),
-      );
-      const saga = await beginSaga(
-        tx,
-        deps,
-        {
-          id: orderId,
-          userId: input.userId,
-          items: priced.items.map(({ productId, quantity }) => ({ productId, quantity })),
-          total: priced.total,
-          address: input.shippingAddress,
-          cardToken: input.cardToken ?? null,
-        },
-        ctx,
-      );
-      await recordPlaced(tx, deps.events, { id: orderId, userId: input.userId, ...priced }, ctx);
-      const [record] = await tx
-        .insert(idempotencyKeys)
-        .values({ userId: input.userId, key: idempotencyKey, requestHash, orderId })
-        .onConflictDoNothing()
-        .returning();
+      const [, saga, , [record]] = await Promise.all([
+        tx.insert(orderItems).values(
+          priced.items.map((item, lineNo) => ({
+            orderId,
+            lineNo,
+            productId: item.productId,
+            name: item.name,
+            quantity: item.quantity,
+            unitPriceMinor: item.unitPrice.amountMinor,
+            lineTotalMinor: item.lineTotal.amountMinor,
+            currency: item.lineTotal.currency,
+          })),
+        ),
+        beginSaga(
+          tx,
+          deps,
+          {
+            id: orderId,
+            userId: input.userId,
+            items: priced.items.map(({ productId, quantity }) => ({ productId, quantity })),
+            total: priced.total,
+            address: input.shippingAddress,
+            cardToken: input.cardToken ?? null,
+          },
+          ctx,
+        ),
+        recordPlaced(tx, deps.events, { id: orderId, userId: input.userId, ...priced }, ctx),
+        tx
+          .insert(idempotencyKeys)
+          .values({ userId: input.userId, key: idempotencyKey, requestHash, orderId })
+          .onConflictDoNothing()
+          .returning(),
+      ]);
       if (!record) throw new KeyTaken();
       return { record, saga };
     });

@@ -13,20 +13,40 @@ export class LeaseLost extends Error {}
 /** A timestamp `ms` from now, on the database's clock (every process shares that one). */
 export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
 
-/** Runs `work` in a transaction that first renews our lease; LeaseLost if it is no longer ours. */
+/**
+ * Runs `work` in a transaction that also renews our lease; LeaseLost (and nothing written) if the
+ * lease is no longer ours. The renewal goes out with the work's first statements rather than a
+ * round trip ahead of them: a lost lease rolls the work back all the same.
+ */
 export async function withLease<T>(
   deps: OrdersDeps,
   orderId: string,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return deps.db.transaction(async (tx) => {
-    const [held] = await tx
+    const renewal = tx
       .update(checkoutSagas)
       .set({ leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
       .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)))
-      .returning({ orderId: checkoutSagas.orderId });
-    if (!held) throw new LeaseLost(`the saga of order ${orderId} is driven by another process`);
-    return work(tx);
+      .returning({ orderId: checkoutSagas.orderId })
+      .execute();
+    // Looked at once the work is done; until then a failure must not count as unhandled.
+    renewal.catch(() => {});
+    const assertHeld = async () => {
+      if ((await renewal).length === 0) {
+        throw new LeaseLost(`the saga of order ${orderId} is driven by another process`);
+      }
+    };
+    let result: T;
+    try {
+      result = await work(tx);
+    } catch (error) {
+      // Another process's takeover explains the failure better than the failure itself.
+      await assertHeld();
+      throw error;
+    }
+    await assertHeld();
+    return result;
   });
 }
 

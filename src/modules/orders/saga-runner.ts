@@ -40,6 +40,7 @@ export interface SagaSnapshot {
   steps: Map<SagaStepName, StepRow>;
   order: SagaOrder;
   status: OrderStatus;
+  ids: StepIds;
 }
 
 async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot> {
@@ -59,6 +60,7 @@ async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot
     saga,
     steps: new Map(steps.map((row) => [row.step, row])),
     status: order.status,
+    ids: { paymentId: order.paymentId, shipmentId: order.shipmentId },
     order: {
       id: order.id,
       userId: order.userId,
@@ -88,7 +90,10 @@ function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
   return withLease(deps, orderId, (tx) => startStep(tx, orderId, step));
 }
 
-/** Records a step's success and starts the next one, in one transaction. */
+/**
+ * Records a step's success and starts the next one, in one transaction. The statements do not
+ * depend on each other, so they go out together (one write, one round trip).
+ */
 function markSucceeded(
   deps: OrdersDeps,
   orderId: string,
@@ -96,23 +101,24 @@ function markSucceeded(
   out: StepOutcome,
   next: SagaStepName,
 ) {
-  return withLease(deps, orderId, async (tx) => {
-    await tx
-      .update(sagaSteps)
-      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
-      .where(stepKey(orderId, step));
-    if (out.paymentId || out.shipmentId) {
-      await tx
-        .update(orderRecords)
-        .set({
-          ...(out.paymentId && { paymentId: out.paymentId }),
-          ...(out.shipmentId && { shipmentId: out.shipmentId }),
-          updatedAt: sql`now()`,
-        })
-        .where(eq(orderRecords.id, orderId));
-    }
-    await startStep(tx, orderId, next);
-  });
+  return withLease(deps, orderId, (tx) =>
+    Promise.all([
+      tx
+        .update(sagaSteps)
+        .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
+        .where(stepKey(orderId, step)),
+      (out.paymentId || out.shipmentId) &&
+        tx
+          .update(orderRecords)
+          .set({
+            ...(out.paymentId && { paymentId: out.paymentId }),
+            ...(out.shipmentId && { shipmentId: out.shipmentId }),
+            updatedAt: sql`now()`,
+          })
+          .where(eq(orderRecords.id, orderId)),
+      startStep(tx, orderId, next),
+    ]),
+  );
 }
 
 /** The step failed: record it and turn the saga towards compensation, in one transaction. */
@@ -166,37 +172,46 @@ const finished = {
   updatedAt: sql`now()`,
 };
 
-function finishConfirmed(deps: OrdersDeps, orderId: string, out: StepOutcome, ctx: EventContext) {
+/** What the order was given by the steps: known from this run's outcomes, or the order row. */
+interface StepIds {
+  paymentId: string | null;
+  shipmentId: string | null;
+}
+
+function finishConfirmed(
+  deps: OrdersDeps,
+  orderId: string,
+  out: StepOutcome,
+  { paymentId, shipmentId }: StepIds,
+  ctx: EventContext,
+) {
+  if (!paymentId || !shipmentId) {
+    throw new Error(`order ${orderId} reached confirm without a payment and a shipment`);
+  }
   return withLease(deps, orderId, async (tx) => {
-    await tx
-      .update(sagaSteps)
-      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
-      .where(stepKey(orderId, 'confirm'));
-    const [ids] = await tx
-      .select({ paymentId: orderRecords.paymentId, shipmentId: orderRecords.shipmentId })
-      .from(orderRecords)
-      .where(eq(orderRecords.id, orderId));
-    if (!ids?.paymentId || !ids.shipmentId) {
-      throw new Error(`order ${orderId} reached confirm without a payment and a shipment`);
-    }
-    const { paymentId, shipmentId } = ids;
-    const moved = await changeStatus(
-      tx,
-      deps.events,
-      orderId,
-      'pending',
-      { to: 'confirmed', paymentId, shipmentId },
-      {
-        cause: 'checkout saga',
-        detail: `payment ${paymentId}, shipment ${shipmentId}`,
-        context: ctx,
-      },
-    );
+    const [, moved] = await Promise.all([
+      tx
+        .update(sagaSteps)
+        .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
+        .where(stepKey(orderId, 'confirm')),
+      changeStatus(
+        tx,
+        deps.events,
+        orderId,
+        'pending',
+        { to: 'confirmed', paymentId, shipmentId },
+        {
+          cause: 'checkout saga',
+          detail: `payment ${paymentId}, shipment ${shipmentId}`,
+          context: ctx,
+        },
+      ),
+      tx
+        .update(checkoutSagas)
+        .set({ state: 'completed', ...finished })
+        .where(eq(checkoutSagas.orderId, orderId)),
+    ]);
     if (!moved) throw new Error(`order ${orderId} was no longer pending at confirmation`);
-    await tx
-      .update(checkoutSagas)
-      .set({ state: 'completed', ...finished })
-      .where(eq(checkoutSagas.orderId, orderId));
   });
 }
 
@@ -241,6 +256,7 @@ async function runForward(
   ctx: EventContext,
 ): Promise<'completed' | 'failed'> {
   const { order } = snapshot;
+  const ids = { ...snapshot.ids };
   let started = false;
   for (const [index, step] of checkoutSteps.entries()) {
     const row = snapshot.steps.get(step.name);
@@ -257,9 +273,11 @@ async function runForward(
       await markFailed(deps, order.id, step.name, failure);
       return 'failed';
     }
+    if (outcome.paymentId) ids.paymentId = outcome.paymentId;
+    if (outcome.shipmentId) ids.shipmentId = outcome.shipmentId;
     const next = checkoutSteps[index + 1];
     if (!next) {
-      await finishConfirmed(deps, order.id, outcome, ctx);
+      await finishConfirmed(deps, order.id, outcome, ids, ctx);
       return 'completed';
     }
     await markSucceeded(deps, order.id, step.name, outcome, next.name);
@@ -359,5 +377,11 @@ export async function beginSaga(
   if (!first) throw new Error('the checkout saga has no steps');
   const [step] = await startStep(tx, order.id, first.name).returning();
   if (!step) throw new Error(`the first step of order ${order.id} was not started`);
-  return { saga, steps: new Map([[step.step, step]]), status: 'pending', order };
+  return {
+    saga,
+    steps: new Map([[step.step, step]]),
+    status: 'pending',
+    ids: { paymentId: null, shipmentId: null },
+    order,
+  };
 }

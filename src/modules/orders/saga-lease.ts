@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { Transaction } from '../../platform/db/database.ts';
+import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { Executor, Transaction } from '../../platform/db/database.ts';
 import type { OrdersDeps } from './deps.ts';
 import { checkoutSagas } from './schema.ts';
 
@@ -13,6 +13,49 @@ export class LeaseLost extends Error {}
 /** A timestamp `ms` from now, on the database's clock (every process shares that one). */
 export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
 
+type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
+
+/** Renews our lease on the saga (applying `changes` to its row too); returns the saga's id only if the lease is still ours. */
+function renewLease(
+  deps: OrdersDeps,
+  orderId: string,
+  db: Executor = deps.db,
+  changes: SagaChanges = {},
+) {
+  return db
+    .update(checkoutSagas)
+    .set({ ...changes, leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
+    .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)))
+    .returning({ orderId: checkoutSagas.orderId });
+}
+
+const leaseLost = (orderId: string) =>
+  new LeaseLost(`the saga of order ${orderId} is driven by another process`);
+
+/**
+ * Renews our lease and, only if it is still ours, applies `writes`, all in ONE statement: the
+ * writes are data-modifying CTEs, which like a transaction apply all or nothing, at one round
+ * trip and without BEGIN/COMMIT. Each write must put `held` in its WHERE. Changes to the saga
+ * row itself go in `saga` (one statement may not update a row twice). LeaseLost (and nothing
+ * written) when the lease is gone.
+ */
+export async function writeUnderLease(
+  deps: OrdersDeps,
+  orderId: string,
+  writes: (held: SQL) => SQLWrapper[],
+  saga?: SagaChanges,
+): Promise<void> {
+  const { db } = deps;
+  const lease = db.$with('lease').as(renewLease(deps, orderId, db, saga));
+  const held = sql`exists (select 1 from ${sql.identifier('lease')})`;
+  const ctes = writes(held).map((write, i) => db.$with(`write_${i}`, {}).as(write.getSQL()));
+  const renewed = await db
+    .with(lease, ...ctes)
+    .select({ orderId: lease.orderId })
+    .from(lease);
+  if (renewed.length === 0) throw leaseLost(orderId);
+}
+
 /**
  * Runs `work` in a transaction that also renews our lease; LeaseLost (and nothing written) if the
  * lease is no longer ours. The renewal goes out with the work's first statements rather than a
@@ -24,18 +67,11 @@ export async function withLease<T>(
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return deps.db.transaction(async (tx) => {
-    const renewal = tx
-      .update(checkoutSagas)
-      .set({ leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
-      .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)))
-      .returning({ orderId: checkoutSagas.orderId })
-      .execute();
+    const renewal = renewLease(deps, orderId, tx).execute();
     // Looked at once the work is done; until then a failure must not count as unhandled.
     renewal.catch(() => {});
     const assertHeld = async () => {
-      if ((await renewal).length === 0) {
-        throw new LeaseLost(`the saga of order ${orderId} is driven by another process`);
-      }
+      if ((await renewal).length === 0) throw leaseLost(orderId);
     };
     let result: T;
     try {

@@ -165,6 +165,36 @@ describe('several processes', () => {
     expect(f.payments.captureCalls.get(orderId)).toBeUndefined();
   });
 
+  it('a driver that lost its lease mid-step writes nothing of that step', async () => {
+    const product = await f.product(10);
+    const request = input(product.id);
+    const driver = f.newInstance({ replayWaitMs: 50 });
+    // While the payment is being taken, another process takes the saga over.
+    const capture = f.payments.capture;
+    f.payments.capture = async (payment, context) => {
+      await f.harness.db
+        .update(checkoutSagas)
+        .set({ leaseOwner: 'another-process' })
+        .where(eq(checkoutSagas.orderId, payment.orderId));
+      return capture(payment, context);
+    };
+    try {
+      // The old driver stops and answers like any duplicate whose first request is still running.
+      await expect(driver.api.placeOrder(request, randomUUID())).rejects.toMatchObject({
+        status: 409,
+      });
+    } finally {
+      f.payments.capture = capture;
+    }
+    const orderId = await orderIdOf(request.userId);
+    expect(await f.stepLog(orderId)).toEqual({
+      reserve_stock: 'succeeded',
+      capture_payment: 'started',
+    });
+    expect((await f.orders.api.getOrder(orderId))?.paymentId).toBeNull();
+    expect((await sagaOf(orderId))?.leaseOwner).toBe('another-process');
+  });
+
   it('recovering at the same moment, they split the sagas: each is driven once', async () => {
     const product = await f.product(50);
     const requests = Array.from({ length: 6 }, () => input(product.id));

@@ -13,7 +13,7 @@ import {
 import type { OrderStatus, SagaStepName } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import { changeStatus } from './order-status.ts';
-import { inMs, withLease } from './saga-lease.ts';
+import { inMs, withLease, writeUnderLease } from './saga-lease.ts';
 import { checkoutSagas, orderItems, orderRecords, sagaSteps } from './schema.ts';
 
 // Drives one checkout saga: forward through the steps, or back through the compensations.
@@ -86,14 +86,15 @@ function startStep(tx: Transaction, orderId: string, step: SagaStepName) {
     });
 }
 
+/** startStep, as a write under the lease: it takes the order id from the renewed lease row. */
+const startStepUnderLease = (step: SagaStepName) =>
+  sql`insert into ${sagaSteps} (order_id, step, status) select order_id, ${step}, 'started' from ${sql.identifier('lease')} on conflict (order_id, step) do update set status = 'started'`;
+
 function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
-  return withLease(deps, orderId, (tx) => startStep(tx, orderId, step));
+  return writeUnderLease(deps, orderId, () => [startStepUnderLease(step)]);
 }
 
-/**
- * Records a step's success and starts the next one, in one transaction. The statements do not
- * depend on each other, so they go out together (one write, one round trip).
- */
+/** Records a step's success and starts the next one (one statement: writeUnderLease). */
 function markSucceeded(
   deps: OrdersDeps,
   orderId: string,
@@ -101,52 +102,57 @@ function markSucceeded(
   out: StepOutcome,
   next: SagaStepName,
 ) {
-  return withLease(deps, orderId, (tx) =>
-    Promise.all([
-      tx
+  const { db } = deps;
+  return writeUnderLease(deps, orderId, (held) => [
+    db
+      .update(sagaSteps)
+      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
+      .where(and(stepKey(orderId, step), held)),
+    ...(out.paymentId || out.shipmentId
+      ? [
+          db
+            .update(orderRecords)
+            .set({
+              ...(out.paymentId && { paymentId: out.paymentId }),
+              ...(out.shipmentId && { shipmentId: out.shipmentId }),
+              updatedAt: sql`now()`,
+            })
+            .where(and(eq(orderRecords.id, orderId), held)),
+        ]
+      : []),
+    startStepUnderLease(next),
+  ]);
+}
+
+/** The step failed: record it and turn the saga towards compensation, in one statement. */
+function markFailed(deps: OrdersDeps, orderId: string, step: SagaStepName, failure: StepFailure) {
+  const { db } = deps;
+  return writeUnderLease(
+    deps,
+    orderId,
+    (held) => [
+      db
         .update(sagaSteps)
-        .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
-        .where(stepKey(orderId, step)),
-      (out.paymentId || out.shipmentId) &&
-        tx
-          .update(orderRecords)
-          .set({
-            ...(out.paymentId && { paymentId: out.paymentId }),
-            ...(out.shipmentId && { shipmentId: out.shipmentId }),
-            updatedAt: sql`now()`,
-          })
-          .where(eq(orderRecords.id, orderId)),
-      startStep(tx, orderId, next),
-    ]),
+        .set({
+          status: 'failed',
+          detail: failure.detail,
+          uncertain: failure.uncertain,
+          failedAt: sql`now()`,
+        })
+        .where(and(stepKey(orderId, step), held)),
+    ],
+    { state: 'compensating', failure: failure.reason, failureCause: 'checkout saga' },
   );
 }
 
-/** The step failed: record it and turn the saga towards compensation, in one transaction. */
-function markFailed(deps: OrdersDeps, orderId: string, step: SagaStepName, failure: StepFailure) {
-  return withLease(deps, orderId, async (tx) => {
-    await tx
-      .update(sagaSteps)
-      .set({
-        status: 'failed',
-        detail: failure.detail,
-        uncertain: failure.uncertain,
-        failedAt: sql`now()`,
-      })
-      .where(stepKey(orderId, step));
-    await tx
-      .update(checkoutSagas)
-      .set({ state: 'compensating', failure: failure.reason, failureCause: 'checkout saga' })
-      .where(eq(checkoutSagas.orderId, orderId));
-  });
-}
-
 function markCompensated(deps: OrdersDeps, orderId: string, step: SagaStepName) {
-  return withLease(deps, orderId, async (tx) => {
-    await tx
+  const { db } = deps;
+  return writeUnderLease(deps, orderId, (held) => [
+    db
       .update(sagaSteps)
       .set({ status: 'compensated', compensatedAt: sql`now()` })
-      .where(stepKey(orderId, step));
-  });
+      .where(and(stepKey(orderId, step), held)),
+  ]);
 }
 
 /** Lets go of the saga for now; recovery claims it again once `retryDelayMs` has passed. */

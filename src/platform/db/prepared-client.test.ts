@@ -58,7 +58,7 @@ describe('the postgres.js client under drizzle', () => {
 });
 
 describe('transactions on the pipelined client', () => {
-  const valueOf = async (name: string) =>
+  const counterValue = async (name: string) =>
     (await db.select().from(counters).where(eq(counters.name, name)))[0]?.value;
 
   it('commits, and rolls back everything when the work throws', async () => {
@@ -72,7 +72,7 @@ describe('transactions on the pipelined client', () => {
         await tx.insert(counters).values({ name: 'tx', value: 9 }); // duplicate key
       }),
     ).rejects.toThrow();
-    expect(await valueOf('tx')).toBe(2);
+    expect(await counterValue('tx')).toBe(2);
   });
 
   it('runs nested transactions as savepoints: an inner failure keeps the outer work', async () => {
@@ -92,7 +92,7 @@ describe('transactions on the pipelined client', () => {
           .where(eq(counters.name, 'nested'));
       });
     });
-    expect(await valueOf('nested')).toBe(11);
+    expect(await counterValue('nested')).toBe(11);
   });
 
   it('gives every connection back: more failing transactions than the pool holds', async () => {
@@ -118,7 +118,7 @@ describe('transactions on the pipelined client', () => {
         await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
       }),
     ).rejects.toThrow();
-    expect(await valueOf('killed')).toBe(0);
+    expect(await counterValue('killed')).toBe(0);
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         db.transaction((tx) => tx.execute(sql`select ${i}::int as n`)),

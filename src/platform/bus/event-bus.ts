@@ -41,6 +41,8 @@ export interface EventBusOptions {
   retryBaseMs: number;
   pollIntervalMs?: number;
   batchSize?: number;
+  /** How long the relay lets events gather before a run (see PollingLoopTiming.gatherMs). */
+  relayGatherMs?: number;
 }
 
 export function createEventBus(options: EventBusOptions): EventBus {
@@ -73,8 +75,9 @@ export function createEventBus(options: EventBusOptions): EventBus {
   return {
     async publish(tx, contract, payload, context) {
       const envelope = await publishEvent(tx, contract, payload, context);
-      // The caller's transaction commits after this returns; look again shortly after.
-      setTimeout(() => relayLoop?.nudge(), 5).unref();
+      // The caller's transaction commits after this returns: the relay looks again once its
+      // gathering window (relayGatherMs) has passed, with whatever else was published meanwhile.
+      relayLoop?.nudge();
       return envelope;
     },
     subscribe(...added) {
@@ -90,10 +93,11 @@ export function createEventBus(options: EventBusOptions): EventBus {
       const active = makeTransport();
       transport = active;
       await active.start();
+      const batchSize = options.batchSize ?? 100;
       relayLoop = createPollingLoop(
         'outbox',
-        () => relayOutboxBatch(db, active, options.batchSize ?? 100),
-        pollIntervalMs,
+        () => relayOutboxBatch(db, active, batchSize),
+        { intervalMs: pollIntervalMs, gatherMs: options.relayGatherMs ?? 10, fullBatch: batchSize },
         logger,
       );
       relayLoop.start();

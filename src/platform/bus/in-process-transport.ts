@@ -105,7 +105,12 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
     return due.length;
   }
 
-  const loop = createPollingLoop('deliveries', deliverDue, options.pollIntervalMs, logger);
+  const loop = createPollingLoop(
+    'deliveries',
+    deliverDue,
+    { intervalMs: options.pollIntervalMs },
+    logger,
+  );
 
   return {
     async fanOut(tx, envelopes) {

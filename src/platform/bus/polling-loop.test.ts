@@ -1,0 +1,64 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createPollingLoop } from './polling-loop.ts';
+
+const logger = pino({ level: 'silent' });
+
+/** A queue of items the loop drains `batch` at a time, recording each run's size. */
+function drain(batch: number) {
+  const runs: number[] = [];
+  let pending = 0;
+  return {
+    runs,
+    add(count: number) {
+      pending += count;
+    },
+    async work() {
+      const taken = Math.min(batch, pending);
+      pending -= taken;
+      runs.push(taken);
+      return taken;
+    },
+  };
+}
+
+describe('the polling loop', () => {
+  it('gathers what is nudged within its window into one run', async () => {
+    const queue = drain(100);
+    const loop = createPollingLoop(
+      'test',
+      () => queue.work(),
+      { intervalMs: 10_000, gatherMs: 100, fullBatch: 100 },
+      logger,
+    );
+    loop.start();
+    while (queue.runs.length === 0) await sleep(5); // the first, empty look
+    for (let i = 0; i < 5; i++) {
+      queue.add(1);
+      loop.nudge();
+    }
+    await sleep(300);
+    await loop.stop();
+    // The five items in a single run; being part-full, it is followed by one more (empty) look.
+    expect(queue.runs).toEqual([0, 5, 0]);
+  });
+
+  it('follows a full batch at once, and a part-full one after the window', async () => {
+    const queue = drain(10);
+    queue.add(25);
+    const loop = createPollingLoop(
+      'test',
+      () => queue.work(),
+      { intervalMs: 10_000, gatherMs: 200, fullBatch: 10 },
+      logger,
+    );
+    loop.start();
+    while (queue.runs.length < 3) await sleep(1);
+    expect(queue.runs).toEqual([10, 10, 5]);
+    await sleep(400);
+    await loop.stop();
+    // The part-full run asked for one more look after the window: empty, then idle.
+    expect(queue.runs).toEqual([10, 10, 5, 0]);
+  });
+});

@@ -59,10 +59,13 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
     const attempts = job.attemptsMade + 1;
     try {
-      await db.transaction(async (tx) => {
-        await consumeOnce(tx, subscription, envelope);
-        await recordDelivered(tx, { envelope, subscriber: subscription.subscriber, attempts });
-      });
+      // The delivery record goes out with the inbox claim: if the handler fails, both roll back.
+      await db.transaction((tx) =>
+        Promise.all([
+          consumeOnce(tx, subscription, envelope),
+          recordDelivered(tx, { envelope, subscriber: subscription.subscriber, attempts }),
+        ]),
+      );
     } catch (error) {
       const dead = attempts >= (job.opts.attempts ?? 1);
       await recordFailure(db, {
@@ -79,14 +82,17 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
 
   return {
     async fanOut(_tx, envelopes) {
-      for (const envelope of envelopes) {
-        const subscribers = await redis.smembers(registryKey(envelope.name));
-        await Promise.all(
-          subscribers.map((subscriber) =>
+      // Each event name's subscribers once per batch, all names at once.
+      const names = [...new Set(envelopes.map((envelope) => envelope.name))];
+      const lists = await Promise.all(names.map((name) => redis.smembers(registryKey(name))));
+      const subscribersOf = new Map(names.map((name, i) => [name, lists[i] ?? []]));
+      await Promise.all(
+        envelopes.flatMap((envelope) =>
+          (subscribersOf.get(envelope.name) ?? []).map((subscriber) =>
             queueFor(subscriber).add(envelope.name, envelope, jobOptions(envelope, subscriber)),
           ),
-        );
-      }
+        ),
+      );
     },
     dispatched: () => {},
     async redeliver(envelope, subscriber) {

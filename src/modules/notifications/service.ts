@@ -72,19 +72,22 @@ export async function notify(
   channels: readonly NotificationChannel[],
   input: NotifyInput,
 ): Promise<Notification | undefined> {
-  const [row] = await tx
-    .insert(notificationRows)
-    .values({
-      userId: input.userId,
-      eventId: input.eventId,
-      kind: input.kind,
-      title: input.message.title,
-      body: input.message.body,
-    })
-    .onConflictDoNothing({ target: [notificationRows.eventId, notificationRows.kind] })
-    .returning();
+  // Independent of each other: sent together, one round trip.
+  const [[row], recipient] = await Promise.all([
+    tx
+      .insert(notificationRows)
+      .values({
+        userId: input.userId,
+        eventId: input.eventId,
+        kind: input.kind,
+        title: input.message.title,
+        body: input.message.body,
+      })
+      .onConflictDoNothing({ target: [notificationRows.eventId, notificationRows.kind] })
+      .returning(),
+    findRecipient(tx, input.userId),
+  ]);
   if (!row) return undefined;
-  const recipient = await findRecipient(tx, input.userId);
   const stored = toNotification(row);
   const delivered: string[] = [];
   // One after another: they share the transaction's single connection.

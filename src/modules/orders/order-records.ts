@@ -30,12 +30,9 @@ export function toOrder(row: OrderRow, items: ItemRow[]): Order {
 }
 
 export async function findOrder(db: Executor, id: string): Promise<Order | undefined> {
-  const [row] = await db.select().from(orderRecords).where(eq(orderRecords.id, id));
-  if (!row) return undefined;
-  const items = await db
-    .select()
-    .from(orderItems)
-    .where(eq(orderItems.orderId, id))
-    .orderBy(asc(orderItems.lineNo));
-  return toOrder(row, items);
+  const [[row], items] = await Promise.all([
+    db.select().from(orderRecords).where(eq(orderRecords.id, id)),
+    db.select().from(orderItems).where(eq(orderItems.orderId, id)).orderBy(asc(orderItems.lineNo)),
+  ]);
+  return row && toOrder(row, items);
 }

@@ -69,7 +69,14 @@ export async function reserveStock(
   await tx.execute(
     sql`select pg_advisory_xact_lock(${RESERVATION_LOCK_CLASS}::int, hashtext(${orderId}))`,
   );
-  const existing = await findReservation(tx, orderId);
+  const ids = items.map((item) => item.productId);
+  const [existing, found] = await Promise.all([
+    findReservation(tx, orderId),
+    tx
+      .select({ id: products.id, sku: products.sku, active: products.active })
+      .from(products)
+      .where(and(inArray(products.id, ids), isNull(products.deletedAt))),
+  ]);
   if (existing) {
     if (!sameItems(existing.items, items)) {
       throw conflict(`Order ${orderId} already holds a reservation for different items.`);
@@ -77,50 +84,58 @@ export async function reserveStock(
     return existing;
   }
 
-  const ids = items.map((item) => item.productId);
-  const found = await tx
-    .select({ id: products.id, sku: products.sku, active: products.active })
-    .from(products)
-    .where(and(inArray(products.id, ids), isNull(products.deletedAt)));
   const byId = new Map(found.map((product) => [product.id, product]));
+  const lines = items.map((item) => {
+    const product = byId.get(item.productId);
+    if (!product) throw notFound(`Product ${item.productId} does not exist.`);
+    if (!product.active) {
+      throw conflict(`Product ${product.sku} (${item.productId}) is not for sale.`);
+    }
+    return { ...item, sku: product.sku };
+  });
 
-  // Product id order everywhere, so two multi-item reservations never deadlock on stock rows.
-  for (const { productId, quantity } of items) {
-    const product = byId.get(productId);
-    if (!product) throw notFound(`Product ${productId} does not exist.`);
-    if (!product.active) throw conflict(`Product ${product.sku} (${productId}) is not for sale.`);
-
-    const [claimed] = await tx
-      .insert(reservations)
-      .values({ orderId, productId, quantity })
-      .onConflictDoNothing({ target: [reservations.orderId, reservations.productId] })
-      .returning({ id: reservations.id });
-    if (!claimed) throw conflict(`Order ${orderId} is already being reserved.`);
-
-    // The check and the increment are one statement: concurrent reservations queue on the
-    // row lock and re-evaluate the condition, so stock never oversells.
-    const [taken] = await tx
-      .update(stock)
-      .set({ reserved: sql`${stock.reserved} + ${quantity}`, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(stock.productId, productId),
-          sql`${stock.onHand} - ${stock.reserved} >= ${quantity}`,
-        ),
-      )
-      .returning({ productId: stock.productId });
-    if (!taken) {
+  // Every line's claim and stock move, and the event, go out together and run in this order
+  // (product id order everywhere, so two multi-item reservations never deadlock on stock rows).
+  // A line that cannot be had throws below, and the transaction takes it all back.
+  const [moves] = await Promise.all([
+    Promise.all(
+      lines.map(({ productId, quantity }) =>
+        Promise.all([
+          tx
+            .insert(reservations)
+            .values({ orderId, productId, quantity })
+            .onConflictDoNothing({ target: [reservations.orderId, reservations.productId] })
+            .returning({ id: reservations.id }),
+          // The check and the increment are one statement: concurrent reservations queue on
+          // the row lock and re-evaluate the condition, so stock never oversells.
+          tx
+            .update(stock)
+            .set({ reserved: sql`${stock.reserved} + ${quantity}`, updatedAt: sql`now()` })
+            .where(
+              and(
+                eq(stock.productId, productId),
+                sql`${stock.onHand} - ${stock.reserved} >= ${quantity}`,
+              ),
+            )
+            .returning({ productId: stock.productId }),
+        ]),
+      ),
+    ),
+    events.publish(tx, stockReserved, { orderId, items }, context),
+  ]);
+  for (const [i, { productId, quantity, sku }] of lines.entries()) {
+    const [claimed, taken] = moves[i] ?? [[], []];
+    if (claimed.length === 0) throw conflict(`Order ${orderId} is already being reserved.`);
+    if (taken.length === 0) {
       const [level] = await tx
         .select({ available: sql<number>`${stock.onHand} - ${stock.reserved}` })
         .from(stock)
         .where(eq(stock.productId, productId));
       throw conflict(
-        `Insufficient stock for product ${product.sku} (${productId}): ${quantity} requested, ${level?.available ?? 0} available.`,
+        `Insufficient stock for product ${sku} (${productId}): ${quantity} requested, ${level?.available ?? 0} available.`,
       );
     }
   }
-
-  await events.publish(tx, stockReserved, { orderId, items }, context);
   return { orderId, status: 'reserved', items };
 }
 

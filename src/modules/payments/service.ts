@@ -93,9 +93,6 @@ export async function capturePayment(
   input: CapturePaymentInput,
   context?: EventContext,
 ): Promise<Payment> {
-  const earlier = await findPaymentByOrder(deps.db, input.orderId);
-  if (earlier) return assertSameCapture(earlier, input);
-
   return deps.db.transaction(async (tx) => {
     // Concurrent captures of one order queue here until the first commits, so the second one
     // finds the row below instead of charging again. The lock is held across the provider call

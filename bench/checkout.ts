@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
+import { processCpuMs } from './process-cpu.ts';
 
 // `npm run bench:checkout`: concurrent checkouts on PostgreSQL + Redis for a fixed time, next
 // to pgbench's TPC-B tps on the same server in the same run. Prints numbers; asserts nothing.
@@ -16,6 +18,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const USERS = 50;
+/** The local servers whose CPU per order the bench reports (when it can read /proc). */
+const SERVER_PROCESSES = ['postgres', 'redis-server'];
 const PRODUCTS = 20;
 
 const databaseUrl = (name: string) => {
@@ -160,9 +164,13 @@ async function benchCheckout(url: string) {
       }
     };
     const loadBefore = await Promise.all(replicas.map((replica) => replica.load()));
+    const serversBefore = processCpuMs(SERVER_PROCESSES);
+    const cpuBefore = process.cpuUsage();
     const began = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const elapsed = (performance.now() - began) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serversAfter = processCpuMs(SERVER_PROCESSES);
     const loadAfter = await Promise.all(replicas.map((replica) => replica.load()));
     // Busy time of the replicas' event loops per confirmed order: the monolith's own CPU cost of
     // one checkout, steadier from run to run than orders/s on a shared machine.
@@ -179,6 +187,16 @@ async function benchCheckout(url: string) {
       failures,
       elapsed,
       busyMsPerOrder: busyMs / Math.max(confirmed, 1),
+      // CPU per confirmed order: this process (replicas and load driver) and the servers.
+      nodeCpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(confirmed, 1),
+      serverCpuMsPerOrder: SERVER_PROCESSES.map(
+        (name) =>
+          [
+            name,
+            ((serversAfter.get(name) ?? 0) - (serversBefore.get(name) ?? 0)) /
+              Math.max(confirmed, 1),
+          ] as const,
+      ),
     };
   } finally {
     await Promise.all(replicas.map((replica) => replica.stop()));
@@ -202,10 +220,18 @@ const tag = randomUUID().slice(0, 8);
 const checkout = await withDatabase(`bench_checkout_${tag}`, benchCheckout);
 const tps = await withDatabase(`bench_pgbench_${tag}`, async (url) => pgbench(url));
 const goal = 0.1 * tps;
+const cores = availableParallelism();
+const serverMs = checkout.serverCpuMsPerOrder.reduce((sum, [, ms]) => sum + ms, 0);
 const lines = [
   `checkout: ${checkout.ordersPerSecond.toFixed(1)} orders/s over ${checkout.elapsed.toFixed(1)} s, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s)`,
   `          p50 ${checkout.p50.toFixed(1)} ms, p99 ${checkout.p99.toFixed(1)} ms, confirmed ${checkout.confirmed}, failures ${checkout.failures}`,
   `          ${checkout.busyMsPerOrder.toFixed(2)} ms of replica event-loop time per order`,
+  `          CPU ms per order: node ${checkout.nodeCpuMsPerOrder.toFixed(2)}, ${checkout.serverCpuMsPerOrder.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`,
+  ...(serverMs > 0
+    ? [
+        `          the servers alone cap this machine (${cores} cores) at ${((cores * 1000) / serverMs).toFixed(0)} orders/s`,
+      ]
+    : []),
   `pgbench:  ${tps.toFixed(0)} tps (TPC-B, 8 clients, scale 10, same server)`,
   `goal:     >= ${goal.toFixed(1)} orders/s (0.1 x tps): ${checkout.ordersPerSecond >= goal ? 'met' : 'NOT met'}`,
 ];

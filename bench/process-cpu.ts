@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// CPU time of the local PostgreSQL and Redis servers, read from /proc: with it the bench can say
+// what one checkout costs each process, not only the monolith. Linux only; elsewhere the
+// readings are empty and the bench prints no split.
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds used so far by every process of each command name. */
+export function processCpuMs(names: readonly string[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return totals;
+  }
+  for (const pid of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // it ended while we looked
+    }
+    // "pid (comm) state ..." — comm may hold spaces, so split after its closing parenthesis.
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    const name = stat.slice(open + 1, close);
+    if (!names.includes(name)) continue;
+    const fields = stat.slice(close + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm)".
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    totals.set(name, (totals.get(name) ?? 0) + (ticks * 1000) / CLOCK_TICKS_PER_SECOND);
+  }
+  return totals;
+}

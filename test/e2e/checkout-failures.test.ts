@@ -145,9 +145,17 @@ describe('crash between saga steps, then restart (real modules, PostgreSQL + Red
       const restarted = await runMonolith(environment, fastRecovery);
       try {
         const api = restarted.api;
-        const list = await api.get<{ items: Array<{ id: string }> }>('/api/orders', customer.token);
-        const orderId = list.body.items[0]?.id;
-        expect(orderId).toBeDefined();
+        // The list is the read model: order.placed may still sit in the outbox the crashed
+        // process left, for this one to relay.
+        const orderId = await eventually(async () => {
+          const list = await api.get<{ items: Array<{ id: string }> }>(
+            '/api/orders',
+            customer.token,
+          );
+          const id = list.body.items[0]?.id;
+          expect(id).toBeDefined();
+          return id;
+        });
         const order = await eventually(async () => {
           const reply = await api.get<Order>(`/api/orders/${orderId}`, customer.token);
           expect(reply.body.status).toBe('confirmed');

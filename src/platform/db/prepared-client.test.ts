@@ -75,6 +75,17 @@ describe('transactions on the pipelined client', () => {
     expect(await counterValue('tx')).toBe(2);
   });
 
+  it('fails a transaction whose statement failed, even when the work caught the error', async () => {
+    await db.insert(counters).values({ name: 'swallowed', value: 0 });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.update(counters).set({ value: 1 }).where(eq(counters.name, 'swallowed'));
+        await tx.execute(sql`select 1 / 0`).catch(() => undefined);
+      }),
+    ).rejects.toThrow('division by zero');
+    expect(await counterValue('swallowed')).toBe(0);
+  });
+
   it('runs nested transactions as savepoints: an inner failure keeps the outer work', async () => {
     await db.insert(counters).values({ name: 'nested', value: 0 });
     await db.transaction(async (tx) => {

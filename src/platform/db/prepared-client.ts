@@ -22,9 +22,10 @@ export function preparingClient(client: Sql): Sql {
       }
       if (property === 'begin') {
         return (...args: unknown[]) => {
-          const work = args[args.length - 1] as (tx: Sql) => unknown;
-          const mode = args.length > 1 ? String(args[0]) : '';
-          return pipelinedTransaction(target, mode, work, preparingClient);
+          // drizzle sets isolation and access modes with SET TRANSACTION, never through begin.
+          if (args.length !== 1)
+            throw new Error('begin(mode, work) is not supported; use SET TRANSACTION');
+          return pipelinedTransaction(target, args[0] as (tx: Sql) => unknown, preparingClient);
         };
       }
       return Reflect.get(target, property, receiver);

@@ -61,4 +61,23 @@ describe('the polling loop', () => {
     // The part-full run asked for one more look after the window: empty, then idle.
     expect(queue.runs).toEqual([10, 10, 5, 0]);
   });
+
+  it('runs again after a stop and a new start', async () => {
+    const queue = drain(10);
+    const loop = createPollingLoop(
+      'test',
+      () => queue.work(),
+      { intervalMs: 10_000, gatherMs: 20, fullBatch: 10 },
+      logger,
+    );
+    loop.start();
+    loop.nudge(); // leaves a run due when the loop stops
+    await loop.stop();
+    const before = queue.runs.length;
+    queue.add(3);
+    loop.start();
+    for (let i = 0; i < 100 && queue.runs.length === before; i++) await sleep(10);
+    await loop.stop();
+    expect(queue.runs.at(-1)).toBe(3);
+  });
 });

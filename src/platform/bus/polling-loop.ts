@@ -85,6 +85,8 @@ export function createPollingLoop(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      timer = undefined;
+      dueAt = Number.POSITIVE_INFINITY;
       await current;
     },
   };

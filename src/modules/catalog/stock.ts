@@ -55,7 +55,8 @@ export async function findReservation(
 /**
  * Reserves every item or none (any failure throws and the transaction rolls back).
  * Idempotent per order: a second call returns the first reservation and moves no stock.
- * Unknown or archived product → 404; inactive product or short stock → 409.
+ * Every product is checked before any stock moves: unknown or archived product → 404,
+ * inactive → 409; then short stock → 409.
  */
 export async function reserveStock(
   tx: Transaction,

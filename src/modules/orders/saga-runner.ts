@@ -86,9 +86,18 @@ function startStep(tx: Transaction, orderId: string, step: SagaStepName) {
     });
 }
 
-/** startStep, as a write under the lease: it takes the order id from the renewed lease row. */
-const startStepUnderLease = (step: SagaStepName) =>
-  sql`insert into ${sagaSteps} (order_id, step, status) select order_id, ${step}, 'started' from ${sql.identifier('lease')} on conflict (order_id, step) do update set status = 'started'`;
+const name = (column: { name: string }) => sql.identifier(column.name);
+
+/**
+ * startStep as a write under the lease: the order id comes from the renewed lease row, so
+ * nothing is inserted when the lease is gone. (drizzle's insert-from-select wants every column.)
+ */
+const startStepUnderLease = (step: SagaStepName) => {
+  const { orderId, step: stepColumn, status } = sagaSteps;
+  return sql`insert into ${sagaSteps} (${name(orderId)}, ${name(stepColumn)}, ${name(status)})
+    select ${name(checkoutSagas.orderId)}, ${step}, 'started' from ${sql.identifier('lease')}
+    on conflict (${name(orderId)}, ${name(stepColumn)}) do update set ${name(status)} = 'started'`;
+};
 
 function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
   return writeUnderLease(deps, orderId, () => [startStepUnderLease(step)]);

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrdersDeps } from './deps.ts';
+import { LeaseLost, withLease, writeUnderLease } from './saga-lease.ts';
+import { SimulatedCrash } from './saga-runner.ts';
+import { checkoutSagas, orderRecords, sagaSteps } from './schema.ts';
+import { address, type OrdersFixture, openOrdersFixture } from './test-fixture.ts';
+
+// The lease primitives on their own: what a process writes under a saga's lease, and that it
+// writes nothing once the lease is someone else's.
+
+let f: OrdersFixture;
+beforeAll(async () => {
+  f = await openOrdersFixture('orders-lease');
+});
+afterAll(() => f.harness.cleanup());
+
+const depsOwnedBy = (owner: string): OrdersDeps => ({
+  db: f.harness.db,
+  events: f.harness.context.events,
+  logger: f.harness.context.logger,
+  ports: f.ports,
+  saga: { owner, leaseMs: 30_000, retryDelayMs: 5_000, crashAfter: undefined, replayWaitMs: 50 },
+});
+
+/** An order whose saga stopped after reserving stock, its lease still held by `owner`. */
+async function leasedSaga(): Promise<{ orderId: string; owner: string }> {
+  const product = await f.product(10);
+  const userId = randomUUID();
+  const crashing = f.newInstance({ crashAfter: 'reserve_stock' });
+  await expect(
+    crashing.api.placeOrder(
+      { userId, items: [{ productId: product.id, quantity: 1 }], shippingAddress: address() },
+      randomUUID(),
+    ),
+  ).rejects.toBeInstanceOf(SimulatedCrash);
+  const [order] = await f.harness.db
+    .select({ id: orderRecords.id })
+    .from(orderRecords)
+    .where(eq(orderRecords.userId, userId));
+  if (!order) throw new Error('the order was not created');
+  const [saga] = await f.harness.db
+    .select()
+    .from(checkoutSagas)
+    .where(eq(checkoutSagas.orderId, order.id));
+  if (!saga?.leaseOwner) throw new Error('the saga holds no lease');
+  return { orderId: order.id, owner: saga.leaseOwner };
+}
+
+const sagaOf = async (orderId: string) =>
+  (await f.harness.db.select().from(checkoutSagas).where(eq(checkoutSagas.orderId, orderId)))[0];
+
+const capturePaymentStep = (orderId: string) =>
+  and(eq(sagaSteps.orderId, orderId), eq(sagaSteps.step, 'capture_payment'));
+
+describe('writeUnderLease', () => {
+  it('applies the writes and renews the lease while the lease is ours', async () => {
+    const { orderId, owner } = await leasedSaga();
+    const before = await sagaOf(orderId);
+    await writeUnderLease(
+      depsOwnedBy(owner),
+      orderId,
+      (held) => [
+        f.harness.db
+          .update(sagaSteps)
+          .set({ detail: 'noted' })
+          .where(and(capturePaymentStep(orderId), held)),
+      ],
+      { lastError: 'noted too' },
+    );
+    const after = await sagaOf(orderId);
+    expect(after?.lastError).toBe('noted too');
+    expect(after?.leaseExpiresAt?.getTime()).toBeGreaterThan(
+      before?.leaseExpiresAt?.getTime() ?? 0,
+    );
+    expect((await f.stepLog(orderId)).capture_payment).toBe('started');
+    const [step] = await f.harness.db.select().from(sagaSteps).where(capturePaymentStep(orderId));
+    expect(step?.detail).toBe('noted');
+  });
+
+  it('writes nothing, the saga row included, when the lease is another process’s', async () => {
+    const { orderId } = await leasedSaga();
+    const before = await sagaOf(orderId);
+    await expect(
+      writeUnderLease(
+        depsOwnedBy('not-the-holder'),
+        orderId,
+        (held) => [
+          f.harness.db
+            .update(sagaSteps)
+            .set({ status: 'failed', detail: 'should not stick' })
+            .where(and(capturePaymentStep(orderId), held)),
+        ],
+        { state: 'compensating', failure: 'should not stick' },
+      ),
+    ).rejects.toBeInstanceOf(LeaseLost);
+    expect(await sagaOf(orderId)).toEqual(before);
+    expect((await f.stepLog(orderId)).capture_payment).toBe('started');
+  });
+});
+
+describe('withLease', () => {
+  it('rolls the work back and says LeaseLost when the lease is another process’s', async () => {
+    const { orderId } = await leasedSaga();
+    const cancelIt = () =>
+      withLease(depsOwnedBy('not-the-holder'), orderId, async (tx) => {
+        await tx
+          .update(orderRecords)
+          .set({ status: 'cancelled', cancelReason: 'should not stick' })
+          .where(eq(orderRecords.id, orderId));
+      });
+    await expect(cancelIt()).rejects.toBeInstanceOf(LeaseLost);
+    // Work that fails as well: the lost lease is still what the caller hears.
+    await expect(
+      withLease(depsOwnedBy('not-the-holder'), orderId, async (tx) => {
+        await tx.execute(sql`select 1`);
+        throw new Error('the work failed too');
+      }),
+    ).rejects.toBeInstanceOf(LeaseLost);
+    expect((await f.orders.api.getOrder(orderId))?.status).toBe('pending');
+  });
+
+  it('commits the work when the lease is ours', async () => {
+    const { orderId, owner } = await leasedSaga();
+    await withLease(depsOwnedBy(owner), orderId, async (tx) => {
+      await tx
+        .update(checkoutSagas)
+        .set({ lastError: 'kept' })
+        .where(eq(checkoutSagas.orderId, orderId));
+    });
+    expect((await sagaOf(orderId))?.lastError).toBe('kept');
+  });
+});

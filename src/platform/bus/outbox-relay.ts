@@ -14,14 +14,23 @@ export async function relayOutboxBatch(
   batchSize: number,
 ): Promise<number> {
   const count = await db.transaction(async (tx) => {
-    const rows = await tx
-      .select()
+    // Claimed and marked in one statement; if the hand-over below fails, the transaction takes
+    // the mark back and a later run relays the rows again.
+    const claimable = tx
+      .select({ id: outbox.id })
       .from(outbox)
       .where(isNull(outbox.dispatchedAt))
       .orderBy(asc(outbox.createdAt))
       .limit(batchSize)
       .for('update', { skipLocked: true });
+    const rows = await tx
+      .update(outbox)
+      .set({ dispatchedAt: new Date() })
+      .where(inArray(outbox.id, claimable))
+      .returning();
     if (rows.length === 0) return 0;
+    // Oldest first, as they were claimed (RETURNING keeps no order).
+    rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     const envelopes: EventEnvelope[] = rows.map((row) => ({
       name: row.name,
       version: row.version,
@@ -29,15 +38,6 @@ export async function relayOutboxBatch(
       metadata: row.metadata,
     }));
     await transport.fanOut(tx, envelopes);
-    await tx
-      .update(outbox)
-      .set({ dispatchedAt: new Date() })
-      .where(
-        inArray(
-          outbox.id,
-          rows.map((row) => row.id),
-        ),
-      );
     return rows.length;
   });
   if (count > 0) transport.dispatched();

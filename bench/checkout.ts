@@ -179,6 +179,7 @@ async function benchCheckout(url: string) {
       0,
     );
     latencies.sort((a, b) => a - b);
+    const perOrder = (ms: number) => ms / Math.max(confirmed, 1);
     return {
       ordersPerSecond: confirmed / elapsed,
       p50: percentile(latencies, 50),
@@ -186,16 +187,12 @@ async function benchCheckout(url: string) {
       confirmed,
       failures,
       elapsed,
-      busyMsPerOrder: busyMs / Math.max(confirmed, 1),
+      busyMsPerOrder: perOrder(busyMs),
       // CPU per confirmed order: this process (replicas and load driver) and the servers.
-      nodeCpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(confirmed, 1),
+      nodeCpuMsPerOrder: perOrder((cpu.user + cpu.system) / 1000),
       serverCpuMsPerOrder: SERVER_PROCESSES.map(
         (name) =>
-          [
-            name,
-            ((serversAfter.get(name) ?? 0) - (serversBefore.get(name) ?? 0)) /
-              Math.max(confirmed, 1),
-          ] as const,
+          [name, perOrder((serversAfter.get(name) ?? 0) - (serversBefore.get(name) ?? 0))] as const,
       ),
     };
   } finally {

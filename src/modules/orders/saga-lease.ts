@@ -15,7 +15,10 @@ export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval 
 
 type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
 
-/** Renews our lease on the saga (applying `changes` to its row too); returns the saga's id only if the lease is still ours. */
+/**
+ * Renews our lease on the saga (applying `changes` to its row too); returns the saga's id only
+ * if the lease is still ours.
+ */
 function renewLease(
   deps: OrdersDeps,
   orderId: string,
@@ -46,7 +49,7 @@ export async function writeUnderLease(
   saga?: SagaChanges,
 ): Promise<void> {
   const { db } = deps;
-  const lease = db.$with('lease').as(renewLease(deps, orderId, db, saga));
+  const lease = db.$with('lease').as(renewLease(deps, orderId, deps.db, saga));
   const held = sql`exists (select 1 from ${sql.identifier('lease')})`;
   const ctes = writes(held).map((write, i) => db.$with(`write_${i}`, {}).as(write.getSQL()));
   const renewed = await db

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from './finding.ts';
@@ -21,7 +24,32 @@ describe('lintBoundaries', () => {
     expect(where(await lintBoundaries(fixture('module-public-surface')))).toEqual([
       { file: 'src/modules/orders/service.ts', line: 1, rule: 'module-public-surface' },
       { file: 'src/monolith.ts', line: 2, rule: 'module-public-surface' },
+      // A module's test support may use its own module's internals, not another's.
+      { file: 'test/modules/catalog/fixture.ts', line: 2, rule: 'module-public-surface' },
     ]);
+  });
+
+  it('not-to-test and not-to-dev-dep: production code imports neither test code nor dev tools', async () => {
+    // The packages are made here: a node_modules folder cannot be committed with the fixture.
+    const root = mkdtempSync(join(tmpdir(), 'boundaries-'));
+    try {
+      cpSync(fixture('not-to-test'), root, { recursive: true });
+      for (const name of ['fixture-runtime', 'fixture-dev-tool']) {
+        const folder = join(root, 'node_modules', name);
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(join(folder, 'package.json'), JSON.stringify({ name, main: 'index.js' }));
+        writeFileSync(join(folder, 'index.js'), 'export const value = 1;\n');
+      }
+      const findings = await lintBoundaries(root);
+      expect(where(findings)).toEqual([
+        { file: 'src/platform/clock.ts', line: 1, rule: 'not-to-test' },
+        { file: 'src/platform/helper.ts', line: 1, rule: 'not-to-test' },
+        { file: 'src/platform/logging.ts', line: 2, rule: 'not-to-dev-dep' },
+      ]);
+      expect(findings[2]?.message).toContain('fixture-dev-tool');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('platform-independent: flags the platform importing a module', async () => {

@@ -7,7 +7,9 @@ export type RuleId =
   | 'facade-through-contracts'
   | 'schema-per-module'
   | 'no-cross-schema-fk'
-  | 'no-foreign-tables';
+  | 'no-foreign-tables'
+  | 'not-to-test'
+  | 'not-to-dev-dep';
 
 export interface Finding {
   /** Path relative to the linted root, with forward slashes. */

@@ -14,6 +14,11 @@ const privateModuleFile = {
   pathNot: '^src/modules/[^/]+/index\\.ts$',
 };
 
+const testFile = '\\.test\\.[cm]?tsx?$';
+
+/** What ships in the image: the components' folders, without their tests. */
+const productionCode = { path: '^(src|extracted|facade)/', pathNot: testFile };
+
 interface ImportRule {
   rule: RuleId;
   /** What dependency-cruiser checks; its name is the key back to this rule. */
@@ -27,8 +32,21 @@ export const importRules: ImportRule[] = [
     rule: 'module-public-surface',
     cruiser: {
       name: 'module-public-surface-from-outside',
-      from: { pathNot: ['^src/modules/', '^facade/', '^extracted/'] },
+      from: { pathNot: ['^src/modules/', '^facade/', '^extracted/', '^test/modules/'] },
       to: privateModuleFile,
+    },
+    describe: privateFileOfModule,
+  },
+  {
+    // A module's test support (fixtures, fakes) sees what the module's own tests see.
+    rule: 'module-public-surface',
+    cruiser: {
+      name: 'module-public-surface-from-module-test-support',
+      from: { path: '^test/modules/([^/]+)/' },
+      to: {
+        path: privateModuleFile.path,
+        pathNot: ['^src/modules/$1/', privateModuleFile.pathNot],
+      },
     },
     describe: privateFileOfModule,
   },
@@ -100,6 +118,30 @@ export const importRules: ImportRule[] = [
       fix: `import from src/modules/${segment(to, 2)}/index.ts (export the contract there), or reach the module over HTTP`,
     }),
   },
+  {
+    rule: 'not-to-test',
+    cruiser: {
+      name: 'not-to-test',
+      from: productionCode,
+      to: { path: ['^test/', testFile] },
+    },
+    describe: (_from, to) => ({
+      message: `production code imports ${to}, which is test code`,
+      fix: 'move what production needs out of test/ (or the *.test.ts file) into the production folder that uses it',
+    }),
+  },
+  {
+    rule: 'not-to-dev-dep',
+    cruiser: {
+      name: 'not-to-dev-dep',
+      from: productionCode,
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    describe: (_from, to) => ({
+      message: `production code imports ${packageOf(to)}, a devDependency: the image installs without it`,
+      fix: 'move the package to dependencies in package.json, or keep its use in tests and tools',
+    }),
+  },
 ];
 
 function privateFileOfModule(_from: string, to: string): { message: string; fix: string } {
@@ -108,6 +150,12 @@ function privateFileOfModule(_from: string, to: string): { message: string; fix:
     message: `imports ${to}, a private file of module ${module}`,
     fix: `import from src/modules/${module}/index.ts (export what is needed there), or use an event or a port`,
   };
+}
+
+/** `node_modules/@scope/name/dist/x.js` → `@scope/name`. */
+function packageOf(path: string): string {
+  const [first, second] = path.replace(/^.*node_modules\//, '').split('/');
+  return first?.startsWith('@') ? `${first}/${second}` : (first ?? path);
 }
 
 function segment(path: string, index: number): string {
@@ -128,10 +176,10 @@ export async function cruiseImports(layout: Layout): Promise<ICruiseResult | und
       // tsc as parser and pre-compilation deps: `import type` counts as an import.
       parser: 'tsc',
       tsPreCompilationDeps: true,
-      exclude: { path: 'node_modules' },
+      // Packages are seen (not-to-dev-dep needs them) but not followed.
       doNotFollow: { path: 'node_modules' },
       // Only what the lint reads: tests and tools' fixtures outside the roots stay out.
-      includeOnly: `^(${layout.roots.join('|')})/`,
+      includeOnly: `^(${layout.roots.join('|')}|node_modules)/`,
     },
     { extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'] },
   );

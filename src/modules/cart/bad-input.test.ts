@@ -1,9 +1,9 @@
 import { count, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CartFixture, openCartFixture } from '../../../test/modules/cart/fixture.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import type { Product } from '../catalog/index.ts';
-import { type CartFixture, openCartFixture } from './test-fixture.ts';
 
 let fx: CartFixture;
 let mug: Product;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CartFixture, openCartFixture } from '../../../test/modules/cart/fixture.ts';
 import { outboxEvents } from '../../../test/support/outbox.ts';
 import { expectProblem } from '../../../test/support/problem.ts';
 import type { Product } from '../catalog/index.ts';
 import type { Cart } from './contracts.ts';
-import { type CartFixture, openCartFixture } from './test-fixture.ts';
 
 let fx: CartFixture;
 let mug: Product;

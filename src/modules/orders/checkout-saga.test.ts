@@ -1,8 +1,18 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECLINING_CARD, OUTAGE_CARD, OUTAGE_COUNTRY, REFUSED_COUNTRY } from './fake-ports.ts';
+import {
+  DECLINING_CARD,
+  OUTAGE_CARD,
+  OUTAGE_COUNTRY,
+  REFUSED_COUNTRY,
+} from '../../../test/modules/orders/fake-ports.ts';
+import {
+  address,
+  type OrdersFixture,
+  openOrdersFixture,
+  orderOf,
+} from '../../../test/modules/orders/fixture.ts';
 import { orderRecords } from './schema.ts';
-import { address, type OrdersFixture, openOrdersFixture, orderOf } from './test-fixture.ts';
 
 let f: OrdersFixture;
 let token: string;

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECLINING_CARD } from './fake-ports.ts';
+import { DECLINING_CARD } from '../../../test/modules/orders/fake-ports.ts';
+import {
+  address,
+  type OrdersFixture,
+  openOrdersFixture,
+  orderOf,
+} from '../../../test/modules/orders/fixture.ts';
 import { idempotencyKeys, orderRecords } from './schema.ts';
-import { address, type OrdersFixture, openOrdersFixture, orderOf } from './test-fixture.ts';
 
 let f: OrdersFixture;
 

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  address,
+  type OrdersFixture,
+  openOrdersFixture,
+  orderOf,
+} from '../../../test/modules/orders/fixture.ts';
 import { eventually } from '../../../test/support/services.ts';
 import type { EventEnvelope } from '../../platform/bus/event-contract.ts';
 import { shipmentShipped } from '../shipping/index.ts';
 import type { Order, OrderPage } from './contracts.ts';
 import { readModelSubscriptions } from './read-model.ts';
 import { orderRecords, orderSummaries } from './schema.ts';
-import { address, type OrdersFixture, openOrdersFixture, orderOf } from './test-fixture.ts';
 
 let f: OrdersFixture;
 let alice: { token: string; userId: string };

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  address,
+  type OrdersFixture,
+  openOrdersFixture,
+} from '../../../test/modules/orders/fixture.ts';
 import type { OrdersDeps } from './deps.ts';
 import { LeaseLost, withLease, writeUnderLease } from './saga-lease.ts';
 import { SimulatedCrash } from './saga-runner.ts';
 import { checkoutSagas, orderRecords, sagaSteps } from './schema.ts';
-import { address, type OrdersFixture, openOrdersFixture } from './test-fixture.ts';
 
 // The lease primitives on their own: what a process writes under a saga's lease, and that it
 // writes nothing once the lease is someone else's.

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED_COUNTRY } from '../../../test/modules/orders/fake-ports.ts';
+import {
+  address,
+  type OrdersFixture,
+  openOrdersFixture,
+} from '../../../test/modules/orders/fixture.ts';
 import type { SagaStepName } from './contracts.ts';
-import { REFUSED_COUNTRY } from './fake-ports.ts';
 import type { OrdersApi } from './index.ts';
 import { SimulatedCrash } from './saga-runner.ts';
 import { checkoutSagas } from './schema.ts';
-import { address, type OrdersFixture, openOrdersFixture } from './test-fixture.ts';
 
 // A "crash" is SAGA_CRASH_AFTER: the saga stops dead right after a step's success is
 // committed, leaving its lease behind like a killed process. A killed process's lease lapses

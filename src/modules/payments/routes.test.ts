@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecordingProvider } from '../../../test/modules/payments/recording-provider.ts';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { expectProblem } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Payment } from './contracts.ts';
 import { createPaymentsModule } from './index.ts';
-import { createRecordingProvider } from './recording-provider.ts';
 import { paymentRecords } from './schema.ts';
 
 let db: Database;

@@ -1,6 +1,6 @@
-import type { Money } from '../../platform/money.ts';
-import type { PaymentProvider } from './ports.ts';
-import { createSandboxProvider } from './sandbox-provider.ts';
+import type { PaymentProvider } from '../../../src/modules/payments/ports.ts';
+import { createSandboxProvider } from '../../../src/modules/payments/sandbox-provider.ts';
+import type { Money } from '../../../src/platform/money.ts';
 
 /**
  * A PaymentProvider for tests: the sandbox's rules, plus a record of every charge and refund

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ProblemError } from '../../platform/http/problem.ts';
-import type { Money } from './contracts.ts';
-import type { PaymentGateway, ShipmentRequest, ShippingScheduler } from './ports.ts';
+import type { Money } from '../../../src/modules/orders/contracts.ts';
+import type {
+  PaymentGateway,
+  ShipmentRequest,
+  ShippingScheduler,
+} from '../../../src/modules/orders/ports.ts';
+import { ProblemError } from '../../../src/platform/http/problem.ts';
 
 // Fakes of two ports orders owns, for its tests: they keep what a provider would (payments by
 // order, refunds, shipments) and misbehave on cue. Like the real modules, each call is

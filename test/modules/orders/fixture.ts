@@ -2,24 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
-import { type OutboxRow, outboxEvents } from '../../../test/support/outbox.ts';
-import { inProcessInventory } from '../../adapters/in-process/inventory.ts';
-import { inProcessProductPricing } from '../../adapters/in-process/product-pricing.ts';
-import { loadConfig } from '../../platform/config.ts';
-import type { AppEnv } from '../../platform/http/app-env.ts';
-import type { Module } from '../../platform/module.ts';
-import { createCatalogModule, type Product } from '../catalog/index.ts';
-import type { Address, Order, SagaStepName } from './contracts.ts';
+import { inProcessInventory } from '../../../src/adapters/in-process/inventory.ts';
+import { inProcessProductPricing } from '../../../src/adapters/in-process/product-pricing.ts';
+import { createCatalogModule, type Product } from '../../../src/modules/catalog/index.ts';
+import type { Address, Order, SagaStepName } from '../../../src/modules/orders/contracts.ts';
+import {
+  createOrdersModule,
+  type OrdersApi,
+  type OrdersOptions,
+} from '../../../src/modules/orders/index.ts';
+import type { OrdersPorts } from '../../../src/modules/orders/ports.ts';
+import { sagaSteps } from '../../../src/modules/orders/schema.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import type { AppEnv } from '../../../src/platform/http/app-env.ts';
+import type { Module } from '../../../src/platform/module.ts';
+import { type ModuleHarness, openModuleHarness } from '../../support/module-harness.ts';
+import { type OutboxRow, outboxEvents } from '../../support/outbox.ts';
 import {
   type FakePaymentGateway,
   type FakeShippingScheduler,
   fakePaymentGateway,
   fakeShippingScheduler,
 } from './fake-ports.ts';
-import { createOrdersModule, type OrdersApi, type OrdersOptions } from './index.ts';
-import type { OrdersPorts } from './ports.ts';
-import { sagaSteps } from './schema.ts';
 
 /**
  * For the orders module's tests: the real catalog behind the in-process Inventory and

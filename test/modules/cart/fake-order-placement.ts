@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { ProblemError } from '../../platform/http/problem.ts';
-import type { OrderRequest, PlacedOrder } from './contracts.ts';
-import type { CartProducts, OrderPlacement, Placement } from './ports.ts';
+import type { OrderRequest, PlacedOrder } from '../../../src/modules/cart/contracts.ts';
+import type { CartProducts, OrderPlacement, Placement } from '../../../src/modules/cart/ports.ts';
+import { ProblemError } from '../../../src/platform/http/problem.ts';
 
 /**
  * For tests: an OrderPlacement keeping orders by idempotency key, with the orders module's

@@ -1,10 +1,10 @@
 import { expect } from 'vitest';
-import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
-import { cartProductsFromCatalog } from '../../adapters/in-process/cart-products.ts';
-import { createCatalogModule, type Product } from '../catalog/index.ts';
-import type { Cart } from './contracts.ts';
+import { cartProductsFromCatalog } from '../../../src/adapters/in-process/cart-products.ts';
+import type { Cart } from '../../../src/modules/cart/contracts.ts';
+import { type CartApi, createCartModule } from '../../../src/modules/cart/index.ts';
+import { createCatalogModule, type Product } from '../../../src/modules/catalog/index.ts';
+import { type ModuleHarness, openModuleHarness } from '../../support/module-harness.ts';
 import { type FakeOrderPlacement, fakeOrderPlacement } from './fake-order-placement.ts';
-import { type CartApi, createCartModule } from './index.ts';
 
 /**
  * For the cart's tests: the real catalog (through the in-process adapter the monolith uses),

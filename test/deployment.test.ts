@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, matchesGlob } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/platform/config.ts';
@@ -74,4 +75,29 @@ describe('docker-compose.yml', () => {
     }
     expect(dockerfile).toMatch(/FROM node:24/);
   });
+
+  it('ships no test code in the image: .dockerignore drops every test file the COPY lines reach', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    // Docker matches a folder pattern against the folder and everything under it.
+    const isIgnored = (path: string) =>
+      ignored.some((pattern) => matchesGlob(path, pattern) || matchesGlob(path, `${pattern}/**`));
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap(([, sources]) =>
+      sources!.split(' ').flatMap(filesUnder),
+    );
+    const shipped = copied.filter((file) => !isIgnored(file));
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.filter((file) => /\.test\.ts$|^test\//.test(file))).toEqual([]);
+    expect(copied.some((file) => file.endsWith('.test.ts'))).toBe(true);
+  });
 });
+
+function filesUnder(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .map((entry) => join(path, entry))
+    .filter((entry) => statSync(entry).isFile());
+}

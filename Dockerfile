@@ -3,7 +3,9 @@
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
+# The postinstall step patches postgres.js (patches/, see README "What survives which fault").
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json drizzle.config.ts ./
 COPY migrations ./migrations

@@ -76,6 +76,21 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/FROM node:24/);
   });
 
+  it('installs with the dependency patches applied: patches/ is copied before npm ci', () => {
+    const lines = readFileSync('Dockerfile', 'utf8').split('\n');
+    const copied = lines.findIndex((line) => /^COPY patches /.test(line));
+    const installed = lines.findIndex((line) => /npm ci/.test(line));
+    expect(copied).toBeGreaterThanOrEqual(0);
+    expect(copied).toBeLessThan(installed);
+    const scripts = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(scripts.scripts.postinstall).toBe('patch-package');
+    // The image installs without devDependencies, and still runs postinstall.
+    expect(scripts.dependencies['patch-package']).toBeDefined();
+  });
+
   it('ships no test code in the image: .dockerignore drops every test file the COPY lines reach', () => {
     const ignored = readFileSync('.dockerignore', 'utf8')
       .split('\n')

@@ -89,6 +89,10 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     name: 'monolith',
+    timeouts: {
+      statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    },
   });
   await database.migrate(MONOLITH_MIGRATIONS);
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;

@@ -25,6 +25,10 @@ export const configSchema = z
     /** Without it each database is an embedded PGlite directory under DATA_DIR. */
     DATABASE_URL: optionalUrl,
     DATA_DIR: z.string().default('.data'),
+    /** PostgreSQL cancels a statement or lock wait that runs longer (and ends idle transactions). */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** How long opening a PostgreSQL connection may take. */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     /** Without it the event bus delivers in-process. */
     REDIS_URL: optionalUrl,
     REDIS_PREFIX: z.string().min(1).default('commerce'),

@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { migratePostgres } from './migrate.ts';
-import { preparingClient } from './prepared-client.ts';
+import { drizzleClient } from './postgres-client.ts';
 
 /** The one database type modules see; PGlite and PostgreSQL both satisfy it. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -39,17 +39,48 @@ export interface OpenDatabaseOptions {
   /** The PGlite directory name (e.g. `monolith`). */
   name: string;
   poolSize?: number;
+  timeouts?: DatabaseTimeouts;
 }
+
+/** Every wait on PostgreSQL is bounded by these (see README, "What survives which fault"). */
+export interface DatabaseTimeouts {
+  /** The server cancels a statement (or a lock wait) that runs longer. */
+  statementMs: number;
+  /** How long opening a connection may take. */
+  connectMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementMs: 5_000, connectMs: 5_000 };
+
+/**
+ * Reconnect delay in seconds. postgres.js counts failed connections across the whole pool, so
+ * one outage that drops ten connections counts ten: the delay is spread at random up to a cap
+ * of 1 s, so a database that comes back is used again within a second (postgres.js's default
+ * grows to 20 s) without every connection knocking at once.
+ */
+const reconnectBackoff = (retries: number) => Math.random() * Math.min(0.1 * retries, 1);
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const { url } = options;
   if (url) {
+    const timeouts = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
     const client = postgres(url, {
       max: options.poolSize ?? 10,
       onnotice: () => {},
-      connection: { application_name: options.name },
+      connect_timeout: Math.ceil(timeouts.connectMs / 1000),
+      backoff: reconnectBackoff,
+      connection: {
+        application_name: options.name,
+        // The server ends what the client can no longer bound: a statement or lock wait that
+        // runs on, and a transaction whose client went silent (its locks go with it).
+        statement_timeout: timeouts.statementMs,
+        lock_timeout: timeouts.statementMs,
+        idle_in_transaction_session_timeout: timeouts.statementMs * 2,
+      },
     });
-    const db = drizzlePostgres({ client: preparingClient(client) });
+    // A statement may first wait for a connection, then run: both bounds, and a little more.
+    const statementDeadlineMs = timeouts.connectMs + timeouts.statementMs + 1_000;
+    const db = drizzlePostgres({ client: drizzleClient(client, { statementDeadlineMs }) });
     const parsed = new URL(url);
     return {
       db,

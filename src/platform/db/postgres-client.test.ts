@@ -57,7 +57,7 @@ describe('the postgres.js client under drizzle', () => {
   });
 });
 
-describe('transactions on the pipelined client', () => {
+describe('transactions', () => {
   const counterValue = async (name: string) =>
     (await db.select().from(counters).where(eq(counters.name, name)))[0]?.value;
 

@@ -1,0 +1,178 @@
+import type { PendingQuery, Sql, TransactionSql } from 'postgres';
+import { DeadlineExceeded, isInfrastructureError } from '../resilience/infrastructure-error.ts';
+import { postgresErrorCode } from './errors.ts';
+
+/** What a transaction is bounded by: each wait on the server gets this long. */
+export interface TransactionBounds {
+  /** Until BEGIN is answered (a connection may have to be found first), and until COMMIT is. */
+  deadlineMs: number;
+}
+
+/**
+ * The statements of one transaction (or savepoint), watched: the first to fail is what the
+ * transaction reports, and once the transaction's connection is gone, or the transaction is
+ * over, nothing more is sent on it.
+ */
+interface Scope {
+  connection: { gone?: unknown };
+  firstFailure?: { error: unknown };
+}
+
+/**
+ * A transaction on postgres.js's own `begin()`, which takes its connection from the pool like
+ * any query and rejects as soon as that connection closes, so it never waits on a lost
+ * connection (unlike `reserve()`, whose queued callers a lost connection strands for good:
+ * porsager/postgres#1195). Around it:
+ * - the transaction reports its first failing statement, not a later "current transaction is
+ *   aborted" (25P02), and fails when a statement failed even if the work caught the error
+ *   (the server has aborted it, and COMMIT would quietly roll back);
+ * - statements the work sends after the connection closed, or after the transaction ended,
+ *   are refused here: on postgres.js they would go to a reconnected session, outside the
+ *   transaction;
+ * - BEGIN and COMMIT are each bounded by `deadlineMs`; statements in between are bounded by
+ *   the client `wrap` gives them, and idle time by the server's
+ *   idle_in_transaction_session_timeout.
+ *
+ * Nested transactions (drizzle's) become savepoints, each a scope of its own: a failure the
+ * work rolled back to a savepoint does not fail the transaction around it.
+ */
+export async function runTransaction<T>(
+  client: Sql,
+  work: (tx: Sql) => T | Promise<T>,
+  wrap: (tx: Sql) => Sql,
+  { deadlineMs }: TransactionBounds,
+): Promise<T> {
+  const beginBy = Date.now() + deadlineMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptTransaction(client, work, wrap, beginBy, deadlineMs);
+    } catch (error) {
+      // Only BEGIN was sent, on a connection that turned out dead (after an outage the pool
+      // learns of each lost connection one at a time): another connection may serve it.
+      const retry =
+        error instanceof BeginFailed && attempt < MAX_BEGIN_ATTEMPTS && Date.now() < beginBy;
+      if (!retry) throw error instanceof BeginFailed ? error.cause : error;
+    }
+  }
+}
+
+const MAX_BEGIN_ATTEMPTS = 3;
+
+/** The transaction failed before its work started, for want of a usable connection. */
+class BeginFailed extends Error {}
+
+async function attemptTransaction<T>(
+  client: Sql,
+  work: (tx: Sql) => T | Promise<T>,
+  wrap: (tx: Sql) => Sql,
+  beginBy: number,
+  deadlineMs: number,
+): Promise<T> {
+  const scope: Scope = { connection: {} };
+  let began = false;
+  let abandoned = false;
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (error: unknown) => void = () => {};
+  const timedOut = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  // BEGIN and COMMIT are sent by postgres.js itself: each is bounded here.
+  const arm = (what: 'BEGIN' | 'COMMIT', ms: number) => {
+    timer = setTimeout(() => {
+      abandoned = true;
+      scope.connection.gone ??= new Error(`${what} got no answer`);
+      fail(new DeadlineExceeded(`${what} got no answer from the database within ${deadlineMs} ms`));
+    }, ms);
+  };
+  arm('BEGIN', Math.max(0, beginBy - Date.now()));
+  const run = client.begin(async (tx) => {
+    clearTimeout(timer);
+    if (abandoned) throw new DeadlineExceeded('the transaction began after its deadline');
+    began = true;
+    const result = await inScope(tx, scope, work, wrap);
+    arm('COMMIT', deadlineMs);
+    return result;
+  }) as Promise<T>;
+  const settled = run.finally(() => {
+    scope.connection.gone ??= new Error('the transaction is over');
+  });
+  // The loser of the race must not count as unhandled.
+  settled.catch(() => {});
+  timedOut.catch(() => {});
+  try {
+    return await Promise.race([settled, timedOut]);
+  } catch (error) {
+    if (!began && !abandoned && isInfrastructureError(error)) {
+      throw new BeginFailed('BEGIN failed', { cause: error });
+    }
+    throw reportable(scope, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function inScope<T>(
+  tx: TransactionSql,
+  scope: Scope,
+  work: (tx: Sql) => T | Promise<T>,
+  wrap: (tx: Sql) => Sql,
+): Promise<T> {
+  const watch = <Q extends PendingQuery<never>>(query: Q): Q => {
+    query.catch((error: unknown) => {
+      scope.firstFailure ??= { error };
+      if (postgresErrorCode(error) === undefined) scope.connection.gone ??= error;
+    });
+    return query;
+  };
+  const savepoint = (...args: unknown[]) => {
+    const nested = args[args.length - 1] as (inner: Sql) => unknown;
+    const inner: Scope = { connection: scope.connection };
+    return tx.savepoint((savepointTx: TransactionSql) =>
+      inScope(savepointTx, inner, nested, wrap).catch((error: unknown) => {
+        throw reportable(inner, error);
+      }),
+    );
+  };
+  const scoped = new Proxy(tx as unknown as Sql, {
+    get(target, property, receiver) {
+      if (property === 'savepoint') return savepoint;
+      if (property === 'unsafe') {
+        return (...args: Parameters<Sql['unsafe']>) => {
+          const { gone } = scope.connection;
+          if (gone) return refused(gone);
+          return watch(target.unsafe(...args) as PendingQuery<never>);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  let result: T;
+  try {
+    result = await work(wrap(scoped));
+  } catch (error) {
+    throw reportable(scope, error);
+  }
+  if (scope.firstFailure) throw scope.firstFailure.error;
+  return result;
+}
+
+/** "Current transaction is aborted" only says an earlier statement failed: report that one. */
+function reportable(scope: Scope, error: unknown): unknown {
+  if (postgresErrorCode(error) === '25P02' && scope.firstFailure) return scope.firstFailure.error;
+  return error;
+}
+
+/** A statement that is not sent: it fails like one whose connection was lost. */
+function refused(cause: unknown): PendingQuery<never> {
+  const error = Object.assign(
+    new Error('statement refused: the transaction ended or lost its connection', { cause }),
+    { code: 'CONNECTION_CLOSED' },
+  );
+  const failed = Promise.reject(error);
+  failed.catch(() => {});
+  return Object.assign(failed, {
+    values: () => failed,
+    execute: () => failed,
+    raw: () => failed,
+  }) as unknown as PendingQuery<never>;
+}

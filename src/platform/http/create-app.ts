@@ -9,6 +9,7 @@ import type { AccessTokenSettings } from '../auth/access-token.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { accessLog } from './access-log.ts';
 import type { AppEnv } from './app-env.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
@@ -22,6 +23,9 @@ export interface HttpAppOptions {
   /** Access tokens are verified at the edge of every component; routes then require roles. */
   auth: Pick<AccessTokenSettings, 'secret' | 'issuer'>;
 }
+
+/** What a client is told to wait before retrying when a backing service is down. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** The app every component starts from: ids, tracing, access log, limits and problem+json errors. */
 export function createHttpApp({
@@ -76,6 +80,22 @@ export function createHttpApp({
         status: 400,
         detail: 'The request holds a value that cannot be stored (for example a NUL character).',
       });
+    }
+    if (isInfrastructureError(error)) {
+      // The database or Redis is out of reach: say so, and when to try again. Not a 500: the
+      // request was fine, and with an Idempotency-Key it is safe to send again.
+      (c.var.logger ?? logger).warn({ err: error }, 'a backing service is unavailable');
+      return problemResponse(
+        c,
+        {
+          type: problemType(503),
+          title: 'Service Unavailable',
+          status: 503,
+          detail:
+            'A backing service (database or queue) is unavailable. Retry shortly; a request with an Idempotency-Key is safe to retry.',
+        },
+        { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      );
     }
     (c.var.logger ?? logger).error({ err: error }, 'unhandled error');
     return problemResponse(c, {

@@ -10,6 +10,7 @@ import {
   jsonBody,
   jsonDoc,
   problemDoc,
+  retryLaterDoc,
 } from '../../platform/http/route-docs.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import { cancelOrder } from './cancel-order.ts';
@@ -52,7 +53,7 @@ const placeRoute = createRoute({
     ...authErrors,
     409: problemDoc('A product is not for sale, or this key is still being placed'),
     422: problemDoc('This Idempotency-Key was used with a different body'),
-    503: problemDoc('The checkout could not finish now; it completes on its own'),
+    503: retryLaterDoc('The checkout could not finish now; it completes on its own'),
   },
 });
 
@@ -113,7 +114,7 @@ const cancelRoute = createRoute({
     ...authErrors,
     404: problemDoc('No such order, or not yours'),
     409: problemDoc('Shipped, or still being checked out'),
-    503: problemDoc('The cancellation could not finish now; it completes on its own'),
+    503: retryLaterDoc('The cancellation could not finish now; it completes on its own'),
   },
 });
 

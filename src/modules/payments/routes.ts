@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonDoc,
   problemDoc,
+  retryLaterDoc,
 } from '../../platform/http/route-docs.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import {
@@ -20,10 +21,7 @@ import { capturePayment, getPaymentFor, type PaymentsDeps, refundPayment } from 
 
 const tags = ['payments'];
 const idParams = z.object({ id: paymentIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
-const providerDown = {
-  ...problemDoc('The payment provider is unavailable; nothing was recorded'),
-  headers: z.object({ 'Retry-After': z.string() }),
-};
+const providerDown = retryLaterDoc('The payment provider is unavailable; nothing was recorded');
 
 const captureRoute = createRoute({
   method: 'post',

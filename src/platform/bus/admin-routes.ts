@@ -25,6 +25,7 @@ const listDead = createRoute({
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   responses: {
     200: jsonDoc(z.object({ items: z.array(deadDeliverySchema) }), 'Dead deliveries, newest first'),
+    400: problemDoc('Invalid limit'),
     ...authErrors,
   },
 });
@@ -38,6 +39,7 @@ const replayDead = createRoute({
   request: { params: z.object({ eventId: z.uuid(), subscriber: z.string().min(1).max(200) }) },
   responses: {
     202: jsonDoc(z.object({ status: z.literal('pending') }), 'Queued for delivery'),
+    400: problemDoc('Invalid event id or subscriber'),
     ...authErrors,
     404: problemDoc('No dead delivery with that id'),
   },

@@ -38,6 +38,7 @@ const idParams = z.object({ id: productIdSchema.openapi({ param: { name: 'id', i
 const listRoute = createRoute({
   method: 'get',
   path: '/products',
+  operationId: 'listProducts',
   tags,
   summary: 'List products, with search, price range and sorting',
   request: { query: listProductsQuerySchema },
@@ -50,6 +51,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/products/{id}',
+  operationId: 'getProduct',
   tags,
   summary: 'One product',
   request: { params: idParams },
@@ -63,6 +65,7 @@ const getRoute = createRoute({
 const getStockRoute = createRoute({
   method: 'get',
   path: '/products/{id}/stock',
+  operationId: 'getStock',
   tags,
   summary: "A product's stock: on hand, reserved for orders, available",
   request: { params: idParams },
@@ -76,6 +79,7 @@ const getStockRoute = createRoute({
 const createProductRoute = createRoute({
   method: 'post',
   path: '/products',
+  operationId: 'createProduct',
   tags,
   summary: 'Create a product (admin)',
   security: bearerSecurity,
@@ -94,6 +98,7 @@ const createProductRoute = createRoute({
 const updateProductRoute = createRoute({
   method: 'patch',
   path: '/products/{id}',
+  operationId: 'updateProduct',
   tags,
   summary: 'Change a product (admin)',
   security: bearerSecurity,
@@ -110,6 +115,7 @@ const updateProductRoute = createRoute({
 const archiveProductRoute = createRoute({
   method: 'delete',
   path: '/products/{id}',
+  operationId: 'archiveProduct',
   tags,
   summary: 'Archive a product (admin); its reservations are kept',
   security: bearerSecurity,
@@ -125,6 +131,7 @@ const archiveProductRoute = createRoute({
 const setStockRoute = createRoute({
   method: 'put',
   path: '/products/{id}/stock',
+  operationId: 'setStock',
   tags,
   summary: 'Set the units on hand (admin)',
   security: bearerSecurity,

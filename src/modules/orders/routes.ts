@@ -35,6 +35,7 @@ const idParams = z.object({ id: orderIdSchema.openapi({ param: { name: 'id', in:
 const placeRoute = createRoute({
   method: 'post',
   path: '/orders',
+  operationId: 'placeOrder',
   tags,
   summary: 'Place an order: reserve stock, capture payment, schedule shipment, confirm',
   description:
@@ -60,6 +61,7 @@ const placeRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/orders',
+  operationId: 'listOrders',
   tags,
   summary: 'Your orders, newest first (from the read model; admins may pass userId)',
   ...signedIn,
@@ -74,6 +76,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/orders/{id}',
+  operationId: 'getOrder',
   tags,
   summary: 'One order (owner or admin)',
   ...signedIn,
@@ -89,6 +92,7 @@ const getRoute = createRoute({
 const historyRoute = createRoute({
   method: 'get',
   path: '/orders/{id}/history',
+  operationId: 'getOrderHistory',
   tags,
   summary: "Every change of an order's status, with time and cause (owner or admin)",
   ...signedIn,
@@ -104,6 +108,7 @@ const historyRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'post',
   path: '/orders/{id}/cancel',
+  operationId: 'cancelOrder',
   tags,
   summary: 'Cancel an order that has not shipped: cancels the shipment, refunds, releases stock',
   ...signedIn,

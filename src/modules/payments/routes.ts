@@ -26,6 +26,7 @@ const providerDown = retryLaterDoc('The payment provider is unavailable; nothing
 const captureRoute = createRoute({
   method: 'post',
   path: '/payments',
+  operationId: 'capturePayment',
   tags,
   summary: "Capture an order's payment (idempotent per order)",
   description:
@@ -46,6 +47,7 @@ const captureRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/payments/{id}',
+  operationId: 'getPayment',
   tags,
   summary: 'One payment (its owner or an admin)',
   security: bearerSecurity,
@@ -62,6 +64,7 @@ const getRoute = createRoute({
 const refundRoute = createRoute({
   method: 'post',
   path: '/payments/{id}/refund',
+  operationId: 'refundPayment',
   tags,
   summary: 'Refund a captured payment in full (admin; idempotent)',
   security: bearerSecurity,

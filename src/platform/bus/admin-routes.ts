@@ -19,6 +19,7 @@ const deadDeliverySchema = z
 const listDead = createRoute({
   method: 'get',
   path: '/dead',
+  operationId: 'listDeadDeliveries',
   tags: ['events'],
   summary: 'Deliveries parked as dead after their last attempt',
   security: bearerSecurity,
@@ -33,6 +34,7 @@ const listDead = createRoute({
 const replayDead = createRoute({
   method: 'post',
   path: '/dead/{eventId}/{subscriber}/replay',
+  operationId: 'replayDeadDelivery',
   tags: ['events'],
   summary: 'Deliver a dead event to its subscriber again, with a fresh set of attempts',
   security: bearerSecurity,

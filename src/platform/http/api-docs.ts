@@ -9,6 +9,8 @@ export interface ApiInfo {
   title: string;
   version: string;
   description: string;
+  /** One per tag the routes use, so a reader knows what each group is. */
+  tags?: Array<{ name: string; description: string }>;
 }
 
 // Served from the installed package so the docs page works without reaching any CDN.
@@ -50,9 +52,16 @@ export function mountApiDocs(app: OpenAPIHono<AppEnv>, info: ApiInfo): void {
     type: 'http',
     scheme: 'bearer',
   });
+  const { tags = [], ...about } = info;
   app.doc31('/openapi.json', () => {
     documentAppAnswers(app);
-    return { openapi: '3.1.0', info: { ...info } };
+    return {
+      openapi: '3.1.0',
+      info: about,
+      // Relative: the document is right wherever it is served, directly or behind the facade.
+      servers: [{ url: '/', description: 'This component, where this document is served' }],
+      tags,
+    };
   });
   app.get('/docs', (c) => c.html(page(info.title)));
   app.get('/docs/init.js', (c) =>

@@ -17,6 +17,7 @@ import {
   type Running,
   runMonolith,
 } from './running-monolith.ts';
+import { sendRequest } from './send-request.ts';
 import { type Order, shop } from './shop.ts';
 
 // Every operation the OpenAPI document marks as secured must refuse a caller without a valid
@@ -106,18 +107,13 @@ async function call(op: Operation, authorization: string | undefined, body?: unk
   for (const param of op.parameters.filter((p) => p.in === 'header')) {
     headers[param.name] = randomUUID();
   }
-  const response = await fetch(`${running.monolith.url}${fillPath(op.path, pathValues(op))}`, {
+  const reply = await sendRequest(running.monolith.url, {
     method: op.method,
+    target: fillPath(op.path, pathValues(op)),
     headers,
-    ...(withBody && { body: JSON.stringify(body ?? {}) }),
+    body: withBody ? JSON.stringify(body ?? {}) : undefined,
   });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    challenge: response.headers.get('www-authenticate') ?? '',
-    text,
-  };
+  return { ...reply, challenge: reply.headers.get('www-authenticate') ?? '' };
 }
 
 const secured = () => operations.filter((op) => op.secured);
@@ -275,11 +271,13 @@ describe("a customer cannot see or change another customer's things", () => {
     > = {};
     const expected: typeof outcomes = {};
     for (const [label, method, path] of attempts) {
-      const reply = await fetch(`${running.monolith.url}${path}`, {
+      const reply = await sendRequest(running.monolith.url, {
         method,
+        target: path,
         headers: { authorization: `Bearer ${bob.token}` },
+        body: undefined,
       });
-      const text = await reply.text();
+      const { text } = reply;
       const allowed = allowedFor(label);
       outcomes[label] = {
         status: reply.status,

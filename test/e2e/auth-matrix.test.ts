@@ -237,6 +237,25 @@ describe('a secured operation answers 401 problem+json to a caller without a val
   });
 });
 
+describe('a token that is sent must be valid, on public operations too', () => {
+  it('answers 401 problem+json to a forged token on sign-up, login and catalog reads', async () => {
+    const claims = { id: alice.id, roles: ['admin'] as ['admin'] };
+    const other = { ...settings, secret: 'not-the-secret-the-monolith-uses-at-all' };
+    const forged = `Bearer ${(await issueAccessToken(other, claims)).token}`;
+    const open = operations.filter((op) => !op.secured && op.path.startsWith('/api/'));
+    expect(open.map((op) => op.label).sort()).toEqual([...publicReads, ...publicWrites].sort());
+    const before = await probe.settled();
+    const outcomes = await Promise.all(
+      open.map(async (op) => {
+        const reply = await call(op, forged);
+        return `${op.label} → ${reply.status} ${reply.contentType.split(';')[0]}`;
+      }),
+    );
+    expect(outcomes).toEqual(open.map((op) => `${op.label} → 401 application/problem+json`));
+    expect(await probe.fingerprint()).toEqual(before);
+  });
+});
+
 describe("a customer cannot see or change another customer's things", () => {
   const allowedFor = (label: string) => {
     const op = operations.find((o) => o.label === label);

@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },
+    // Fails an e2e test whose answers broke the served /openapi.json (see test/e2e/send-request.ts).
+    setupFiles: ['test/e2e/fail-on-nonconforming-answers.ts'],
   },
 });

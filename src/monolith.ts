@@ -151,6 +151,20 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     version: '1.0.0',
     description:
       'The modular monolith: users, catalog and inventory, cart, orders with the checkout saga, payments, shipping, notifications.',
+    tags: [
+      { name: 'users', description: 'Sign-up, sign-in (access tokens) and accounts' },
+      { name: 'catalog', description: 'Products and their stock' },
+      { name: 'cart', description: "The signed-in customer's cart and its checkout" },
+      {
+        name: 'orders',
+        description: 'Orders, the checkout saga that places them, and their history',
+      },
+      { name: 'payments', description: 'Payments captured for orders, and refunds' },
+      { name: 'shipping', description: 'Shipments of confirmed orders' },
+      { name: 'notifications', description: 'Messages sent to the signed-in customer' },
+      { name: 'admin', description: 'The operator dashboard' },
+      { name: 'events', description: 'Event deliveries parked as dead, and their replay' },
+    ],
   });
 
   if (config.SEED_DEMO_DATA) {

@@ -9,6 +9,7 @@ export type { Dashboard, DashboardSource } from './dashboard.ts';
 const dashboardRoute = createRoute({
   method: 'get',
   path: '/admin/dashboard',
+  operationId: 'getDashboard',
   tags: ['admin'],
   summary: 'Counts and sums from every module; a slow or failing one is listed as unavailable',
   security: bearerSecurity,

@@ -17,6 +17,7 @@ import {
   type Running,
   runMonolith,
 } from './running-monolith.ts';
+import { sendRequest } from './send-request.ts';
 import { type Order, shop } from './shop.ts';
 
 // Every operation the OpenAPI document marks as secured must refuse a caller without a valid
@@ -106,18 +107,13 @@ async function call(op: Operation, authorization: string | undefined, body?: unk
   for (const param of op.parameters.filter((p) => p.in === 'header')) {
     headers[param.name] = randomUUID();
   }
-  const response = await fetch(`${running.monolith.url}${fillPath(op.path, pathValues(op))}`, {
+  const reply = await sendRequest(running.monolith.url, {
     method: op.method,
+    target: fillPath(op.path, pathValues(op)),
     headers,
-    ...(withBody && { body: JSON.stringify(body ?? {}) }),
+    body: withBody ? JSON.stringify(body ?? {}) : undefined,
   });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    challenge: response.headers.get('www-authenticate') ?? '',
-    text,
-  };
+  return { ...reply, challenge: reply.headers.get('www-authenticate') ?? '' };
 }
 
 const secured = () => operations.filter((op) => op.secured);
@@ -241,6 +237,25 @@ describe('a secured operation answers 401 problem+json to a caller without a val
   });
 });
 
+describe('a token that is sent must be valid, on public operations too', () => {
+  it('answers 401 problem+json to a forged token on sign-up, login and catalog reads', async () => {
+    const claims = { id: alice.id, roles: ['admin'] as ['admin'] };
+    const other = { ...settings, secret: 'not-the-secret-the-monolith-uses-at-all' };
+    const forged = `Bearer ${(await issueAccessToken(other, claims)).token}`;
+    const open = operations.filter((op) => !op.secured && op.path.startsWith('/api/'));
+    expect(open.map((op) => op.label).sort()).toEqual([...publicReads, ...publicWrites].sort());
+    const before = await probe.settled();
+    const outcomes = await Promise.all(
+      open.map(async (op) => {
+        const reply = await call(op, forged);
+        return `${op.label} → ${reply.status} ${reply.contentType.split(';')[0]}`;
+      }),
+    );
+    expect(outcomes).toEqual(open.map((op) => `${op.label} → 401 application/problem+json`));
+    expect(await probe.fingerprint()).toEqual(before);
+  });
+});
+
 describe("a customer cannot see or change another customer's things", () => {
   const allowedFor = (label: string) => {
     const op = operations.find((o) => o.label === label);
@@ -275,11 +290,13 @@ describe("a customer cannot see or change another customer's things", () => {
     > = {};
     const expected: typeof outcomes = {};
     for (const [label, method, path] of attempts) {
-      const reply = await fetch(`${running.monolith.url}${path}`, {
+      const reply = await sendRequest(running.monolith.url, {
         method,
+        target: path,
         headers: { authorization: `Bearer ${bob.token}` },
+        body: undefined,
       });
-      const text = await reply.text();
+      const { text } = reply;
       const allowed = allowedFor(label);
       outcomes[label] = {
         status: reply.status,

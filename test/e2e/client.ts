@@ -1,4 +1,9 @@
-/** A tiny HTTP client for end-to-end tests: JSON in, status + JSON out, optional bearer token. */
+import { sendRequest } from './send-request.ts';
+
+/**
+ * A tiny HTTP client for end-to-end tests: JSON in, status + JSON out, optional bearer token.
+ * It sends through sendRequest, so every answer is checked against /openapi.json.
+ */
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -15,20 +20,20 @@ export function apiClient(baseUrl: string) {
       headers = {},
     }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const res = await fetch(`${baseUrl}${path}`, {
+    const received = await sendRequest(baseUrl, {
       method,
+      target: path,
       headers: {
         ...(body !== undefined && { 'content-type': 'application/json' }),
         ...(token && { authorization: `Bearer ${token}` }),
         ...headers,
       },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await res.text();
     return {
-      status: res.status,
-      body: (text ? JSON.parse(text) : undefined) as T,
-      headers: res.headers,
+      status: received.status,
+      body: (received.text ? JSON.parse(received.text) : undefined) as T,
+      headers: received.headers,
     };
   }
   return {

@@ -33,6 +33,7 @@ const productParams = z.object({
 const getCartRoute = createRoute({
   method: 'get',
   path: '/cart',
+  operationId: 'getCart',
   tags,
   summary: "The caller's cart, with line totals and the total",
   ...signedIn,
@@ -42,6 +43,7 @@ const getCartRoute = createRoute({
 const addItemRoute = createRoute({
   method: 'post',
   path: '/cart/items',
+  operationId: 'addCartItem',
   tags,
   summary: 'Add units of a product (to its line when already there); takes a price snapshot',
   ...signedIn,
@@ -58,6 +60,7 @@ const addItemRoute = createRoute({
 const changeItemRoute = createRoute({
   method: 'patch',
   path: '/cart/items/{productId}',
+  operationId: 'changeCartItem',
   tags,
   summary: "Set a line's quantity (0 removes it); takes a fresh price snapshot",
   ...signedIn,
@@ -74,6 +77,7 @@ const changeItemRoute = createRoute({
 const removeItemRoute = createRoute({
   method: 'delete',
   path: '/cart/items/{productId}',
+  operationId: 'removeCartItem',
   tags,
   summary: 'Remove a line',
   ...signedIn,
@@ -89,6 +93,7 @@ const removeItemRoute = createRoute({
 const checkoutRoute = createRoute({
   method: 'post',
   path: '/cart/checkout',
+  operationId: 'checkOutCart',
   tags,
   summary: 'Place an order from the cart; the cart is emptied only when the order is confirmed',
   description:

@@ -3,7 +3,13 @@ import type { Context } from 'hono';
 import { requireRole } from '../../platform/auth/authenticate.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { AppEnv } from '../../platform/http/app-env.ts';
-import { problemSchema } from '../../platform/http/problem.ts';
+import {
+  authErrors,
+  bearerSecurity,
+  jsonBody,
+  jsonDoc,
+  problemDoc,
+} from '../../platform/http/route-docs.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import {
   createProductSchema,
@@ -27,124 +33,115 @@ import {
 } from './service.ts';
 
 const tags = ['catalog'];
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: problemSchema } },
-});
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const idParams = z.object({ id: productIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
-const jsonBody = <S extends z.ZodType>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-const adminErrors = {
-  401: problem('No admin token'),
-  403: problem('Wrong admin token'),
-};
 
 const listRoute = createRoute({
   method: 'get',
   path: '/products',
+  operationId: 'listProducts',
   tags,
   summary: 'List products, with search, price range and sorting',
   request: { query: listProductsQuerySchema },
   responses: {
-    200: json(productPageSchema, 'A page of products'),
-    400: problem('Invalid query'),
+    200: jsonDoc(productPageSchema, 'A page of products'),
+    400: problemDoc('Invalid query'),
   },
 });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/products/{id}',
+  operationId: 'getProduct',
   tags,
   summary: 'One product',
   request: { params: idParams },
   responses: {
-    200: json(productSchema, 'The product'),
-    400: problem('Invalid id'),
-    404: problem('No such product, or archived'),
+    200: jsonDoc(productSchema, 'The product'),
+    400: problemDoc('Invalid id'),
+    404: problemDoc('No such product, or archived'),
   },
 });
 
 const getStockRoute = createRoute({
   method: 'get',
   path: '/products/{id}/stock',
+  operationId: 'getStock',
   tags,
   summary: "A product's stock: on hand, reserved for orders, available",
   request: { params: idParams },
   responses: {
-    200: json(stockLevelSchema, 'Stock level'),
-    400: problem('Invalid id'),
-    404: problem('No such product, or archived'),
+    200: jsonDoc(stockLevelSchema, 'Stock level'),
+    400: problemDoc('Invalid id'),
+    404: problemDoc('No such product, or archived'),
   },
 });
 
 const createProductRoute = createRoute({
   method: 'post',
   path: '/products',
+  operationId: 'createProduct',
   tags,
   summary: 'Create a product (admin)',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { body: jsonBody(createProductSchema) },
   responses: {
     201: {
-      ...json(productSchema, 'Created'),
+      ...jsonDoc(productSchema, 'Created'),
       headers: z.object({ Location: z.string() }),
     },
-    400: problem('Invalid product'),
-    ...adminErrors,
-    409: problem('SKU already taken'),
+    400: problemDoc('Invalid product'),
+    ...authErrors,
+    409: problemDoc('SKU already taken'),
   },
 });
 
 const updateProductRoute = createRoute({
   method: 'patch',
   path: '/products/{id}',
+  operationId: 'updateProduct',
   tags,
   summary: 'Change a product (admin)',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { params: idParams, body: jsonBody(updateProductSchema) },
   responses: {
-    200: json(productSchema, 'Updated'),
-    400: problem('Invalid change'),
-    ...adminErrors,
-    404: problem('No such product, or archived'),
-    409: problem('SKU already taken'),
+    200: jsonDoc(productSchema, 'Updated'),
+    400: problemDoc('Invalid change'),
+    ...authErrors,
+    404: problemDoc('No such product, or archived'),
+    409: problemDoc('SKU already taken'),
   },
 });
 
 const archiveProductRoute = createRoute({
   method: 'delete',
   path: '/products/{id}',
+  operationId: 'archiveProduct',
   tags,
   summary: 'Archive a product (admin); its reservations are kept',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { params: idParams },
   responses: {
     204: { description: 'Archived' },
-    400: problem('Invalid id'),
-    ...adminErrors,
-    404: problem('No such product, or archived'),
+    400: problemDoc('Invalid id'),
+    ...authErrors,
+    404: problemDoc('No such product, or archived'),
   },
 });
 
 const setStockRoute = createRoute({
   method: 'put',
   path: '/products/{id}/stock',
+  operationId: 'setStock',
   tags,
   summary: 'Set the units on hand (admin)',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   request: { params: idParams, body: jsonBody(setStockSchema) },
   responses: {
-    200: json(stockLevelSchema, 'New stock level'),
-    400: problem('Invalid stock'),
-    ...adminErrors,
-    404: problem('No such product, or archived'),
-    409: problem('On hand would fall below what is reserved'),
+    200: jsonDoc(stockLevelSchema, 'New stock level'),
+    400: problemDoc('Invalid stock'),
+    ...authErrors,
+    404: problemDoc('No such product, or archived'),
+    409: problemDoc('On hand would fall below what is reserved'),
   },
 });
 

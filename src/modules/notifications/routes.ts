@@ -10,6 +10,7 @@ import { listNotifications } from './service.ts';
 const listRoute = createRoute({
   method: 'get',
   path: '/notifications',
+  operationId: 'listNotifications',
   tags: ['notifications'],
   summary: "The caller's own notifications, newest first",
   security: bearerSecurity,

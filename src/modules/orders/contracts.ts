@@ -77,7 +77,9 @@ export type Placement = z.infer<typeof placementSchema>;
 
 export const historyEntrySchema = z
   .object({
-    from: orderStatusSchema.nullable(),
+    // A union, not .nullable(): on a named schema zod-to-openapi emits `allOf: [$ref, null]`,
+    // which null can never satisfy (asteasolutions/zod-to-openapi#387).
+    from: z.union([orderStatusSchema, z.null()]),
     to: orderStatusSchema,
     /** The order.* event the change published. */
     event: z.string(),

@@ -10,6 +10,7 @@ import {
   jsonBody,
   jsonDoc,
   problemDoc,
+  retryLaterDoc,
 } from '../../platform/http/route-docs.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import { cancelOrder } from './cancel-order.ts';
@@ -34,6 +35,7 @@ const idParams = z.object({ id: orderIdSchema.openapi({ param: { name: 'id', in:
 const placeRoute = createRoute({
   method: 'post',
   path: '/orders',
+  operationId: 'placeOrder',
   tags,
   summary: 'Place an order: reserve stock, capture payment, schedule shipment, confirm',
   description:
@@ -52,13 +54,14 @@ const placeRoute = createRoute({
     ...authErrors,
     409: problemDoc('A product is not for sale, or this key is still being placed'),
     422: problemDoc('This Idempotency-Key was used with a different body'),
-    503: problemDoc('The checkout could not finish now; it completes on its own'),
+    503: retryLaterDoc('The checkout could not finish now; it completes on its own'),
   },
 });
 
 const listRoute = createRoute({
   method: 'get',
   path: '/orders',
+  operationId: 'listOrders',
   tags,
   summary: 'Your orders, newest first (from the read model; admins may pass userId)',
   ...signedIn,
@@ -73,6 +76,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/orders/{id}',
+  operationId: 'getOrder',
   tags,
   summary: 'One order (owner or admin)',
   ...signedIn,
@@ -88,6 +92,7 @@ const getRoute = createRoute({
 const historyRoute = createRoute({
   method: 'get',
   path: '/orders/{id}/history',
+  operationId: 'getOrderHistory',
   tags,
   summary: "Every change of an order's status, with time and cause (owner or admin)",
   ...signedIn,
@@ -103,6 +108,7 @@ const historyRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'post',
   path: '/orders/{id}/cancel',
+  operationId: 'cancelOrder',
   tags,
   summary: 'Cancel an order that has not shipped: cancels the shipment, refunds, releases stock',
   ...signedIn,
@@ -113,7 +119,7 @@ const cancelRoute = createRoute({
     ...authErrors,
     404: problemDoc('No such order, or not yours'),
     409: problemDoc('Shipped, or still being checked out'),
-    503: problemDoc('The cancellation could not finish now; it completes on its own'),
+    503: retryLaterDoc('The cancellation could not finish now; it completes on its own'),
   },
 });
 

@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonDoc,
   problemDoc,
+  retryLaterDoc,
 } from '../../platform/http/route-docs.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import {
@@ -20,14 +21,12 @@ import { capturePayment, getPaymentFor, type PaymentsDeps, refundPayment } from 
 
 const tags = ['payments'];
 const idParams = z.object({ id: paymentIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
-const providerDown = {
-  ...problemDoc('The payment provider is unavailable; nothing was recorded'),
-  headers: z.object({ 'Retry-After': z.string() }),
-};
+const providerDown = retryLaterDoc('The payment provider is unavailable; nothing was recorded');
 
 const captureRoute = createRoute({
   method: 'post',
   path: '/payments',
+  operationId: 'capturePayment',
   tags,
   summary: "Capture an order's payment (idempotent per order)",
   description:
@@ -48,6 +47,7 @@ const captureRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/payments/{id}',
+  operationId: 'getPayment',
   tags,
   summary: 'One payment (its owner or an admin)',
   security: bearerSecurity,
@@ -64,6 +64,7 @@ const getRoute = createRoute({
 const refundRoute = createRoute({
   method: 'post',
   path: '/payments/{id}/refund',
+  operationId: 'refundPayment',
   tags,
   summary: 'Refund a captured payment in full (admin; idempotent)',
   security: bearerSecurity,

@@ -15,6 +15,7 @@ const orderParams = z.object({
 const getShipmentRoute = createRoute({
   method: 'get',
   path: '/shipments/{orderId}',
+  operationId: 'getShipment',
   tags,
   summary: "An order's shipment (its owner or an admin)",
   security: bearerSecurity,
@@ -32,6 +33,7 @@ const getShipmentRoute = createRoute({
 const shipRoute = createRoute({
   method: 'post',
   path: '/shipments/{orderId}/ship',
+  operationId: 'shipOrder',
   tags,
   summary: 'Mark an order’s shipment as shipped (admin); repeating it changes nothing',
   security: bearerSecurity,

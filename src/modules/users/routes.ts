@@ -25,6 +25,7 @@ const idParams = z.object({ id: userIdSchema.openapi({ param: { name: 'id', in: 
 const registerRoute = createRoute({
   method: 'post',
   path: '/users',
+  operationId: 'registerUser',
   tags,
   summary: 'Sign up; every new account is a customer',
   request: { body: jsonBody(registerSchema) },
@@ -41,6 +42,7 @@ const registerRoute = createRoute({
 const loginRoute = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
   tags,
   summary: 'Exchange a username or email and a password for an access token',
   request: { body: jsonBody(loginSchema) },
@@ -54,6 +56,7 @@ const loginRoute = createRoute({
 const getMeRoute = createRoute({
   method: 'get',
   path: '/users/me',
+  operationId: 'getMyAccount',
   tags,
   summary: "The caller's own account",
   security: bearerSecurity,
@@ -68,6 +71,7 @@ const getMeRoute = createRoute({
 const updateMeRoute = createRoute({
   method: 'patch',
   path: '/users/me',
+  operationId: 'updateMyAccount',
   tags,
   summary: 'Change your username, email, display name or password',
   description: 'A new password needs `currentPassword`.',
@@ -87,6 +91,7 @@ const updateMeRoute = createRoute({
 const getUserRoute = createRoute({
   method: 'get',
   path: '/users/{id}',
+  operationId: 'getUser',
   tags,
   summary: 'One account (yourself, or anyone for an admin)',
   security: bearerSecurity,

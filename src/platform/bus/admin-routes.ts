@@ -19,12 +19,14 @@ const deadDeliverySchema = z
 const listDead = createRoute({
   method: 'get',
   path: '/dead',
+  operationId: 'listDeadDeliveries',
   tags: ['events'],
   summary: 'Deliveries parked as dead after their last attempt',
   security: bearerSecurity,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   responses: {
     200: jsonDoc(z.object({ items: z.array(deadDeliverySchema) }), 'Dead deliveries, newest first'),
+    400: problemDoc('Invalid limit'),
     ...authErrors,
   },
 });
@@ -32,12 +34,14 @@ const listDead = createRoute({
 const replayDead = createRoute({
   method: 'post',
   path: '/dead/{eventId}/{subscriber}/replay',
+  operationId: 'replayDeadDelivery',
   tags: ['events'],
   summary: 'Deliver a dead event to its subscriber again, with a fresh set of attempts',
   security: bearerSecurity,
   request: { params: z.object({ eventId: z.uuid(), subscriber: z.string().min(1).max(200) }) },
   responses: {
     202: jsonDoc(z.object({ status: z.literal('pending') }), 'Queued for delivery'),
+    400: problemDoc('Invalid event id or subscriber'),
     ...authErrors,
     404: problemDoc('No dead delivery with that id'),
   },

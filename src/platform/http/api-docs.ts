@@ -3,11 +3,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
+import { withAppAnswers } from './route-docs.ts';
 
 export interface ApiInfo {
   title: string;
   version: string;
   description: string;
+  /** One per tag the routes use, so a reader knows what each group is. */
+  tags?: Array<{ name: string; description: string }>;
 }
 
 // Served from the installed package so the docs page works without reaching any CDN.
@@ -33,13 +36,33 @@ const page = (title: string) => `<!doctype html>
 
 const initScript = "SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs' });";
 
+/**
+ * Adds the app's own answers (bad token, body limit, content type, 503, 500) to every route,
+ * at the time the document is asked for, so routes mounted in any order are covered.
+ */
+function documentAppAnswers(app: OpenAPIHono<AppEnv>): void {
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type === 'route') definition.route = withAppAnswers(definition.route);
+  }
+}
+
 /** OpenAPI document generated from the routes' zod schemas, and a docs page that renders it. */
 export function mountApiDocs(app: OpenAPIHono<AppEnv>, info: ApiInfo): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
   });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { ...info } });
+  const { tags = [], ...about } = info;
+  app.doc31('/openapi.json', () => {
+    documentAppAnswers(app);
+    return {
+      openapi: '3.1.0',
+      info: about,
+      // Relative: the document is right wherever it is served, directly or behind the facade.
+      servers: [{ url: '/', description: 'This component, where this document is served' }],
+      tags,
+    };
+  });
   app.get('/docs', (c) => c.html(page(info.title)));
   app.get('/docs/init.js', (c) =>
     c.body(initScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),

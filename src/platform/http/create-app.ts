@@ -11,6 +11,7 @@ import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { accessLog } from './access-log.ts';
 import type { AppEnv } from './app-env.ts';
+import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
 import { createRouter } from './router.ts';
 import { traceContext } from './trace-context.ts';
@@ -49,6 +50,7 @@ export function createHttpApp({
       },
     }),
   );
+  app.use(drainUnreadBody());
   app.use(authenticate(auth));
   app.notFound((c) =>
     problemResponse(c, {

@@ -104,6 +104,75 @@ describe('http app', () => {
     expect(await res.json()).toMatchObject({ status: 404, instance: '/api/nothing-here' });
   });
 
+  it('answers a known path with a method it does not serve 405 problem+json, with Allow', async () => {
+    const app = buildApp();
+    const cases: Array<[string, string, string]> = [
+      ['GET', `/api/things/${id}`, 'POST'],
+      ['DELETE', `/api/things/${id}`, 'POST'],
+      ['POST', '/metrics', 'GET, HEAD'],
+      ['PUT', '/docs/swagger-ui.css', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await app.request(path, { method });
+      expect({ method, path, status: res.status, allow: res.headers.get('allow') }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow,
+      });
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 405, title: 'Method Not Allowed' });
+    }
+  });
+
+  it('answers HEAD on a path without GET 405 too (HEAD comes only with GET)', async () => {
+    const res = await buildApp().request(`/api/things/${id}`, { method: 'HEAD' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('reads the allowed methods from the registered routes: every route path, every other method', async () => {
+    const app = buildApp();
+    const served = new Map<string, Set<string>>();
+    for (const route of app.routes.filter((r) => r.method !== 'ALL')) {
+      served.set(route.path, (served.get(route.path) ?? new Set<string>()).add(route.method));
+    }
+    // A concrete path for each pattern: the asset pattern and the id parameter filled in.
+    const concrete = (path: string) =>
+      path.replace(/:asset\{.*\}$/, 'swagger-ui.css').replace(':id', id);
+    const outcomes: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const [path, methods] of served) {
+      const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].sort().join(', ');
+      const others = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.has(m));
+      for (const method of others) {
+        const res = await app.request(concrete(path), { method });
+        outcomes[`${method} ${path}`] = `${res.status} ${res.headers.get('allow')}`;
+        expected[`${method} ${path}`] = `405 ${allow}`;
+      }
+    }
+    expect(Object.keys(expected).length).toBeGreaterThan(10);
+    expect(outcomes).toEqual(expected);
+  });
+
+  it('keeps 404 for a path no route serves, whatever the method', async () => {
+    const app = buildApp();
+    const cases: Array<[string, string]> = [
+      ['DELETE', '/api/nothing-here'],
+      ['POST', '/docs/other.js'],
+      ['GET', '/api/things'],
+    ];
+    for (const [method, path] of cases) {
+      const res = await app.request(path, { method });
+      expect({ method, path, status: res.status, allow: res.headers.get('allow') }).toEqual({
+        method,
+        path,
+        status: 404,
+        allow: null,
+      });
+    }
+  });
+
   it('hides internals of unexpected errors behind a 500 problem', async () => {
     const res = await buildApp().request('/api/boom');
     expect(res.status).toBe(500);

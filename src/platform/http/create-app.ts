@@ -10,6 +10,7 @@ import { authenticate } from '../auth/authenticate.ts';
 import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { accessLog } from './access-log.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import type { AppEnv } from './app-env.ts';
 import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
@@ -52,14 +53,25 @@ export function createHttpApp({
   );
   app.use(drainUnreadBody());
   app.use(authenticate(auth));
-  app.notFound((c) =>
-    problemResponse(c, {
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new ProblemError(
+          405,
+          `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}.`,
+        ).problem,
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return problemResponse(c, {
       type: problemType(404),
       title: 'Not Found',
       status: 404,
       detail: `No route for ${c.req.method} ${c.req.path}.`,
-    }),
-  );
+    });
+  });
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error.problem, error.headers);
     if (error instanceof HTTPException && error.status < 500) {

@@ -230,7 +230,9 @@ describe('registration', () => {
     ];
     for (const [body, paths] of cases) {
       const problem = await expectProblem(await send('POST', '/api/users', body), 400);
-      expect(errorPaths(problem).sort(), JSON.stringify(body)).toEqual(paths.sort());
+      // A field may fail two rules (a NUL is also a control character): each path once here.
+      const failed = [...new Set(errorPaths(problem))].sort();
+      expect(failed, JSON.stringify(body)).toEqual(paths.sort());
     }
     for (const raw of ['not json', '[]', 'null', '"text"']) {
       expect((await send('POST', '/api/users', raw)).status, raw).toBe(400);
@@ -268,7 +270,7 @@ describe('login', () => {
       await send('POST', '/api/auth/login', { login: 'a\u0000', password: 'whatever-it-is' }),
       400,
     );
-    expect(errorPaths(nul)).toEqual(['json.login']);
+    expect([...new Set(errorPaths(nul))]).toEqual(['json.login']);
   });
 });
 

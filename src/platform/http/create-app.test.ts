@@ -32,6 +32,16 @@ const echo = createRoute({
   },
 });
 
+const labels = createRoute({
+  method: 'get',
+  path: '/labels/{label}',
+  request: {
+    params: z.object({ label: z.string() }),
+    query: z.object({ q: z.string().optional() }),
+  },
+  responses: { 200: { description: 'ok' } },
+});
+
 function buildApp(health: Health = { started: true, stopping: false, checks: {} }) {
   const metrics = createMetrics('test');
   const app = createHttpApp({
@@ -42,6 +52,7 @@ function buildApp(health: Health = { started: true, stopping: false, checks: {} 
   });
   const things = createRouter();
   things.openapi(echo, (c) => c.json({ name: c.req.valid('json').name }, 200));
+  things.openapi(labels, (c) => c.json({ label: c.req.valid('param').label }, 200));
   things.get('/boom', () => {
     throw new Error('secret internals: password=hunter2');
   });
@@ -83,6 +94,46 @@ describe('http app', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Problem).errors?.[0]?.path).toBe('param.id');
+  });
+
+  it.each([
+    ['a string value', { name: 'abc\u0000def', price: { amountMinor: 1 } }, ['json.name']],
+    ['a bare NUL', { name: '\u0000', price: { amountMinor: 1 } }, ['json.name']],
+    [
+      'a field the schema does not know (stripped, still refused)',
+      { name: 'ok', price: { amountMinor: 1 }, note: { deeper: ['\u0000'] } },
+      ['json.note.deeper.0'],
+    ],
+    [
+      'a value that also fails its schema',
+      { name: 'ok', price: { amountMinor: '\u0000' } },
+      ['json.price.amountMinor', 'json.price.amountMinor'],
+    ],
+  ])('refuses a NUL character in %s with 400 naming the field', async (_, body, expected) => {
+    const res = await post(JSON.stringify(body));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as Problem;
+    expect(problem.errors?.map((e) => e.path).sort()).toEqual(expected);
+    expect(problem.errors?.map((e) => e.message)).toContain(
+      'must not contain the NUL character (U+0000)',
+    );
+  });
+
+  it('refuses a NUL character in a path parameter or a query value, percent-encoded or not', async () => {
+    const app = buildApp();
+    const cases: Array<[string, string]> = [
+      ['/api/labels/a%00b', 'param.label'],
+      ['/api/labels/ok?q=%00', 'query.q'],
+      ['/api/labels/ok?q=fine&q=x%00', 'query.q.1'],
+    ];
+    for (const [target, path] of cases) {
+      const res = await app.request(target);
+      const problem = (await res.json()) as Problem;
+      const nul = problem.errors?.filter((e) => e.message.includes('NUL')).map((e) => e.path);
+      expect({ target, status: res.status, nul }).toEqual({ target, status: 400, nul: [path] });
+    }
+    expect((await app.request('/api/labels/ok?q=fine')).status).toBe(200);
   });
 
   it('answers malformed JSON with 400 problem+json', async () => {

@@ -263,6 +263,34 @@ describe('login', () => {
     expect(unknownEmail).toEqual(wrong);
   });
 
+  it('marks every login answer, above all the one with a token, as not to be stored by any cache', async () => {
+    const { input } = await signedUp();
+    const answers = {
+      signedIn: await send('POST', '/api/auth/login', {
+        login: input.username,
+        password: input.password,
+      }),
+      wrongPassword: await send('POST', '/api/auth/login', {
+        login: input.username,
+        password: 'wrong-password',
+      }),
+    };
+    const caching = Object.fromEntries(
+      Object.entries(answers).map(([name, response]) => [
+        name,
+        {
+          status: response.status,
+          cacheControl: response.headers.get('cache-control'),
+          pragma: response.headers.get('pragma'),
+        },
+      ]),
+    );
+    expect(caching).toEqual({
+      signedIn: { status: 200, cacheControl: 'no-store', pragma: 'no-cache' },
+      wrongPassword: { status: 401, cacheControl: 'no-store', pragma: 'no-cache' },
+    });
+  });
+
   it('answers 400 for a malformed login request', async () => {
     const problem = await expectProblem(await send('POST', '/api/auth/login', { login: '' }), 400);
     expect(errorPaths(problem).sort()).toEqual(['json.login', 'json.password']);

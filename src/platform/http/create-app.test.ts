@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type Health, mountOperations } from '../health.ts';
 import { createMetrics } from '../metrics.ts';
-import { mountApiDocs } from './api-docs.ts';
+import { DOCS_CONTENT_SECURITY_POLICY, mountApiDocs } from './api-docs.ts';
 import { createHttpApp } from './create-app.ts';
 import { type Problem, ProblemError } from './problem.ts';
 import { createRouter } from './router.ts';
@@ -245,6 +245,49 @@ describe('http app', () => {
     const generated = await app.request('/health/live');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(generated.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves the docs page under a policy that allows only its own files, and works under it', async () => {
+    const app = buildApp();
+    const page = await app.request('/docs');
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toBe(DOCS_CONTENT_SECURITY_POLICY);
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    const html = await page.text();
+    // Nothing inline for the policy to block: every script is a file, no style element or
+    // attribute, no event handler attribute.
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(
+      scripts.filter(([, attributes, body]) => !/\ssrc="/.test(attributes!) || body!.trim()),
+    ).toEqual([]);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    // Everything it refers to is same-origin and served ('self' covers it).
+    const references = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map(([, url]) => url!);
+    expect(references.length).toBeGreaterThan(2);
+    for (const url of references) {
+      expect(url).toMatch(/^\/docs\//);
+      expect((await app.request(url)).status, url).toBe(200);
+    }
+    // swagger-ui's stylesheet loads nothing but data: images (img-src 'self' data:).
+    const css = await (await app.request('/docs/swagger-ui.css')).text();
+    const urls = [...css.matchAll(/url\(\s*["']?([^"')]+)/g)].map(([, url]) => url!);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(urls.filter((url) => !url.startsWith('data:'))).toEqual([]);
+  });
+
+  it('sends every other answer with a policy that lets nothing load, run or frame it', async () => {
+    const app = buildApp();
+    for (const path of ['/health/live', '/openapi.json', '/api/nothing-here', '/docs/init.js']) {
+      const res = await app.request(path);
+      expect({ path, policy: res.headers.get('content-security-policy') }).toEqual({
+        path,
+        policy: "default-src 'none'; frame-ancestors 'none'",
+      });
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    }
   });
 
   it('counts requests by route template and status in Prometheus text', async () => {

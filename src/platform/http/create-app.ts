@@ -36,7 +36,14 @@ export function createHttpApp({
   app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
   app.use(traceContext());
   app.use(accessLog(logger, metrics));
-  app.use(secureHeaders());
+  app.use(
+    secureHeaders({
+      // The API answers JSON only: nothing it serves may load, run or be framed. A page of its
+      // own (the docs) sets its own policy, which this does not overwrite.
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      overwrite: false,
+    }),
+  );
   app.use(
     bodyLimit({
       maxSize: bodyLimitBytes,

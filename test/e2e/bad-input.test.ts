@@ -289,6 +289,31 @@ describe('defects the fuzzing found, kept fixed', () => {
     });
   });
 
+  it('every documented path answers a method it does not serve with 405 and its Allow', async () => {
+    const outcomes: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const served = Object.keys(item).map((method) => method.toUpperCase());
+      const allow = [...served, ...(served.includes('GET') ? ['HEAD'] : [])].sort().join(', ');
+      const target = path.replace(/\{[^}]+\}/g, randomUUID());
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+        (m) => !served.includes(m),
+      )) {
+        // As the admin: the admin area refuses anyone else before it looks at the method.
+        const reply = await fetch(`${running.monolith.url}${target}`, {
+          method,
+          headers: { authorization: `Bearer ${tokens.admin}` },
+        });
+        const type = reply.headers.get('content-type');
+        await reply.text();
+        outcomes[`${method} ${path}`] = `${reply.status} ${reply.headers.get('allow')} ${type}`;
+        expected[`${method} ${path}`] = `405 ${allow} application/problem+json`;
+      }
+    }
+    expect(Object.keys(expected).length).toBeGreaterThan(40);
+    expect(outcomes).toEqual(expected);
+  });
+
   it('after a 413 (body over the limit) the next requests on a keep-alive client still work', async () => {
     const url = `${running.monolith.url}/api/products`;
     const refused = await fetch(url, {

@@ -96,6 +96,11 @@ const adminBodies: Record<string, unknown> = {
   'PATCH /api/products/{id}': { name: 'Renamed by a customer' },
   'PUT /api/products/{id}/stock': { onHand: 0 },
   'POST /api/payments/{id}/refund': { reason: 'a customer refunds themselves' },
+  // The audit's capture: any order id, the largest amount, no card.
+  'POST /api/payments': {
+    orderId: randomUUID(),
+    amount: { amountMinor: 2_147_483_647, currency: 'EUR' },
+  },
 };
 
 async function call(op: Operation, authorization: string | undefined, body?: unknown) {
@@ -327,18 +332,46 @@ describe("a customer cannot see or change another customer's things", () => {
     expect(own.body.items.map((o) => o.id)).not.toContain(order.id);
   });
 
-  it("does not let Bob capture (or read back) a payment for Alice's order", async () => {
+  it("does not let Bob capture a payment, for Alice's order or any other: 403 alike, nothing written", async () => {
     const { api } = running;
+    const capturedSum = async () =>
+      (
+        await api.get<{ data: { payments: { captured: number; capturedAmounts: unknown[] } } }>(
+          '/api/admin/dashboard',
+          adminToken,
+        )
+      ).body.data.payments;
+    const sumBefore = await capturedSum();
     const state = await probe.settled();
-    const reply = await api.post(
-      '/api/payments',
+    const attempts = [
       { orderId: order.id, amount: order.total, cardToken: 'tok_visa' },
-      bob.token,
-    );
-    expect([403, 404, 409]).toContain(reply.status);
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(JSON.stringify(reply.body)).not.toContain(order.paymentId!);
+      { orderId: randomUUID(), amount: { amountMinor: 2_147_483_647, currency: 'EUR' } },
+    ];
+    const replies = [];
+    for (const body of attempts) {
+      const reply = await api.post<Record<string, unknown>>('/api/payments', body, bob.token);
+      replies.push({
+        status: reply.status,
+        contentType: reply.headers.get('content-type'),
+        body: reply.body,
+      });
+    }
+    expect(replies[0]).toMatchObject({ status: 403, contentType: 'application/problem+json' });
+    // An order with a payment and one without get the same answer: no oracle.
+    expect(replies[1]).toEqual(replies[0]);
     expect(await probe.fingerprint()).toEqual(state);
+    expect(await capturedSum()).toEqual(sumBefore);
+  });
+
+  it('still captures through checkout (the saga keeps its port) for a customer refused the route', async () => {
+    const placed = await shop(running.api).placeOrder(bob.token, [{ productId, quantity: 1 }]);
+    expect(placed.body).toMatchObject({ status: 'confirmed', paymentId: expect.any(String) });
+    const payment = await running.api.get(`/api/payments/${placed.body.paymentId}`, bob.token);
+    expect(payment.body).toMatchObject({
+      status: 'captured',
+      userId: bob.id,
+      orderId: placed.body.id,
+    });
   });
 });
 
@@ -350,6 +383,7 @@ describe('a customer token does not reach admin operations', () => {
         (/^\/(api\/)?admin\//.test(op.path) ||
           (op.path.startsWith('/api/products') && op.method !== 'GET') ||
           op.label === 'POST /api/shipments/{orderId}/ship' ||
+          op.label === 'POST /api/payments' ||
           op.label === 'POST /api/payments/{id}/refund'),
     );
 
@@ -364,6 +398,7 @@ describe('a customer token does not reach admin operations', () => {
         'DELETE /api/products/{id}',
         'PUT /api/products/{id}/stock',
         'POST /api/shipments/{orderId}/ship',
+        'POST /api/payments',
         'POST /api/payments/{id}/refund',
       ]),
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '../../src/platform/http/problem.ts';
 import { fingerprintDiff, type StateProbe, stateProbe } from './db-fingerprint.ts';
 import type { IdHints } from './json-schema-arbitrary.ts';
 import {
@@ -11,6 +12,7 @@ import {
 } from './openapi-operations.ts';
 import {
   applyMutation,
+  carriesNul,
   draftArbitrary,
   mutationArbitrary,
   preview,
@@ -130,6 +132,7 @@ describe('bad input never yields a 5xx, always a problem+json 4xx, and never cha
       const targets = operations.filter(fuzzable).sort((a, b) => runOrder(a) - runOrder(b));
       const coverage: Record<string, Record<string, number>> = {};
       const failures: string[] = [];
+      let nulRequests = 0;
       // The fingerprint after the last refused request: nothing has moved since, so the next
       // request starts from it without waiting for the database to settle again.
       let known: Record<string, string> | undefined;
@@ -164,6 +167,10 @@ describe('bad input never yields a 5xx, always a problem+json 4xx, and never cha
             const exchange = describeExchange(request, caller, status, text);
 
             expect(status, `5xx:\n  ${exchange}`).toBeLessThan(500);
+            // PostgreSQL cannot store U+0000: wherever it is, the request is refused up front.
+            const nul = carriesNul(request);
+            nulRequests += nul ? 1 : 0;
+            expect(!nul || status === 400, `NUL not refused with 400:\n  ${exchange}`).toBe(true);
             if (status < 400) return;
             expect(contentType, `not problem+json:\n  ${exchange}`).toMatch(
               /^application\/problem\+json/,
@@ -198,6 +205,7 @@ describe('bad input never yields a 5xx, always a problem+json 4xx, and never cha
             .join('\n'),
       );
       expect(failures).toEqual([]);
+      expect(nulRequests, 'requests carrying a NUL character').toBeGreaterThan(targets.length);
       // Every operation with input was exercised, with at least a few requests each.
       expect(Object.keys(coverage).sort()).toEqual(targets.map((op) => op.label).sort());
       for (const [label, statuses] of Object.entries(coverage)) {
@@ -221,6 +229,89 @@ describe('defects the fuzzing found, kept fixed', () => {
     );
     expect(reply.status).toBe(409);
     expect(fingerprintDiff(before, await probe.fingerprint())).toEqual({});
+  });
+
+  it('a NUL character in any input is a 400 on PostgreSQL, with checkouts in flight', async () => {
+    const steps = shop(running.api);
+    const items = [{ productId: ids.shopProduct[0]!, quantity: 1 }];
+    // Otherwise valid requests of every operation with input, each with a NUL in one string.
+    const spoiled = operations.filter(fuzzable).flatMap((op) =>
+      fc
+        .sample(fc.tuple(draftArbitrary(doc, op, hintsFor(op)), fc.nat(), fc.nat()), {
+          numRuns: 4,
+          seed: 8,
+        })
+        .map(([draft, pick, at]) => ({
+          op,
+          request: applyMutation(doc, op, draft, { kind: 'nulInString', pick, at }),
+        })),
+    );
+    expect(spoiled.filter(({ request }) => !carriesNul(request)).map((s) => s.request)).toEqual([]);
+    const before = await probe.settled();
+
+    const checkouts = Array.from({ length: 12 }, () => steps.placeOrder(tokens.customer, items));
+    // The audit's case: a card token that is only, or partly, a NUL.
+    const nulOrders = ['\u0000', 'abc\u0000def', '\u0000\u0000', 'tok_\u0000'].flatMap(
+      (cardToken) => [1, 2, 3].map(() => steps.placeOrder(tokens.customer, items, { cardToken })),
+    );
+    const others = spoiled.map(async ({ op, request }) => {
+      const caller = customerSemantics(op) ? 'customer' : 'admin';
+      const reply = await sendRequest(running.monolith.url, {
+        method: request.method,
+        target: `${request.path}${request.query}`,
+        headers: { ...request.headers, authorization: `Bearer ${tokens[caller]}` },
+        body: request.body,
+      });
+      return `${reply.status} ${op.label} (${request.mutation})`;
+    });
+
+    const placed = await Promise.all(checkouts);
+    const refusedOrders = await Promise.all(nulOrders);
+    const refused = await Promise.all(others);
+
+    expect(placed.map((reply) => `${reply.status} ${reply.body.status}`)).toEqual(
+      placed.map(() => '201 confirmed'),
+    );
+    expect(
+      refusedOrders.map((reply) => ({
+        status: reply.status,
+        paths: (reply.body as unknown as Problem).errors?.map((error) => error.path),
+      })),
+    ).toEqual(refusedOrders.map(() => ({ status: 400, paths: ['json.cardToken'] })));
+    expect(refused.filter((outcome) => !outcome.startsWith('400 '))).toEqual([]);
+    // Only the valid checkouts wrote: one order and one payment each.
+    const after = await probe.settled();
+    const grew = (table: string) =>
+      Number(after[`${table}#rows`]) - Number(before[`${table}#rows`]);
+    expect({ orders: grew('orders.orders'), payments: grew('payments.payments') }).toEqual({
+      orders: placed.length,
+      payments: placed.length,
+    });
+  });
+
+  it('every documented path answers a method it does not serve with 405 and its Allow', async () => {
+    const outcomes: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const served = Object.keys(item).map((method) => method.toUpperCase());
+      const allow = [...served, ...(served.includes('GET') ? ['HEAD'] : [])].sort().join(', ');
+      const target = path.replace(/\{[^}]+\}/g, randomUUID());
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+        (m) => !served.includes(m),
+      )) {
+        // As the admin: the admin area refuses anyone else before it looks at the method.
+        const reply = await fetch(`${running.monolith.url}${target}`, {
+          method,
+          headers: { authorization: `Bearer ${tokens.admin}` },
+        });
+        const type = reply.headers.get('content-type');
+        await reply.text();
+        outcomes[`${method} ${path}`] = `${reply.status} ${reply.headers.get('allow')} ${type}`;
+        expected[`${method} ${path}`] = `405 ${allow} application/problem+json`;
+      }
+    }
+    expect(Object.keys(expected).length).toBeGreaterThan(40);
+    expect(outcomes).toEqual(expected);
   });
 
   it('after a 413 (body over the limit) the next requests on a keep-alive client still work', async () => {

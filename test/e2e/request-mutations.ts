@@ -43,7 +43,8 @@ export type Mutation =
   | { kind: 'duplicateQuery'; pick: number; value: string }
   | { kind: 'unknownQuery'; value: string }
   | { kind: 'dropHeader'; pick: number }
-  | { kind: 'badHeader'; pick: number; value: string };
+  | { kind: 'badHeader'; pick: number; value: string }
+  | { kind: 'nulInString'; pick: number; at: number };
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'bottom';
@@ -249,7 +250,16 @@ export function mutationArbitrary(op: Operation): fc.Arbitrary<Mutation> {
       fc.record({
         kind: fc.constant('extraField' as const),
         pick,
-        key: fc.constantFrom('extra', 'role', 'roles', 'userId', 'id', 'status', '__proto__'),
+        key: fc.constantFrom(
+          'extra',
+          'role',
+          'roles',
+          'userId',
+          'id',
+          'status',
+          '__proto__',
+          'a\u0000b',
+        ),
         junk: junkValue,
       }),
     );
@@ -336,6 +346,10 @@ export function mutationArbitrary(op: Operation): fc.Arbitrary<Mutation> {
     );
     add(1, fc.record({ kind: fc.constant('duplicateQuery' as const), pick, value: queryJunk }));
     add(1, fc.record({ kind: fc.constant('unknownQuery' as const), value: queryJunk }));
+  }
+  if (shape.hasBody || shape.pathParams.length > 0 || shape.queryParams.length > 0) {
+    // The value stays otherwise valid, so only the NUL character can be what refuses it.
+    add(3, fc.record({ kind: fc.constant('nulInString' as const), pick, at: fc.nat() }));
   }
   if (shape.headerParams.length > 0) {
     add(2, fc.record({ kind: fc.constant('dropHeader' as const), pick }));
@@ -473,6 +487,34 @@ export function applyMutation(
       note = `drop header ${param.name}`;
       break;
     }
+    case 'nulInString': {
+      const withNul = (value: string) =>
+        `${value.slice(0, mutation.at % (value.length + 1))}\u0000${value.slice(mutation.at % (value.length + 1))}`;
+      const site = choose(
+        sites((s) => typeof s.value === 'string'),
+        mutation.pick,
+      );
+      const params = [
+        ...Object.keys(draft.pathParams).map((name) => ['path', name] as const),
+        ...Object.keys(draft.query).map((name) => ['query', name] as const),
+      ];
+      const param = choose(params, mutation.pick);
+      if (site) {
+        body = changedAt(body, site.path, withNul(site.value as string));
+        note = `${at(site)} with a NUL`;
+      } else if (param?.[0] === 'path') {
+        pathValues[param[1]] = encode(withNul(draft.pathParams[param[1]] ?? ''));
+        note = `path ${param[1]} with a NUL`;
+      } else if (param?.[0] === 'query') {
+        query = query.filter(([k]) => k !== param[1]);
+        query.push([param[1], encode(withNul(draft.query[param[1]] ?? ''))]);
+        note = `query ${param[1]} with a NUL`;
+      } else {
+        body = '\u0000';
+        note = 'body = "\\u0000"';
+      }
+      break;
+    }
     case 'badHeader': {
       const param = choose(shape.headerParams, mutation.pick)!;
       headers[param.name] = mutation.value;
@@ -493,6 +535,44 @@ export function applyMutation(
       : undefined,
     mutation: note,
   };
+}
+
+/** The media types Hono's validator parses as JSON (hono/validator's `jsonRegex`). */
+const jsonMediaType = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/;
+
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return '';
+  }
+};
+
+const holdsNul = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, child]) => key.includes('\u0000') || holdsNul(child));
+};
+
+/**
+ * Whether a NUL character reaches what the route validates: a string (or key) of a JSON body
+ * sent as JSON, a path segment or a query key or value, once decoded. The API must refuse
+ * such a request with 400, whatever else it holds.
+ */
+export function carriesNul(request: WireRequest): boolean {
+  const contentType = request.headers['content-type'] ?? '';
+  let body: unknown;
+  try {
+    body = jsonMediaType.test(contentType) && request.body ? JSON.parse(request.body) : undefined;
+  } catch {
+    // Malformed JSON never reaches a schema.
+  }
+  const inPath = request.path.split('/').some((segment) => decoded(segment).includes('\u0000'));
+  const inQuery = request.query
+    .replace(/^\?/, '')
+    .split('&')
+    .some((pair) => decoded(pair.replaceAll('+', ' ')).includes('\u0000'));
+  return holdsNul(body) || inPath || inQuery;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -6,17 +6,20 @@ import { type ModuleHarness, openModuleHarness } from '../../../test/support/mod
 import { expectProblem } from '../../../test/support/problem.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Payment } from './contracts.ts';
-import { createPaymentsModule } from './index.ts';
+import { createPaymentsModule, type PaymentsApi } from './index.ts';
 import { paymentRecords } from './schema.ts';
 
 let db: Database;
 let harness: ModuleHarness;
 let cleanup: () => Promise<void>;
 let charges: ReturnType<typeof createRecordingProvider>['charges'];
+let payments: PaymentsApi;
 const customerId = randomUUID();
+const adminId = randomUUID();
 let customerToken: string;
 let otherCustomerToken: string;
 let adminToken: string;
+let otherAdminToken: string;
 let expiredToken: string;
 let forgedToken: string;
 
@@ -25,10 +28,13 @@ beforeAll(async () => {
   ({ db, cleanup } = harness);
   const recording = createRecordingProvider();
   charges = recording.charges;
-  harness.mount(createPaymentsModule(harness.context, { provider: recording.provider }));
+  const module = createPaymentsModule(harness.context, { provider: recording.provider });
+  harness.mount(module);
+  payments = module.api;
   customerToken = await harness.tokenFor(['customer'], customerId);
   otherCustomerToken = await harness.tokenFor(['customer']);
-  adminToken = await harness.tokenFor(['admin']);
+  adminToken = await harness.tokenFor(['admin'], adminId);
+  otherAdminToken = await harness.tokenFor(['admin']);
   expiredToken = await harness.expiredTokenFor(['customer'], customerId);
   forgedToken = await harness.forgedTokenFor(['customer'], customerId);
 });
@@ -42,19 +48,23 @@ const send = (method: string, path: string, token: string | undefined, body?: un
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 const paymentCount = async () => (await db.select({ n: count() }).from(paymentRecords))[0]?.n;
 
-async function capture(body: Record<string, unknown>, token = customerToken): Promise<Payment> {
+async function capture(body: Record<string, unknown>, token = adminToken): Promise<Payment> {
   const response = await send('POST', '/api/payments', token, body);
   expect(response.status).toBe(201);
   return (await response.json()) as Payment;
 }
 
+/** A customer's payment, captured the way checkout does it: through the module's API. */
+const customersPayment = (amountMinor: number) =>
+  payments.capture({ orderId: randomUUID(), amount: eur(amountMinor), userId: customerId });
+
 describe('POST /api/payments', () => {
-  it('captures for the caller and answers 201 with the payment', async () => {
+  it('captures for an admin and answers 201 with the payment', async () => {
     const orderId = randomUUID();
     const payment = await capture({ orderId, amount: eur(1999), cardToken: 'tok_visa' });
     expect(payment).toMatchObject({
       orderId,
-      userId: customerId,
+      userId: adminId,
       status: 'captured',
       amount: eur(1999),
     });
@@ -79,17 +89,17 @@ describe('POST /api/payments', () => {
     expect(charges.length).toBe(before + 1);
   });
 
-  it("refuses another user's capture of an order already paid (409), charging nothing", async () => {
+  it("refuses another admin's capture of an order already paid (409), charging nothing", async () => {
     const body = { orderId: randomUUID(), amount: eur(700) };
     await capture(body);
     const before = charges.length;
-    await expectProblem(await send('POST', '/api/payments', otherCustomerToken, body), 409);
+    await expectProblem(await send('POST', '/api/payments', otherAdminToken, body), 409);
     expect(charges.length).toBe(before);
   });
 
   it('answers 503 with Retry-After when the provider is down, and records nothing', async () => {
     const before = await paymentCount();
-    const response = await send('POST', '/api/payments', customerToken, {
+    const response = await send('POST', '/api/payments', adminToken, {
       orderId: randomUUID(),
       amount: eur(500),
       cardToken: 'tok_error',
@@ -136,24 +146,21 @@ describe('POST /api/payments', () => {
     ],
   ])('rejects %s with a 400 naming the field, writing nothing', async (_, body, path) => {
     const before = await paymentCount();
-    const problem = await expectProblem(
-      await send('POST', '/api/payments', customerToken, body),
-      400,
-    );
+    const problem = await expectProblem(await send('POST', '/api/payments', adminToken, body), 400);
     expect(problem.errors?.map((error) => error.path)).toContain(path);
     expect(await paymentCount()).toBe(before);
   });
 
   it('rejects a body that is not JSON with a 400', async () => {
     const before = await paymentCount();
-    await expectProblem(await send('POST', '/api/payments', customerToken, '{"orderId":'), 400);
+    await expectProblem(await send('POST', '/api/payments', adminToken, '{"orderId":'), 400);
     expect(await paymentCount()).toBe(before);
   });
 });
 
 describe('GET /api/payments/{id}', () => {
   it('shows a payment to its owner and to an admin, and hides it from others (404)', async () => {
-    const payment = await capture({ orderId: randomUUID(), amount: eur(1200) });
+    const payment = await customersPayment(1200);
     const path = `/api/payments/${payment.id}`;
     const own = await send('GET', path, customerToken);
     expect(own.status).toBe(200);
@@ -231,8 +238,25 @@ describe('auth', () => {
     expect(await paymentCount()).toBe(before);
   });
 
+  it('answers 403 to a customer capturing, for a new order or one already paid, recording nothing', async () => {
+    const paid = await customersPayment(1800);
+    const before = { rows: await paymentCount(), charges: charges.length };
+    const answers = [];
+    for (const orderId of [randomUUID(), paid.orderId]) {
+      const response = await send('POST', '/api/payments', customerToken, {
+        orderId,
+        amount: eur(2_147_483_647),
+      });
+      const problem = await expectProblem(response, 403);
+      answers.push(problem);
+    }
+    // The same answer either way: a refusal tells nothing about which orders have a payment.
+    expect(answers[1]).toEqual(answers[0]);
+    expect({ rows: await paymentCount(), charges: charges.length }).toEqual(before);
+  });
+
   it('answers 403 to a customer refunding, even their own payment', async () => {
-    const payment = await capture({ orderId: randomUUID(), amount: eur(1700) });
+    const payment = await customersPayment(1700);
     const response = await send('POST', `/api/payments/${payment.id}/refund`, customerToken, {
       reason: 'I want my money back',
     });

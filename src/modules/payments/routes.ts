@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Role } from '../../platform/auth/access-token.ts';
 import { requireRole, requireUser } from '../../platform/auth/authenticate.ts';
 import { eventContextOf } from '../../platform/http/event-context.ts';
 import { conflict, notFound } from '../../platform/http/problem.ts';
@@ -23,22 +24,29 @@ const tags = ['payments'];
 const idParams = z.object({ id: paymentIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
 const providerDown = retryLaterDoc('The payment provider is unavailable; nothing was recorded');
 
+/**
+ * Who may record a capture through the API. A customer never does: the checkout saga captures
+ * through its payment port, so an open route would only let anyone book money for any order.
+ */
+const capturers = ['admin'] as const satisfies readonly Role[];
+
 const captureRoute = createRoute({
   method: 'post',
   path: '/payments',
   operationId: 'capturePayment',
   tags,
-  summary: "Capture an order's payment (idempotent per order)",
+  summary: "Capture an order's payment (admin; idempotent per order)",
   description:
     'Charges the card once per order: a repeated capture returns the first payment. A decline ' +
-    'is a payment with status failed, not an error.',
+    'is a payment with status failed, not an error. Checkout captures through the saga; this ' +
+    'route is for operators.',
   security: bearerSecurity,
-  middleware: [requireUser()] as const,
+  middleware: [requireRole(...capturers)] as const,
   request: { body: jsonBody(capturePaymentBodySchema) },
   responses: {
     201: jsonDoc(paymentSchema, 'The payment, captured or failed'),
     400: problemDoc('Invalid payment'),
-    401: authErrors[401],
+    ...authErrors,
     409: problemDoc('The order already has a different payment'),
     503: providerDown,
   },

@@ -26,7 +26,8 @@ export const emailSchema = z
 // The upper bound keeps one login from buying unbounded hashing work.
 export const passwordSchema = z.string().min(8).max(200).openapi({ format: 'password' });
 
-// PostgreSQL refuses NUL in text, which would surface as a 500; other control characters are junk.
+// Control characters are junk in a name (NUL, which PostgreSQL cannot store, is refused for
+// every input by the router).
 const noControlCharacters = (text: string) => !/\p{Cc}/u.test(text);
 const controlCharactersMessage = 'must not contain control characters';
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireUser } from '../../platform/auth/authenticate.ts';
 import { eventContextOf } from '../../platform/http/event-context.ts';
+import { noStore, noStoreHeaders } from '../../platform/http/no-store.ts';
 import {
   authErrors,
   bearerSecurity,
@@ -45,9 +46,12 @@ const loginRoute = createRoute({
   operationId: 'login',
   tags,
   summary: 'Exchange a username or email and a password for an access token',
+  description:
+    'The answer carries a credential, so no cache may keep it (`Cache-Control: no-store`).',
+  middleware: [noStore()] as const,
   request: { body: jsonBody(loginSchema) },
   responses: {
-    200: jsonDoc(accessTokenSchema, 'Signed in'),
+    200: { ...jsonDoc(accessTokenSchema, 'Signed in'), headers: noStoreHeaders },
     400: problemDoc('Invalid request'),
     401: problemDoc('Wrong login or password (the same answer for both)'),
   },

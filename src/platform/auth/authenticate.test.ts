@@ -15,6 +15,7 @@ function buildApp() {
   app.get('/public', (c) => c.json({ user: c.var.user ?? null }));
   app.get('/me', requireUser(), (c) => c.json(c.var.user));
   app.get('/admin', requireRole('admin'), (c) => c.text('ok'));
+  app.get('/admin-or-customer', requireRole('admin', 'customer'), (c) => c.text('ok'));
   app.onError((error, c) =>
     error instanceof ProblemError
       ? problemResponse(c, error.problem, error.headers)
@@ -69,5 +70,16 @@ describe('access tokens at the edge', () => {
     expect((await buildApp().request('/admin', bearer(token))).status).toBe(403);
     const admin = await issueAccessToken(settings, { id: userId, roles: ['admin'] });
     expect((await buildApp().request('/admin', bearer(admin.token))).status).toBe(200);
+  });
+
+  it('lets in a holder of any one of several accepted roles', async () => {
+    const { token } = await issueAccessToken(settings, { id: userId, roles: ['customer'] });
+    const res = await buildApp().request('/admin-or-customer', bearer(token));
+    expect(res.status).toBe(200);
+    const refused = await buildApp().request('/admin', bearer(token));
+    expect(await refused.json()).toMatchObject({
+      status: 403,
+      detail: 'This needs the admin role.',
+    });
   });
 });

@@ -38,14 +38,15 @@ export const requireUser = () =>
     await next();
   });
 
-/** 401 without a valid token, 403 when the user lacks the role. */
-export const requireRole = (role: Role) =>
+/** 401 without a valid token, 403 unless the user holds one of the roles. */
+export const requireRole = (...accepted: [Role, ...Role[]]) =>
   createMiddleware<AppEnv>(async (c, next) => {
     if (!c.var.user)
       throw new ProblemError(401, 'Sign in first: send a bearer access token.', {
         headers: challenge,
       });
-    if (!c.var.user.roles.includes(role))
-      throw new ProblemError(403, `This needs the ${role} role.`);
+    const roles = c.var.user.roles;
+    if (!accepted.some((role) => roles.includes(role)))
+      throw new ProblemError(403, `This needs the ${accepted.join(' or ')} role.`);
     await next();
   });

@@ -11,7 +11,9 @@ import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { accessLog } from './access-log.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import type { AppEnv } from './app-env.ts';
+import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
 import { createRouter } from './router.ts';
 import { traceContext } from './trace-context.ts';
@@ -38,7 +40,14 @@ export function createHttpApp({
   app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
   app.use(traceContext());
   app.use(accessLog(logger, metrics));
-  app.use(secureHeaders());
+  app.use(
+    secureHeaders({
+      // The API answers JSON only: nothing it serves may load, run or be framed. A page of its
+      // own (the docs) sets its own policy, which this does not overwrite.
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      overwrite: false,
+    }),
+  );
   app.use(
     bodyLimit({
       maxSize: bodyLimitBytes,
@@ -53,15 +62,27 @@ export function createHttpApp({
       },
     }),
   );
+  app.use(drainUnreadBody());
   app.use(authenticate(auth));
-  app.notFound((c) =>
-    problemResponse(c, {
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new ProblemError(
+          405,
+          `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}.`,
+        ).problem,
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return problemResponse(c, {
       type: problemType(404),
       title: 'Not Found',
       status: 404,
       detail: `No route for ${c.req.method} ${c.req.path}.`,
-    }),
-  );
+    });
+  });
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error.problem, error.headers);
     if (error instanceof HTTPException && error.status < 500) {

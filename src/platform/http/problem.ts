@@ -81,15 +81,21 @@ export function problemResponse(
   );
 }
 
-export function validationProblem(target: string, error: z.ZodError): Problem {
+export type FieldError = NonNullable<Problem['errors']>[number];
+
+/** zod's issues as field errors, each path prefixed with the validated part (`json.name`). */
+export const zodFieldErrors = (target: string, error: z.ZodError): FieldError[] =>
+  error.issues.map((issue) => ({
+    path: [target, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+
+export function validationProblem(target: string, errors: FieldError[]): Problem {
   return {
     type: problemType(400),
     title: 'Invalid request',
     status: 400,
     detail: `The request ${target} is invalid.`,
-    errors: error.issues.map((issue) => ({
-      path: [target, ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    })),
+    errors,
   };
 }

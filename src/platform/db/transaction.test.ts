@@ -60,11 +60,11 @@ const poolWorks = () =>
 
 describe('a transaction whose connection is lost', () => {
   it('between statements fails, and sends nothing after the loss to a new session', async () => {
-    setTimeout(() => proxy.reset(), 60);
     const error = await failureOf(
       handle.db.transaction(async (tx) => {
         await tx.execute(sql`insert into notes (body) values ('before the loss')`);
         // A call to another system, during which the database connection dies.
+        proxy.reset();
         await sleep(150);
         await tx.execute(sql`insert into notes (body) values ('after the loss')`);
       }),
@@ -76,32 +76,34 @@ describe('a transaction whose connection is lost', () => {
   }, 10_000);
 
   it('with statements in flight fails them all, and the pool goes on', async () => {
-    setTimeout(() => proxy.reset(), 100);
     const error = await failureOf(
       handle.db.transaction(async (tx) => {
-        await Promise.all(
+        // Five statements of 0.2 s each, sent together; the connection dies under the first.
+        const inFlight = Promise.all(
           Array.from({ length: 5 }, (_, i) =>
             tx.execute(sql`insert into notes (body) select ${`in flight ${i}`} from pg_sleep(0.2)`),
           ),
         );
+        setTimeout(() => proxy.reset(), 50);
+        await inFlight;
       }),
     );
     expect(isInfrastructureError(error)).toBe(true);
     await poolWorks();
   });
 
-  it.each([50, 120])('is reset %i ms in: still no crash and no half-written work', async (ms) => {
-    setTimeout(() => proxy.reset(), ms);
+  it.each([1, 5])('is reset after %i statements: no crash, no half-written work', async (k) => {
     const error = await failureOf(
       handle.db.transaction(async (tx) => {
         for (let i = 0; i < 20; i++) {
-          await tx.execute(sql`insert into notes (body) values (${`step ${ms}`})`);
+          if (i === k) setTimeout(() => proxy.reset(), 5);
+          await tx.execute(sql`insert into notes (body) values (${`step ${k}`})`);
           await sleep(10);
         }
       }),
     );
     expect(isInfrastructureError(error)).toBe(true);
-    expect(await notes(`step ${ms}`)).toBe(0);
+    expect(await notes(`step ${k}`)).toBe(0);
     await poolWorks();
   });
 });

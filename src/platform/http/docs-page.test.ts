@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
@@ -24,6 +25,9 @@ const listThings = createRoute({
   },
 });
 
+/** Debian's chromium by default; CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
@@ -38,8 +42,11 @@ beforeAll(async () => {
   app.route('/api', things);
   mountApiDocs(app, { title: 'Docs page test', version: '1', description: 'A test app' });
   server = await serveApp(app, { port: 0, host: '127.0.0.1' });
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+  }
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 });

@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 import { migratePostgres } from './migrate.ts';
 import { preparingClient } from './prepared-client.ts';
 
@@ -64,7 +65,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const directory = join(options.dataDir, options.name);
   mkdirSync(directory, { recursive: true });
-  const client = await PGlite.create(directory);
+  const lock = lockDataDir(directory);
+  const client = await PGlite.create(directory).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   const db = drizzlePglite({ client });
   return {
     db,
@@ -75,6 +80,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     },
     // PGlite is one process's private database, so no lock is needed around the migrator.
     migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      lock.release();
+    },
   };
 }

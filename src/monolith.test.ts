@@ -37,6 +37,27 @@ describe('monolith, embedded mode (PGlite, no Redis)', () => {
     expect(stock.available).toBeGreaterThan(0);
     expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
     expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200);
+
+    // The root is a map: every link it gives is served (200) or a documented operation.
+    const index = await getJson<{ name: string; links: Record<string, string> }>(`${first.url}/`);
+    expect(index.links).toMatchObject({
+      docs: '/docs',
+      openapi: '/openapi.json',
+      ready: '/health/ready',
+      metrics: '/metrics',
+      products: '/api/products',
+      login: '/api/auth/login',
+    });
+    const documented = await getJson<{ paths: Record<string, object> }>(
+      `${first.url}/openapi.json`,
+    );
+    expect(documented.paths['/']).toHaveProperty('get');
+    const dangling: string[] = [];
+    for (const [name, path] of Object.entries(index.links)) {
+      const status = (await fetch(`${first.url}${path}`)).status;
+      if (status !== 200 && !documented.paths[path]) dangling.push(`${name} ${path} → ${status}`);
+    }
+    expect(dangling).toEqual([]);
     await first.stop();
 
     const second = await startMonolith(config, logger);

@@ -24,6 +24,7 @@ import { mountApiDocs } from './platform/http/api-docs.ts';
 import type { AppEnv } from './platform/http/app-env.ts';
 import { createHttpApp } from './platform/http/create-app.ts';
 import { type Listener, listen } from './platform/http/serve.ts';
+import { mountServiceIndex } from './platform/http/service-index.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
 import { connectRedis } from './platform/queue/redis.ts';
@@ -157,11 +158,27 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
   );
   app.route('/admin/events', eventAdminRoutes(bus));
   mountOperations(app, health, metrics);
-  mountApiDocs(app, {
+  const about = {
     title: 'Commerce monolith',
     version: '1.0.0',
     description:
       'The modular monolith: users, catalog and inventory, cart, orders with the checkout saga, payments, shipping, notifications.',
+  };
+  mountApiDocs(app, about);
+  mountServiceIndex(app, {
+    name: about.title,
+    description: about.description,
+    entryPoints: {
+      products: '/api/products',
+      signUp: '/api/users',
+      login: '/api/auth/login',
+      me: '/api/users/me',
+      cart: '/api/cart',
+      orders: '/api/orders',
+      notifications: '/api/notifications',
+      adminDashboard: '/api/admin/dashboard',
+      deadEvents: '/admin/events/dead',
+    },
   });
 
   if (config.SEED_DEMO_DATA) {

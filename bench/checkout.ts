@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { processCpuMs } from './process-cpu.ts';
 
@@ -17,6 +18,19 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
+// Unique per run unless given, so two runs (or a run and the tests) never share state.
+const tag = randomUUID().slice(0, 8);
+const CHECKOUT_DATABASE = process.env.BENCH_DATABASE ?? `bench_checkout_${tag}`;
+const PGBENCH_DATABASE = process.env.BENCH_PGBENCH_DATABASE ?? `bench_pgbench_${tag}`;
+const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? `bench_${tag}`;
+for (const [name, value] of [
+  ['BENCH_DATABASE', CHECKOUT_DATABASE],
+  ['BENCH_PGBENCH_DATABASE', PGBENCH_DATABASE],
+  ['BENCH_REDIS_PREFIX', REDIS_PREFIX],
+]) {
+  // Used in SQL identifiers and a Redis match pattern: plain names only.
+  if (!/^[A-Za-z0-9_.-]+$/.test(value!)) throw new Error(`${name} must be a plain name: ${value}`);
+}
 const USERS = 50;
 /** The local servers whose CPU per order the bench reports (when it can read /proc). */
 const SERVER_PROCESSES = ['postgres', 'redis-server'];
@@ -28,15 +42,70 @@ const databaseUrl = (name: string) => {
   return url.toString();
 };
 
+/** What the bench made and must remove, in reverse order, on success, failure or Ctrl-C. */
+const leftovers: Array<() => Promise<void>> = [];
+const forget = (remove: () => Promise<void>) => {
+  const at = leftovers.indexOf(remove);
+  if (at !== -1) leftovers.splice(at, 1);
+};
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    // A copy: stopping a replica takes it off the list while this runs.
+    for (const remove of [...leftovers].reverse()) {
+      await remove().catch((error: unknown) => process.stderr.write(`cleanup: ${error}\n`));
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`${signal}: removing the bench's databases and Redis keys\n`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function dropDatabase(name: string) {
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function withDatabase<T>(name: string, run: (url: string) => Promise<T>): Promise<T> {
   const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const drop = () => dropDatabase(name);
+  leftovers.push(drop);
   try {
     return await run(databaseUrl(name));
   } finally {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    forget(drop);
+    await drop();
   }
+}
+
+/** Deletes every key under the prefix (the replicas' queues, jobs and subscriber sets). */
+async function deleteRedisKeys(prefix: string): Promise<number> {
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -62,6 +131,12 @@ interface Replica {
 
 function startReplica(env: Record<string, string>): Promise<Replica> {
   const worker = new Worker(new URL('./replica.ts', import.meta.url), { workerData: env });
+  // On Ctrl-C the replicas go first, so none writes to Redis after its keys are deleted.
+  const terminate = async () => {
+    await worker.terminate();
+  };
+  leftovers.push(terminate);
+  worker.once('exit', () => forget(terminate));
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', ({ url }: { url: string }) =>
@@ -83,11 +158,10 @@ function startReplica(env: Record<string, string>): Promise<Replica> {
 }
 
 async function benchCheckout(url: string) {
-  const suffix = randomUUID().slice(0, 8);
   const env = {
     DATABASE_URL: url,
     REDIS_URL,
-    REDIS_PREFIX: `bench-${suffix}`,
+    REDIS_PREFIX,
     MONOLITH_PORT: '0',
     HOST: '127.0.0.1',
     SEED_DEMO_DATA: 'true',
@@ -108,7 +182,7 @@ async function benchCheckout(url: string) {
       const created = await post(
         `${base}/api/products`,
         {
-          sku: `BENCH-${suffix}-${i}`,
+          sku: `BENCH-${tag}-${i}`,
           name: `Bench product ${i}`,
           description: 'benchmark stock',
           price: { amountMinor: 1_000 + i * 10, currency: 'EUR' },
@@ -121,8 +195,8 @@ async function benchCheckout(url: string) {
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i++) {
       const credentials = {
-        username: `bench_${suffix}_${i}`,
-        email: `bench${i}-${suffix}@example.com`,
+        username: `bench_${tag}_${i}`,
+        email: `bench${i}-${tag}@example.com`,
         password: 'bench-password',
       };
       await post(`${base}/api/users`, credentials);
@@ -213,9 +287,22 @@ function pgbench(url: string): number {
   return Number(tps);
 }
 
-const tag = randomUUID().slice(0, 8);
-const checkout = await withDatabase(`bench_checkout_${tag}`, benchCheckout);
-const tps = await withDatabase(`bench_pgbench_${tag}`, async (url) => pgbench(url));
+process.stdout.write(
+  `bench: databases ${CHECKOUT_DATABASE}, ${PGBENCH_DATABASE}; Redis prefix ${REDIS_PREFIX}:\n`,
+);
+const removeKeys = async () => {
+  const deleted = await deleteRedisKeys(REDIS_PREFIX);
+  process.stdout.write(`bench: removed ${deleted} Redis keys under ${REDIS_PREFIX}:\n`);
+};
+leftovers.push(removeKeys);
+let checkout: Awaited<ReturnType<typeof benchCheckout>>;
+let tps: number;
+try {
+  checkout = await withDatabase(CHECKOUT_DATABASE, benchCheckout);
+  tps = await withDatabase(PGBENCH_DATABASE, async (url) => pgbench(url));
+} finally {
+  await cleanUp();
+}
 const goal = 0.1 * tps;
 const cores = availableParallelism();
 const serverMs = checkout.serverCpuMsPerOrder.reduce((sum, [, ms]) => sum + ms, 0);

@@ -1,82 +1,134 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dirs: string[] = [];
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-interface Started {
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'main-'));
+  dirs.push(dir);
+  return dir;
+}
+
+interface Spawned {
   child: ChildProcess;
-  url: string;
-  output: () => string;
+  stdout: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start`'s entry point as its own process, as a newcomer would. */
-async function startProcess(dataDir: string): Promise<Started> {
+/** Runs `npm start`'s entry point as its own process, as a newcomer would; stdout is a pipe. */
+function spawnMain(env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      MONOLITH_PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-    },
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk) => {
-    output += chunk;
+    stdout += chunk;
   });
   child.stderr?.on('data', (chunk) => {
-    output += chunk;
+    stderr += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** The parsed `ready` log line, once it is written. */
+async function ready(started: Spawned): Promise<{ url: string; startupMs: number }> {
+  return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      // Ready means both the printed URLs and the logged start-up line (pino writes on its own).
-      const match = /monolith\s+(http:\/\/\S+)/.exec(output);
-      if (match?.[1] && /"startupMs":\d+/.test(output)) {
+      const line = started
+        .stdout()
+        .split('\n')
+        .find((text) => text.includes('"msg":"ready"'));
+      if (line) {
         clearInterval(timer);
-        resolve(match[1]);
+        resolve(JSON.parse(line));
       }
     }, 50);
-    exited.then(() => {
+    started.exited.then(() => {
       clearInterval(timer);
-      reject(new Error(`exited before ready:\n${output}`));
+      reject(new Error(`exited before ready:\n${started.stdout()}\n${started.stderr()}`));
     });
   });
-  return { child, url, output: () => output, exited };
 }
 
 describe('npm start (src/main.ts)', () => {
-  it('prints its URLs and start-up time, and exits 0 on SIGTERM', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'main-'));
-    dirs.push(dataDir);
-    const started = await startProcess(dataDir);
-    expect(started.output()).toMatch(/"startupMs":\d+/);
-    expect(started.output()).toContain('/docs');
-    expect((await fetch(`${started.url}/api/products`)).status).toBe(200);
+  it('logs only JSON lines to a non-terminal stdout, with its URL and start-up time; the banner goes to stderr; exits 0 on SIGTERM', async () => {
+    const started = spawnMain({ DATA_DIR: await tempDir(), MONOLITH_PORT: '0' });
+    const { url, startupMs } = await ready(started);
+    expect(startupMs).toBeGreaterThan(0);
+    expect((await fetch(`${url}/api/products`)).status).toBe(200);
+    expect(started.stderr()).toContain(`API docs  ${url}/docs`);
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
-    expect(started.output()).toContain('stopped cleanly');
-  });
+    const lines = started.stdout().split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(2);
+    const notJson = lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+    expect(lines.map((line) => JSON.parse(line).msg)).toContain('stopped cleanly');
+  }, 60_000);
 
   it('refuses to start on an invalid environment, naming the variable', async () => {
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      env: { ...process.env, MONOLITH_PORT: 'not-a-port' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr).toContain('MONOLITH_PORT');
+    const started = spawnMain({ MONOLITH_PORT: 'not-a-port' });
+    expect(await started.exited).toBe(1);
+    expect(started.stderr()).toContain('MONOLITH_PORT');
   });
+
+  it('fails fast on a taken port, naming MONOLITH_PORT, without touching the database', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    const dataDir = join(await tempDir(), 'never-created');
+    try {
+      const started = spawnMain({ DATA_DIR: dataDir, MONOLITH_PORT: String(port) });
+      expect(await started.exited).toBe(1);
+      expect(started.stderr()).toContain(
+        `MONOLITH_PORT=${port}: port ${port} on 127.0.0.1 is already in use`,
+      );
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('refuses a second start on the same data directory while the first runs, naming it and the pid', async () => {
+    const dataDir = await tempDir();
+    const first = spawnMain({ DATA_DIR: dataDir, MONOLITH_PORT: '0' });
+    const { url } = await ready(first);
+
+    const second = spawnMain({ DATA_DIR: dataDir, MONOLITH_PORT: '0' });
+    const stillRunning = new Promise<string>((resolve) =>
+      setTimeout(() => resolve('still running after 30 s'), 30_000).unref(),
+    );
+    expect(await Promise.race([second.exited, stillRunning])).toBe(1);
+    expect(second.stderr()).toContain(
+      `The database directory ${join(dataDir, 'monolith')} is in use by process ${first.child.pid}`,
+    );
+    expect((await fetch(`${url}/api/products`)).status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'monolith.lock'))).toBe(false);
+  }, 90_000);
 });

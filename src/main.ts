@@ -3,6 +3,7 @@ import { startMonolith } from './monolith.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { createLogger } from './platform/logger.ts';
 import { exitGracefullyOnSignal } from './platform/shutdown.ts';
+import { StartupError } from './platform/startup-error.ts';
 
 // Entry point: validates the environment, starts the monolith and stops it cleanly on a signal.
 let config: ReturnType<typeof loadConfig>;
@@ -25,10 +26,13 @@ try {
       database: monolith.database.kind,
       location: monolith.database.location,
       eventDelivery: config.REDIS_URL ? 'bullmq' : 'in-process',
+      url: monolith.url,
     },
     'ready',
   );
-  process.stdout.write(
+  // Off a terminal stdout is for JSON log lines only; the banner is for a person to read.
+  const banner = process.stdout.isTTY ? process.stdout : process.stderr;
+  banner.write(
     [
       '',
       `  monolith  ${monolith.url}`,
@@ -51,5 +55,6 @@ try {
   );
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');
+  if (error instanceof StartupError) process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }

@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createTestRedis } from '../test/support/services.ts';
+import { apiClient } from '../test/e2e/client.ts';
+import { createTestDatabase, createTestRedis, eventually } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
 import { loadConfig } from './platform/config.ts';
 
@@ -37,6 +39,27 @@ describe('monolith, embedded mode (PGlite, no Redis)', () => {
     expect(stock.available).toBeGreaterThan(0);
     expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
     expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200);
+
+    // The root is a map: every link it gives is served (200) or a documented operation.
+    const index = await getJson<{ name: string; links: Record<string, string> }>(`${first.url}/`);
+    expect(index.links).toMatchObject({
+      docs: '/docs',
+      openapi: '/openapi.json',
+      ready: '/health/ready',
+      metrics: '/metrics',
+      products: '/api/products',
+      login: '/api/auth/login',
+    });
+    const documented = await getJson<{ paths: Record<string, object> }>(
+      `${first.url}/openapi.json`,
+    );
+    expect(documented.paths['/']).toHaveProperty('get');
+    const dangling: string[] = [];
+    for (const [name, path] of Object.entries(index.links)) {
+      const status = (await fetch(`${first.url}${path}`)).status;
+      if (status !== 200 && !documented.paths[path]) dangling.push(`${name} ${path} → ${status}`);
+    }
+    expect(dangling).toEqual([]);
     await first.stop();
 
     const second = await startMonolith(config, logger);
@@ -70,5 +93,33 @@ describe('monolith on PostgreSQL and Redis', () => {
     });
     const page = await getJson<ProductPage>(`${monolith.url}/api/products`);
     expect(page.total).toBeGreaterThanOrEqual(20);
+
+    // A sign-up's user.registered reaches notifications as a job on its BullMQ queue.
+    const api = apiClient(monolith.url);
+    const signUp = await api.post<{ id: string }>('/api/users', {
+      username: 'bull_ann',
+      email: 'bull.ann@example.com',
+      password: 'ann-password-1',
+    });
+    expect(signUp.status).toBe(201);
+    const token = await api.login('bull_ann', 'ann-password-1');
+    await eventually(async () => {
+      const mine = await api.get<{ items: Array<{ kind: string }> }>('/api/notifications', token);
+      expect(mine.body.items.map((item) => item.kind)).toEqual(['welcome']);
+    });
+    const queue = new Queue('events.notifications.on-user-registered', {
+      connection: redis.connect(),
+      prefix: `${redis.prefix}:bull`,
+    });
+    try {
+      const completed = await queue.getJobs(['completed']);
+      expect(
+        completed
+          .filter((job) => job.data.payload?.userId === signUp.body.id)
+          .map((job) => job.name),
+      ).toEqual(['user.registered']);
+    } finally {
+      await queue.close();
+    }
   });
 });

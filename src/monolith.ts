@@ -23,7 +23,8 @@ import { type Health, mountOperations } from './platform/health.ts';
 import { mountApiDocs } from './platform/http/api-docs.ts';
 import type { AppEnv } from './platform/http/app-env.ts';
 import { createHttpApp } from './platform/http/create-app.ts';
-import { serveApp } from './platform/http/serve.ts';
+import { type Listener, listen } from './platform/http/serve.ts';
+import { mountServiceIndex } from './platform/http/service-index.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
 import { connectRedis } from './platform/queue/redis.ts';
@@ -85,6 +86,21 @@ export interface Monolith {
 
 /** Opens the database (PGlite unless DATABASE_URL), applies migrations, wires every module. */
 export async function startMonolith(config: Config, logger: Logger): Promise<Monolith> {
+  // The port first: a taken one fails before the database is opened or migrated.
+  const listener = await listen({
+    port: config.MONOLITH_PORT,
+    host: config.HOST,
+    setting: 'MONOLITH_PORT',
+  });
+  try {
+    return await wireMonolith(config, logger, listener);
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
+}
+
+async function wireMonolith(config: Config, logger: Logger, listener: Listener): Promise<Monolith> {
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -146,7 +162,7 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
   );
   app.route('/admin/events', eventAdminRoutes(bus));
   mountOperations(app, health, metrics);
-  mountApiDocs(app, {
+  const about = {
     title: 'Commerce monolith',
     version: '1.0.0',
     description:
@@ -165,6 +181,22 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
       { name: 'admin', description: 'The operator dashboard' },
       { name: 'events', description: 'Event deliveries parked as dead, and their replay' },
     ],
+  };
+  mountApiDocs(app, about);
+  mountServiceIndex(app, {
+    name: about.title,
+    description: about.description,
+    entryPoints: {
+      products: '/api/products',
+      signUp: '/api/users',
+      login: '/api/auth/login',
+      me: '/api/users/me',
+      cart: '/api/cart',
+      orders: '/api/orders',
+      notifications: '/api/notifications',
+      adminDashboard: '/api/admin/dashboard',
+      deadEvents: '/admin/events/dead',
+    },
   });
 
   if (config.SEED_DEMO_DATA) {
@@ -172,17 +204,17 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
   }
   await bus.start();
   for (const module of modules) await module.start?.();
-  const server = await serveApp(app, { port: config.MONOLITH_PORT, host: config.HOST });
+  listener.attach(app);
   health.started = true;
 
   return {
-    url: server.url,
+    url: listener.url,
     app,
     database,
     bus,
     async stop() {
       health.stopping = true;
-      await server.close();
+      await listener.close();
       for (const module of [...modules].reverse()) await module.stop?.();
       await bus.stop();
       await redis?.quit();

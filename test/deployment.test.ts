@@ -5,19 +5,38 @@ import { parse } from 'yaml';
 import { loadConfig } from '../src/platform/config.ts';
 
 // No Docker engine runs tests here, so this checks what docker-compose.yml implies instead.
+type PortMapping =
+  | string
+  | number
+  | { target: number; published?: string | number; host_ip?: string };
 interface ComposeService {
   build?: string;
   image?: string;
+  restart?: string;
   command?: string[];
   environment?: Record<string, string>;
-  ports?: string[];
+  ports?: PortMapping[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
-const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
+const composeText = readFileSync('docker-compose.yml', 'utf8');
+const compose = parse(composeText) as {
+  name?: string;
+  version?: string;
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
+
+/** The host port a mapping pins, if any (short syntax `[ip:]host:container`, or `published`). */
+function fixedHostPort(mapping: PortMapping): string | undefined {
+  if (typeof mapping === 'object') return mapping.published?.toString();
+  const parts = String(mapping)
+    .replace(/\/\w+$/, '')
+    .split(':');
+  return parts.length >= 2 && parts.at(-2) ? parts.at(-2) : undefined;
+}
+const containerPort = (mapping: PortMapping) =>
+  typeof mapping === 'object' ? mapping.target : Number(String(mapping).split(':').at(-1));
 
 /** Resolves `${VAR:?msg}` and `${VAR:-default}` as compose would, with the given variables. */
 function interpolate(value: string, vars: Record<string, string>): string {
@@ -28,6 +47,24 @@ function interpolate(value: string, vars: Record<string, string>): string {
 }
 
 describe('docker-compose.yml', () => {
+  it('says it needs Compose v2 and uses its syntax only: a top-level name, no version key', () => {
+    expect(composeText.split('\n').slice(0, 5).join('\n')).toMatch(/Requires Docker Compose v2/);
+    expect(compose.name).toBe('commerce');
+    expect(compose).not.toHaveProperty('version');
+  });
+
+  it('restarts every service unless it was stopped on purpose', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.restart, name).toBe('unless-stopped');
+    }
+  });
+
+  it('pins no host port on the monolith, so it scales; what it publishes stays on loopback', () => {
+    const ports = services.monolith?.ports ?? [];
+    expect(ports.map(fixedHostPort)).toEqual(ports.map(() => undefined));
+    expect(ports).toEqual([{ target: 3001, host_ip: '127.0.0.1', protocol: 'tcp' }]);
+  });
+
   it('gives every service a health check, and waits for healthy dependencies', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.healthcheck, `${name} has a healthcheck`).toBeDefined();
@@ -56,7 +93,11 @@ describe('docker-compose.yml', () => {
     expect(config.NODE_ENV).toBe('production');
     expect(new URL(config.DATABASE_URL!).hostname).toBe('postgres');
     expect(new URL(config.REDIS_URL!).hostname).toBe('redis');
-    expect(monolith.ports).toContain(`${config.MONOLITH_PORT}:${config.MONOLITH_PORT}`);
+    expect(config.SEED_DEMO_DATA).toBe(false);
+    expect(monolith.ports?.map(containerPort)).toEqual([config.MONOLITH_PORT]);
+    expect(monolith.healthcheck?.test.join(' ')).toContain(
+      `127.0.0.1:${config.MONOLITH_PORT}/health/ready`,
+    );
     const postgresEnv = services.postgres!.environment!;
     expect(new URL(config.DATABASE_URL!).pathname).toBe(`/${postgresEnv.POSTGRES_DB}`);
     expect(decodeURIComponent(new URL(config.DATABASE_URL!).username)).toBe(

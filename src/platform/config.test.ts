@@ -59,4 +59,20 @@ describe('config', () => {
         .JWT_SECRET,
     ).toBe(secret);
   });
+
+  it('refuses demo data in production, naming SEED_DEMO_DATA, and seeds none by default there', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-that-is-long-enough',
+      DATABASE_URL: 'postgres://db/x',
+    };
+    for (const flag of ['true', '1', 'yes']) {
+      expect(() => loadConfig({ ...production, SEED_DEMO_DATA: flag })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...production, SEED_DEMO_DATA: flag })).toThrow(
+        /SEED_DEMO_DATA: demo data .* not allowed in production/,
+      );
+    }
+    expect(loadConfig(production).SEED_DEMO_DATA).toBe(false);
+    expect(loadConfig({ ...production, SEED_DEMO_DATA: 'false' }).SEED_DEMO_DATA).toBe(false);
+  });
 });

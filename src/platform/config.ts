@@ -98,6 +98,15 @@ export const configSchema = z
         message: 'DATABASE_URL is required in production',
       });
     }
+    // Demo accounts have published passwords; production's first admin comes from admin:create.
+    if (env.SEED_DEMO_DATA) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO_DATA'],
+        message:
+          'demo data (accounts with published passwords) is not allowed in production; create the first admin with npm run admin:create',
+      });
+    }
   })
   .transform((env) => ({
     ...env,

@@ -425,9 +425,7 @@ describe('a customer token does not reach admin operations', () => {
     expect(failures).toEqual([]);
   });
 
-  // Fails today: POST /admin/events/dead/{eventId}/{subscriber}/replay answers 401/403 (see the
-  // matrix above) but its OpenAPI entry documents only 202 and 404.
-  it('documents 401 and 403 on every admin-only operation (gap: the dead-event replay route)', () => {
+  it('documents 401 and 403 on every admin-only operation', () => {
     const undocumented = adminOnly()
       .filter((op) => !op.responses.includes('401') || !op.responses.includes('403'))
       .map((op) => `${op.label} (documents ${op.responses.join('/')})`);

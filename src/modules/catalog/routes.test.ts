@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outboxEvents } from '../../../test/support/outbox.ts';
@@ -9,6 +10,7 @@ import type { AppEnv } from '../../platform/http/app-env.ts';
 import type { Module } from '../../platform/module.ts';
 import type { Product } from './contracts.ts';
 import { type CatalogApi, createCatalogModule } from './index.ts';
+import { products } from './schema.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
@@ -265,6 +267,12 @@ describe('admin routes', () => {
       name: 'Before',
       price: { amountMinor: 500, currency: 'EUR' },
     });
+    // Moved an hour back, so a patch that forgets to bump it cannot pass for one that does.
+    const [stored] = await db
+      .update(products)
+      .set({ updatedAt: sql`${products.updatedAt} - interval '1 hour'` })
+      .where(eq(products.id, product.id))
+      .returning({ updatedAt: products.updatedAt });
     const response = await send('PATCH', `/api/products/${product.id}`, {
       name: 'After',
       price: { amountMinor: 650, currency: 'EUR' },
@@ -280,7 +288,7 @@ describe('admin routes', () => {
       active: false,
       createdAt: product.createdAt,
     });
-    expect(Date.parse(patched.updatedAt)).toBeGreaterThanOrEqual(Date.parse(product.updatedAt));
+    expect(Date.parse(patched.updatedAt)).toBeGreaterThan(stored!.updatedAt.getTime());
     expect(await (await get(`/api/products/${product.id}`)).json()).toEqual(patched);
 
     await expectProblem(await send('PATCH', `/api/products/${product.id}`, { sku: 'ADM-1' }), 409);

@@ -1,5 +1,10 @@
 // The users module's public surface. Other code imports the module only through this file.
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import {
+  type AdminAccountInput,
+  type EnsureAdminResult,
+  ensureAdminAccount,
+} from './admin-account.ts';
 import { type UserStats, type UserSummary, userIdSchema } from './contracts.ts';
 import { userRegistered, userUpdated } from './events.ts';
 import { usersRoutes } from './routes.ts';
@@ -7,6 +12,11 @@ import { users } from './schema.ts';
 import { seedUsers } from './seed.ts';
 import { countUsers, findUser, toUserSummary, type UsersDeps } from './service.ts';
 
+export {
+  type AdminAccountInput,
+  adminAccountSchema,
+  type EnsureAdminResult,
+} from './admin-account.ts';
 export type { User, UserStats, UserSummary } from './contracts.ts';
 export * from './events.ts';
 /** The demo sign-ins the seed creates, for the entry point to print. */
@@ -19,17 +29,32 @@ export interface UsersApi {
   stats(): Promise<UserStats>;
 }
 
-export function createUsersModule(context: ModuleContext): Module<UsersApi> {
-  const { config } = context;
-  const deps: UsersDeps = {
-    db: context.db,
-    events: context.events,
+function usersDeps({ config, db, events }: ModuleContext): UsersDeps {
+  return {
+    db,
+    events,
     tokens: {
       secret: config.JWT_SECRET,
       issuer: config.JWT_ISSUER,
       ttlSeconds: config.JWT_TTL_SECONDS,
     },
   };
+}
+
+/**
+ * Creates an admin unless one of that username exists (`npm run admin:create`): production's
+ * first admin, as it never gets demo accounts. An existing non-admin of that username is a 409,
+ * never a silent promotion.
+ */
+export function ensureAdmin(
+  context: ModuleContext,
+  input: AdminAccountInput,
+): Promise<EnsureAdminResult> {
+  return ensureAdminAccount(usersDeps(context), input);
+}
+
+export function createUsersModule(context: ModuleContext): Module<UsersApi> {
+  const deps = usersDeps(context);
   return defineModule<UsersApi>({
     name: 'users',
     schema: users,

@@ -110,6 +110,12 @@ describe('register → login → me → patch → get', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual(alice);
 
+    // Moved an hour back, so a patch that forgets to bump it cannot pass for one that does.
+    const [stored] = await db
+      .update(accounts)
+      .set({ updatedAt: sql`${accounts.updatedAt} - interval '1 hour'` })
+      .where(eq(accounts.id, alice.id))
+      .returning({ updatedAt: accounts.updatedAt });
     const patched = await send(
       'PATCH',
       '/api/users/me',
@@ -124,7 +130,7 @@ describe('register → login → me → patch → get', () => {
       email: 'alice@wonderland.example',
       displayName: 'Alice S.',
     });
-    expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(alice.updatedAt));
+    expect(Date.parse(updated.updatedAt)).toBeGreaterThan(stored!.updatedAt.getTime());
 
     const fetched = await send('GET', `/api/users/${alice.id}`, undefined, byEmail.accessToken);
     expect(fetched.status).toBe(200);

@@ -232,7 +232,7 @@ const takenFields: Record<string, 'username' | 'email'> = {
  * the field. drizzle wraps the driver's error, so the SQLSTATE may sit a few causes down;
  * postgres.js calls the constraint `constraint_name`, PGlite `constraint`.
  */
-function rethrowTaken(error: unknown): never {
+export function rethrowTaken(error: unknown): never {
   for (let current = error; current instanceof Error; current = current.cause) {
     const fields = current as Error & {
       code?: unknown;

@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 import { migratePostgres } from './migrate.ts';
 import { drizzleClient } from './postgres-client.ts';
 
@@ -95,7 +96,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const directory = join(options.dataDir, options.name);
   mkdirSync(directory, { recursive: true });
-  const client = await PGlite.create(directory);
+  const lock = lockDataDir(directory);
+  const client = await PGlite.create(directory).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   const db = drizzlePglite({ client });
   return {
     db,
@@ -106,6 +111,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     },
     // PGlite is one process's private database, so no lock is needed around the migrator.
     migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      lock.release();
+    },
   };
 }

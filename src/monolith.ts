@@ -180,6 +180,7 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
       { name: 'notifications', description: 'Messages sent to the signed-in customer' },
       { name: 'admin', description: 'The operator dashboard' },
       { name: 'events', description: 'Event deliveries parked as dead, and their replay' },
+      { name: 'operations', description: 'What this component serves, and where' },
     ],
   };
   mountApiDocs(app, about);

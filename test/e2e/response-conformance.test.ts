@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountApiDocs } from '../../src/platform/http/api-docs.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { jsonDoc, problemDoc } from '../../src/platform/http/route-docs.ts';
-import { type RunningServer, serveApp } from '../../src/platform/http/serve.ts';
+import type { RunningServer } from '../../src/platform/http/serve.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
+import { serveApp } from '../support/serve-app.ts';
 import { expectNoViolations } from './conformance-log.ts';
 import type { OpenApiDocument } from './openapi-operations.ts';
 import { type Exchange, responseConformance } from './response-conformance.ts';
@@ -163,7 +164,7 @@ describe('an answer checked against the OpenAPI document', () => {
 describe('every e2e request goes through the check', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await serveApp(buildApp(), { port: 0, host: '127.0.0.1' });
+    server = await serveApp(buildApp());
   });
   afterAll(() => server?.close());
 

@@ -3,11 +3,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveApp } from '../../../test/support/serve-app.ts';
 import { createMetrics } from '../metrics.ts';
 import { mountApiDocs } from './api-docs.ts';
 import { createHttpApp } from './create-app.ts';
 import { createRouter } from './router.ts';
-import { type RunningServer, serveApp } from './serve.ts';
+import type { RunningServer } from './serve.ts';
 
 // The docs page in a real browser (Debian's chromium, installed by .ci/run): swagger-ui must
 // render the document under the page's Content-Security-Policy, with nothing blocked.
@@ -41,7 +42,7 @@ beforeAll(async () => {
   things.openapi(listThings, (c) => c.json({ names: ['a'] }, 200));
   app.route('/api', things);
   mountApiDocs(app, { title: 'Docs page test', version: '1', description: 'A test app' });
-  server = await serveApp(app, { port: 0, host: '127.0.0.1' });
+  server = await serveApp(app);
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   }
@@ -62,12 +63,10 @@ describe('the /docs page', () => {
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(
-          `Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`,
-        );
-      });
+    // Runs in the page, before its own scripts: every blocked load is reported on the console.
+    await page.addInitScript({
+      content: `document.addEventListener('securitypolicyviolation', (event) =>
+        console.error('Content Security Policy violation: ' + event.violatedDirective + ' ' + event.blockedURI));`,
     });
     const response = await page.goto(`${server.url}/docs`);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");

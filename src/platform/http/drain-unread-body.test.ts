@@ -5,6 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveApp } from '../../../test/support/serve-app.ts';
 import { issueAccessToken } from '../auth/access-token.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { createMetrics } from '../metrics.ts';
@@ -12,7 +13,7 @@ import type { AppEnv } from './app-env.ts';
 import { createHttpApp } from './create-app.ts';
 import { drainUnreadBody } from './drain-unread-body.ts';
 import { createRouter } from './router.ts';
-import { type RunningServer, serveApp } from './serve.ts';
+import type { RunningServer } from './serve.ts';
 
 // A request refused before its body is read (bad token, wrong role, unknown path) must leave
 // the keep-alive connection usable: the client's next request on it gets its answer.
@@ -44,7 +45,7 @@ beforeAll(async () => {
   );
   things.get('/ping', (c) => c.text('pong'));
   app.route('/api', things);
-  server = await serveApp(app, { port: 0, host: '127.0.0.1' });
+  server = await serveApp(app);
   const settings = { ...auth, ttlSeconds: 600 };
   customerToken = (await issueAccessToken(settings, { id: randomUUID(), roles: ['customer'] }))
     .token;
@@ -141,7 +142,7 @@ describe('drainUnreadBody', () => {
     const app = new Hono<AppEnv>()
       .use(drainUnreadBody(200))
       .post('/refuse', (c) => c.text('no', 401));
-    const slow = await serveApp(app, { port: 0, host: '127.0.0.1' });
+    const slow = await serveApp(app);
     const socket = net.connect(slow.port, '127.0.0.1');
     try {
       const received = new Promise<string>((resolve) => {

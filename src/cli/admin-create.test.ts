@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,47 +173,43 @@ describe('npm run admin:create', () => {
     expect(dashboard.body.data.users).toEqual({ users: 1 });
   }, 90_000);
 
-  const hasScript = spawnSync('script', ['--version']).status === 0;
-  it.skipIf(!hasScript)(
-    'on a terminal, asks for what is missing and does not echo the password',
-    async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'admin-create-tty-'));
-      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      // script(1) gives the command a pseudo-terminal, as a person at a shell would.
-      const child = spawn(
-        'script',
-        ['-qec', `${process.execPath} src/cli/admin-create.ts`, '/dev/null'],
-        {
-          env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dataDir },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
-      const answers = [
-        { prompt: 'admin login: ', answer: 'tty-admin' },
-        { prompt: 'admin email: ', answer: 'tty@example.com' },
-        { prompt: 'admin password: ', answer: 'typed-secret-1' },
-        { prompt: 'admin password again: ', answer: 'typed-secret-1' },
-      ];
-      let output = '';
-      let answered = 0;
-      let searchFrom = 0;
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        const next = answers[answered];
-        const at = next ? output.indexOf(next.prompt, searchFrom) : -1;
-        if (!next || at === -1) return;
-        searchFrom = at + next.prompt.length;
-        answered += 1;
-        child.stdin.write(`${next.answer}\r`);
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(code).toBe(0);
-      expect(answered).toBe(4);
-      expect(output).toContain('admin "tty-admin" created');
-      expect(output).toContain('tty@example.com');
-      expect(output).not.toContain('typed-secret-1');
-      expect(await readdir(dataDir)).toContain('monolith');
-    },
-    90_000,
-  );
+  // script(1) is util-linux's, on every Debian (package bsdutils, essential).
+  it('on a terminal, asks for what is missing and does not echo the password', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'admin-create-tty-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    // script(1) gives the command a pseudo-terminal, as a person at a shell would.
+    const child = spawn(
+      'script',
+      ['-qec', `${process.execPath} src/cli/admin-create.ts`, '/dev/null'],
+      {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dataDir },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const answers = [
+      { prompt: 'admin login: ', answer: 'tty-admin' },
+      { prompt: 'admin email: ', answer: 'tty@example.com' },
+      { prompt: 'admin password: ', answer: 'typed-secret-1' },
+      { prompt: 'admin password again: ', answer: 'typed-secret-1' },
+    ];
+    let output = '';
+    let answered = 0;
+    let searchFrom = 0;
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const next = answers[answered];
+      const at = next ? output.indexOf(next.prompt, searchFrom) : -1;
+      if (!next || at === -1) return;
+      searchFrom = at + next.prompt.length;
+      answered += 1;
+      child.stdin.write(`${next.answer}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(answered).toBe(4);
+    expect(output).toContain('admin "tty-admin" created');
+    expect(output).toContain('tty@example.com');
+    expect(output).not.toContain('typed-secret-1');
+    expect(await readdir(dataDir)).toContain('monolith');
+  }, 90_000);
 });

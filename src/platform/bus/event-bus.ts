@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
-import { createBullmqTransport } from './bullmq-transport.ts';
+import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
 import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
@@ -25,8 +25,11 @@ export interface EventBus extends EventPublisher {
   /** Registers consumers; call before start. */
   subscribe(...subscriptions: Subscription[]): void;
   start(): Promise<void>;
-  /** Stops relaying and consuming; in-flight deliveries finish first. */
-  stop(): Promise<void>;
+  /**
+   * Stops relaying and consuming; in-flight deliveries get up to `graceMs` to finish, and the
+   * whole stop stays within about that bound even with the database or Redis gone.
+   */
+  stop(graceMs?: number): Promise<void>;
   deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
   /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
   replay(eventId: string, subscriber: string): Promise<boolean>;
@@ -37,12 +40,21 @@ export interface EventBusOptions {
   logger: Logger;
   /** With Redis, delivery runs through BullMQ; without it, in-process. */
   redis?: { client: Redis; prefix: string } | undefined;
+  /**
+   * Subscribers in other processes, by event name (BullMQ only): the relay queues a job for each
+   * of them as for the local subscriptions.
+   */
+  remoteSubscribers?: RemoteSubscribers;
   maxAttempts: number;
   retryBaseMs: number;
   pollIntervalMs?: number;
   batchSize?: number;
   /** How long the relay lets events gather before a run (see PollingLoopTiming.gatherMs). */
   relayGatherMs?: number;
+  /** How long a relay's claim on a batch lasts if it dies while handing it over. */
+  relayClaimMs?: number;
+  /** Bound on each of the relay's calls to Redis. */
+  redisTimeoutMs?: number;
 }
 
 export function createEventBus(options: EventBusOptions): EventBus {
@@ -59,9 +71,11 @@ export function createEventBus(options: EventBusOptions): EventBus {
           redis: options.redis.client,
           prefix: options.redis.prefix,
           subscriptions,
+          remoteSubscribers: options.remoteSubscribers,
           logger,
           maxAttempts: options.maxAttempts,
           retryBaseMs: options.retryBaseMs,
+          redisTimeoutMs: options.redisTimeoutMs,
         })
       : createInProcessTransport({
           db,
@@ -94,17 +108,23 @@ export function createEventBus(options: EventBusOptions): EventBus {
       transport = active;
       await active.start();
       const batchSize = options.batchSize ?? 100;
+      const relay = { batchSize, claimMs: options.relayClaimMs ?? 10_000 };
       relayLoop = createPollingLoop(
         'outbox',
-        () => relayOutboxBatch(db, active, batchSize),
+        async () => {
+          const claimed = await relayOutboxBatch(db, active, relay);
+          return claimed;
+        },
         { intervalMs: pollIntervalMs, gatherMs: options.relayGatherMs ?? 10, fullBatch: batchSize },
         logger,
       );
       relayLoop.start();
     },
-    async stop() {
-      await relayLoop?.stop();
-      await transport?.stop();
+    async stop(graceMs = 10_000) {
+      const until = performance.now() + graceMs;
+      const left = () => Math.max(0, until - performance.now());
+      await relayLoop?.stop(left() / 2);
+      await transport?.stop(left());
     },
     deadDeliveries: (limit) => listDeadDeliveries(db, limit),
     async replay(eventId, subscriber) {

@@ -98,6 +98,7 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     redis: redis && { client: redis, prefix: config.REDIS_PREFIX },
     maxAttempts: config.EVENT_MAX_ATTEMPTS,
     retryBaseMs: config.EVENT_RETRY_BASE_MS,
+    jobLockMs: config.EVENT_JOB_LOCK_MS,
   });
   const context: ModuleContext = { config, db: database.db, events: bus, logger };
 

@@ -45,6 +45,8 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+    /** BullMQ's lock on an active job: a dead worker's jobs go to another within ~1.5× this. */
+    EVENT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(4_000),
     /** The sandbox payment provider's added latency per call, to rehearse slow providers. */
     PAYMENT_SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** ISO country codes the shipping module delivers to; others are refused. */

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { eq, inArray, sql } from 'drizzle-orm';
@@ -25,6 +27,7 @@ import { type Subscription, subscribe } from './subscription.ts';
 
 const logger = pino({ level: 'silent' });
 let db: Database;
+let databaseUrl: string;
 let cleanupDb: () => Promise<void>;
 let redis: TestRedis;
 const running: EventBus[] = [];
@@ -32,6 +35,7 @@ const running: EventBus[] = [];
 beforeAll(async () => {
   const test = await openMigratedTestDatabase('bullmq_bus');
   db = test.handle.db;
+  databaseUrl = test.url;
   cleanupDb = test.cleanup;
   await createProbeTable(db);
   redis = createTestRedis('bullmq_bus');
@@ -328,4 +332,71 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('hands the jobs of a worker killed with SIGKILL to another worker within seconds', async () => {
+    const subscriber = 'killed.on_thing';
+    const child = spawn(
+      process.execPath,
+      ['test/support/blocking-bus-process.ts', databaseUrl, redis.url, redis.prefix, subscriber],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(child, 'exit');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+        child.on('exit', () => reject(new Error('the worker process exited before ready')));
+      });
+      const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+      await publisher.start();
+      const ids = await publishMany(publisher, 4);
+      const queue = queueOf(subscriber);
+      await eventually(async () => expect((await queue.getJobCounts('active')).active).toBe(4));
+
+      child.kill('SIGKILL');
+      await exited;
+      const killedAt = performance.now();
+      const takeover = processBus([recordEffect(subscriber)]);
+      await takeover.start();
+      await eventually(() => expectOnceEach(subscriber, ids), { timeoutMs: 30_000 });
+      const tookMs = performance.now() - killedAt;
+      // The lock lapses 2 to 4 s after the kill, the next stalled check (every 2 s) moves the
+      // jobs on: 6 s at most, plus slack for a loaded machine. BullMQ's defaults take 30 to 90 s.
+      expect(tookMs).toBeLessThan(10_000);
+      await queue.close();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('records a job BullMQ fails for stalling too often as a dead delivery', async () => {
+    const subscriber = 'stalled.on_thing';
+    const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+    await publisher.start();
+    const [id] = await publishMany(publisher, 1);
+    const queue = queueOf(subscriber);
+    await eventually(async () => expect((await queue.getJobCounts('wait')).wait).toBe(1));
+    // What BullMQ's stalled check writes on a job that stalled more than maxStalledCount times
+    // (moveStalledJobsToWait.lua); the next worker to take it fails it without running it.
+    const client = redis.connect();
+    await client.hset(
+      `${redis.prefix}:bull:events.${subscriber}:${id}_${subscriber}`,
+      'defa',
+      'job stalled more than allowable limit',
+    );
+    const consumer = processBus([recordEffect(subscriber)]);
+    await consumer.start();
+    await eventually(async () =>
+      expect(await consumer.deadDeliveries()).toContainEqual(
+        expect.objectContaining({
+          eventId: id,
+          subscriber,
+          lastError: 'job stalled more than allowable limit',
+        }),
+      ),
+    );
+    expect(await countEffects(db, subscriber)).toBe(0);
+    await queue.close();
+  });
 });

@@ -26,6 +26,11 @@ export interface BullmqTransportOptions {
   maxAttempts: number;
   retryBaseMs: number;
   concurrency?: number;
+  /**
+   * How long a worker's lock on an active job lasts (renewed at half of it). A worker that dies
+   * loses its jobs to another one within about 1.5 times this (see the Worker options below).
+   */
+  jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
 }
@@ -44,6 +49,7 @@ const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}
 export function createBullmqTransport(options: BullmqTransportOptions): Transport {
   const { db, redis, prefix, subscriptions, logger, maxAttempts, retryBaseMs } = options;
   const redisTimeoutMs = options.redisTimeoutMs ?? 5_000;
+  const jobLockMs = options.jobLockMs ?? 4_000;
   const bullPrefix = `${prefix}:bull`;
   const subscribersOf = new Map<string, string[]>();
   const addKnown = (event: string, subscriber: string) => {
@@ -128,6 +134,20 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     }
   }
 
+  /** A job BullMQ failed without running it (it stalled more often than allowed): dead. */
+  async function recordStalledOut(subscription: Subscription, job: Job, error: Error) {
+    const parsed = eventEnvelopeSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    await recordFailure(db, {
+      envelope: parsed.data as EventEnvelope,
+      subscriber: subscription.subscriber,
+      attempts: job.attemptsMade,
+      error: error.message,
+      dead: true,
+      nextAttemptAt: new Date(),
+    }).catch((logError: unknown) => logger.error({ err: logError }, 'could not record failure'));
+  }
+
   return {
     async beforeRelay() {
       const epoch = await bounded(readRedisEpoch(relayRedis, prefix), 'read the epoch');
@@ -207,10 +227,24 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
             connection: redis,
             prefix: bullPrefix,
             concurrency: options.concurrency ?? 4,
+            // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
+            // check, run every stalledInterval by any worker of the queue, then hands it to
+            // another worker: within about lockDuration + stalledInterval. Short values cost a
+            // lock renewal every lockDuration / 2 per active job and a check per interval; a
+            // handler that blocks the event loop (or a Redis pause) longer than the lock loses
+            // it and the job runs twice, which the inbox makes harmless. A job may stall
+            // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
+            // it, which the 'failed' handler below parks as dead.
+            lockDuration: jobLockMs,
+            stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
+            maxStalledCount: 3,
           },
         );
         worker.on('failed', (job, error) => {
-          if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          if (!job) return;
+          // BullMQ's own refusal (stalled too often) never reached process(): record it here.
+          if (error.name === 'UnrecoverableError') void recordStalledOut(subscription, job, error);
+          if (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError') {
             logger.error(
               { err: error, jobId: job.id, subscriber: subscription.subscriber },
               'event delivery dead',

@@ -53,6 +53,8 @@ export interface EventBusOptions {
   relayGatherMs?: number;
   /** How long a relay's claim on a batch lasts if it dies while handing it over. */
   relayClaimMs?: number;
+  /** BullMQ's lock on an active job; a dead worker's jobs move on within about 1.5 times this. */
+  jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
 }
@@ -75,6 +77,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
           logger,
           maxAttempts: options.maxAttempts,
           retryBaseMs: options.retryBaseMs,
+          jobLockMs: options.jobLockMs,
           redisTimeoutMs: options.redisTimeoutMs,
         })
       : createInProcessTransport({

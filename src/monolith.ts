@@ -98,6 +98,7 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     redis: redis && { client: redis, prefix: config.REDIS_PREFIX },
     maxAttempts: config.EVENT_MAX_ATTEMPTS,
     retryBaseMs: config.EVENT_RETRY_BASE_MS,
+    relayStallMs: config.EVENT_RELAY_STALL_MS,
     jobLockMs: config.EVENT_JOB_LOCK_MS,
   });
   const context: ModuleContext = { config, db: database.db, events: bus, logger };
@@ -116,6 +117,8 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
           await redis.ping();
         },
       }),
+      // Events that stopped moving (relay failing, outbox lagging) make the process unready.
+      events: () => bus.checkRelay(),
     },
   };
   const app = createHttpApp({

@@ -45,6 +45,8 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+    /** Readiness fails once the outbox relay has not moved (or an event has waited) this long. */
+    EVENT_RELAY_STALL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     /** BullMQ's lock on an active job: a dead worker's jobs go to another within ~1.5× this. */
     EVENT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(4_000),
     /** The sandbox payment provider's added latency per call, to rehearse slow providers. */

@@ -6,6 +6,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import {
   countEffects,
   createProbeTable,
@@ -332,6 +333,43 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('holds events in the outbox while Redis is cut, reports it in readiness, and delivers them after', async () => {
+    const target = new URL(redis.url);
+    const proxy: FaultProxy = await startFaultProxy({
+      host: target.hostname,
+      port: Number(target.port || 6379),
+    });
+    const client = new Redis(proxy.via(redis.url), {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => {});
+    try {
+      const bus = processBus([recordEffect('cut.on_thing')], {
+        redis: { client, prefix: redis.prefix },
+        redisTimeoutMs: 300,
+        relayStallMs: 600,
+      });
+      await bus.start();
+      await bus.checkRelay();
+
+      await proxy.cut();
+      const ids = await publishMany(bus, 3);
+      await sleep(900);
+      const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+      expect(rows.map((row) => row.dispatchedAt)).toEqual([null, null, null]);
+      await expect(bus.checkRelay()).rejects.toThrow(/has not finished a run|has waited/);
+      expect(await countEffects(db, 'cut.on_thing')).toBe(0);
+
+      await proxy.restore();
+      await eventually(() => expectOnceEach('cut.on_thing', ids));
+      await eventually(() => bus.checkRelay());
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
 
   it('hands the jobs of a worker killed with SIGKILL to another worker within seconds', async () => {
     const subscriber = 'killed.on_thing';

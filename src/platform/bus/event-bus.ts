@@ -5,7 +5,7 @@ import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transpor
 import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
-import { relayOutboxBatch } from './outbox-relay.ts';
+import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { publishEvent } from './publish.ts';
 import type { Subscription } from './subscription.ts';
@@ -33,6 +33,11 @@ export interface EventBus extends EventPublisher {
   deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
   /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
   replay(eventId: string, subscriber: string): Promise<boolean>;
+  /**
+   * A readiness check: throws when the relay has not finished a run, or the oldest event
+   * waiting in the outbox has waited, for longer than `relayStallMs`.
+   */
+  checkRelay(): Promise<void>;
 }
 
 export interface EventBusOptions {
@@ -53,6 +58,8 @@ export interface EventBusOptions {
   relayGatherMs?: number;
   /** How long a relay's claim on a batch lasts if it dies while handing it over. */
   relayClaimMs?: number;
+  /** checkRelay's bound on the relay's last run and the outbox's oldest waiting event. */
+  relayStallMs?: number;
   /** BullMQ's lock on an active job; a dead worker's jobs move on within about 1.5 times this. */
   jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
@@ -62,9 +69,12 @@ export interface EventBusOptions {
 export function createEventBus(options: EventBusOptions): EventBus {
   const { db, logger } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const relayStallMs = options.relayStallMs ?? 60_000;
   const subscriptions: Subscription[] = [];
   let transport: Transport | undefined;
   let relayLoop: ReturnType<typeof createPollingLoop> | undefined;
+  /** When the relay last finished a run (performance.now()). */
+  let lastRelayRun = 0;
 
   const makeTransport = (): Transport =>
     options.redis
@@ -112,10 +122,12 @@ export function createEventBus(options: EventBusOptions): EventBus {
       await active.start();
       const batchSize = options.batchSize ?? 100;
       const relay = { batchSize, claimMs: options.relayClaimMs ?? 10_000 };
+      lastRelayRun = performance.now();
       relayLoop = createPollingLoop(
         'outbox',
         async () => {
           const claimed = await relayOutboxBatch(db, active, relay);
+          lastRelayRun = performance.now();
           return claimed;
         },
         { intervalMs: pollIntervalMs, gatherMs: options.relayGatherMs ?? 10, fullBatch: batchSize },
@@ -135,6 +147,17 @@ export function createEventBus(options: EventBusOptions): EventBus {
       if (!envelope) return false;
       await transport?.redeliver(envelope, subscriber);
       return true;
+    },
+    async checkRelay() {
+      if (!relayLoop) throw new Error('the event bus has not started');
+      const sinceRun = Math.round(performance.now() - lastRelayRun);
+      if (sinceRun > relayStallMs) {
+        throw new Error(`the outbox relay has not finished a run for ${sinceRun} ms`);
+      }
+      const waitingMs = Math.round(await oldestWaitingEventAgeMs(db));
+      if (waitingMs > relayStallMs) {
+        throw new Error(`the oldest event in the outbox has waited ${waitingMs} ms`);
+      }
     },
   };
 }

@@ -124,3 +124,16 @@ async function releaseClaims(db: Database, ids: string[]): Promise<void> {
     .set({ claimedUntil: null })
     .where(and(inArray(outbox.id, ids), isNull(outbox.dispatchedAt)));
 }
+
+/** Age in ms of the oldest event never handed over, by the database's clock; 0 when none. */
+export async function oldestWaitingEventAgeMs(db: Database): Promise<number> {
+  // Rows re-opened after Redis lost its data are left out: they are as old as the events, and
+  // a recovery backlog is not a stalled relay (the relay's own last run tells that).
+  const [row] = await db
+    .select({
+      ageMs: sql<string | null>`extract(epoch from (now() - min(${outbox.createdAt}))) * 1000`,
+    })
+    .from(outbox)
+    .where(and(isNull(outbox.dispatchedAt), isNull(outbox.redisEpoch)));
+  return row?.ageMs == null ? 0 : Number(row.ageMs);
+}

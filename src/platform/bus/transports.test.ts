@@ -1,6 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeTable, thingHappened } from '../../../test/support/probe.ts';
+import {
+  countEffects,
+  createProbeTable,
+  effects,
+  thingHappened,
+} from '../../../test/support/probe.ts';
 import {
   createTestRedis,
   eventually,
@@ -9,9 +16,10 @@ import {
 } from '../../../test/support/services.ts';
 import type { Database } from '../db/database.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
+import { outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 
-// What both transports promise alike, run over each.
+// What both transports promise alike, run over each: readiness of the relay and a bounded stop.
 
 const logger = pino({ level: 'silent' });
 let db: Database;
@@ -34,6 +42,13 @@ afterAll(async () => {
   await cleanupDb();
 });
 
+const recordEffect = (subscriber: string) =>
+  subscribe(subscriber, thingHappened, async (event, tx) => {
+    await tx
+      .insert(effects)
+      .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
+  });
+
 const publish = (bus: EventBus, value: number) =>
   db.transaction((tx) => bus.publish(tx, thingHappened, { value })).then((e) => e.metadata.id);
 
@@ -55,6 +70,37 @@ describe.each(['in-process', 'bullmq'] as const)('the event bus, %s', (kind) => 
     running.push(bus);
     return bus;
   };
+
+  it('reports an event the relay cannot move in its readiness check, and clears once it moves', async () => {
+    const subscriber = `${kind}.stuck`;
+    const bus = busWith([recordEffect(subscriber)], { relayStallMs: 400 });
+    const eventId = await publish(bus, 1);
+
+    // Another transaction holds the event's row: the relay (SKIP LOCKED) passes it by.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = db.transaction(async (tx) => {
+      await tx.select().from(outbox).where(eq(outbox.id, eventId)).for('update');
+      locked();
+      await released;
+    });
+    await isLocked;
+    await bus.start();
+    await sleep(600);
+    await expect(bus.checkRelay()).rejects.toThrow(/oldest event in the outbox has waited/);
+    expect(await countEffects(db, subscriber)).toBe(0);
+
+    release();
+    await holder;
+    await eventually(async () => expect(await countEffects(db, subscriber)).toBe(1));
+    await eventually(() => bus.checkRelay());
+  });
 
   it('stops within its grace while a handler hangs', async () => {
     const subscriber = `${kind}.hanging`;

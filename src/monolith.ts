@@ -27,6 +27,7 @@ import { serveApp } from './platform/http/serve.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
 import { connectRedis } from './platform/queue/redis.ts';
+import { createRetentionSweep } from './platform/retention.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
 export interface Modules {
@@ -157,6 +158,15 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     for (const module of modules) await module.seed?.();
   }
   await bus.start();
+  const retention = createRetentionSweep(
+    [
+      { name: 'events', prune: bus.prune },
+      ...modules.flatMap((m) => (m.prune ? [{ name: m.name, prune: m.prune }] : [])),
+    ],
+    { windowMs: config.RETENTION_MS, intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
+    logger,
+  );
+  retention.start();
   for (const module of modules) await module.start?.();
   const server = await serveApp(app, { port: config.MONOLITH_PORT, host: config.HOST });
   health.started = true;
@@ -170,6 +180,7 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
       health.stopping = true;
       await server.close();
       for (const module of [...modules].reverse()) await module.stop?.();
+      await retention.stop();
       await bus.stop();
       await redis?.quit();
       await database.close();

@@ -8,6 +8,7 @@ import { createInProcessTransport } from './in-process-transport.ts';
 import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { publishEvent } from './publish.ts';
+import { pruneEventRecords } from './retention.ts';
 import type { Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
 
@@ -38,6 +39,8 @@ export interface EventBus extends EventPublisher {
    * waiting in the outbox has waited, for longer than `relayStallMs`.
    */
   checkRelay(): Promise<void>;
+  /** Deletes up to `limit` per table of delivered events older than the window (see retention.ts). */
+  prune(olderThanMs: number, limit: number): Promise<number>;
 }
 
 export interface EventBusOptions {
@@ -159,5 +162,6 @@ export function createEventBus(options: EventBusOptions): EventBus {
         throw new Error(`the oldest event in the outbox has waited ${waitingMs} ms`);
       }
     },
+    prune: (olderThanMs, limit) => pruneEventRecords(db, olderThanMs, limit),
   };
 }

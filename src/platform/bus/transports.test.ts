@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,10 +16,11 @@ import {
 } from '../../../test/support/services.ts';
 import type { Database } from '../db/database.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
-import { outbox } from './schema.ts';
+import { deliveries, inbox, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 
-// What both transports promise alike, run over each: readiness of the relay and a bounded stop.
+// What both transports promise alike, run over each: readiness of the relay, a bounded stop,
+// and retention of what delivery leaves behind.
 
 const logger = pino({ level: 'silent' });
 let db: Database;
@@ -51,6 +52,8 @@ const recordEffect = (subscriber: string) =>
 
 const publish = (bus: EventBus, value: number) =>
   db.transaction((tx) => bus.publish(tx, thingHappened, { value })).then((e) => e.metadata.id);
+
+const DAY_MS = 24 * 3600 * 1000;
 
 describe.each(['in-process', 'bullmq'] as const)('the event bus, %s', (kind) => {
   const busWith = (
@@ -123,5 +126,108 @@ describe.each(['in-process', 'bullmq'] as const)('the event bus, %s', (kind) => 
     await bus.stop(500);
     expect(performance.now() - started).toBeLessThan(1_500);
     finish();
+  });
+
+  it('prunes delivered events, their deliveries and inbox rows after the window, keeping dead and pending ones', async () => {
+    const ok = `${kind}.keep_ok`;
+    const poisoned = `${kind}.keep_poisoned`;
+    const retrying = `${kind}.keep_retrying`;
+    // The poisoned subscriber refuses value 13 for good; every other event goes through.
+    const first = busWith([
+      recordEffect(ok),
+      subscribe(poisoned, thingHappened, async (event, tx) => {
+        if (event.payload.value === 13) throw new Error('poison');
+        await tx
+          .insert(effects)
+          .values({ subscriber: poisoned, eventId: event.metadata.id, value: 1 });
+      }),
+    ]);
+    await first.start();
+    const delivered = await publish(first, 1);
+    const dead = await publish(first, 13);
+    await eventually(async () => {
+      expect(await countEffects(db, ok)).toBe(2);
+      expect(await countEffects(db, poisoned)).toBe(1);
+      expect(await first.deadDeliveries()).toContainEqual(
+        expect.objectContaining({ eventId: dead, subscriber: poisoned }),
+      );
+    });
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    // A delivery of value 2 waits a long time for its retry.
+    const second = busWith(
+      [
+        subscribe(retrying, thingHappened, async (event, tx) => {
+          if (event.payload.value === 2) throw new Error('not now');
+          await tx
+            .insert(effects)
+            .values({ subscriber: retrying, eventId: event.metadata.id, value: 1 });
+        }),
+      ],
+      { retryBaseMs: DAY_MS },
+    );
+    await second.start();
+    const pending = await publish(second, 2);
+    await eventually(async () => {
+      const [row] = await db
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.eventId, pending), eq(deliveries.subscriber, retrying)));
+      expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    });
+
+    // Everything so far eight days old, by the database's clock; one event delivered just now.
+    const aged = [delivered, dead, pending];
+    await db
+      .update(outbox)
+      .set({
+        createdAt: sql`now() - interval '8 days'`,
+        dispatchedAt: sql`now() - interval '8 days'`,
+      })
+      .where(inArray(outbox.id, aged));
+    await db
+      .update(deliveries)
+      .set({
+        nextAttemptAt: sql`now() - interval '8 days'`,
+        deliveredAt: sql`case when ${deliveries.deliveredAt} is null then null else now() - interval '8 days' end`,
+      })
+      .where(inArray(deliveries.eventId, aged));
+    await db
+      .update(inbox)
+      .set({ handledAt: sql`now() - interval '8 days'` })
+      .where(inArray(inbox.eventId, aged));
+    const fresh = await publish(second, 3);
+    await eventually(async () => expect(await countEffects(db, retrying)).toBe(1));
+
+    expect(await second.prune(7 * DAY_MS, 1_000)).toBeGreaterThan(0);
+
+    const ids = [delivered, dead, pending, fresh];
+    const outboxLeft = await db.select().from(outbox).where(inArray(outbox.id, ids));
+    expect(outboxLeft.map((row) => row.id).sort()).toEqual([dead, pending, fresh].sort());
+    const deliveriesLeft = await db
+      .select()
+      .from(deliveries)
+      .where(inArray(deliveries.eventId, ids));
+    const name = (eventId: string) =>
+      ({ [delivered]: 'delivered', [dead]: 'dead', [pending]: 'pending', [fresh]: 'fresh' })[
+        eventId
+      ];
+    expect(
+      deliveriesLeft.map((row) => `${name(row.eventId)} ${row.subscriber} ${row.status}`).sort(),
+    ).toEqual(
+      [
+        `dead ${poisoned} dead`,
+        `pending ${retrying} pending`,
+        `fresh ${retrying} delivered`,
+      ].sort(),
+    );
+    // An inbox row stays while its event is in the outbox (the dead one may be replayed).
+    const inboxLeft = await db.select().from(inbox).where(inArray(inbox.eventId, ids));
+    expect(inboxLeft.map((row) => `${name(row.eventId)} ${row.consumer}`).sort()).toEqual(
+      [`dead ${ok}`, `fresh ${retrying}`].sort(),
+    );
+    // A second sweep finds nothing more to delete.
+    expect(await second.prune(7 * DAY_MS, 1_000)).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,13 +7,14 @@ import {
   createTestDatabase,
   createTestRedis,
   eventually,
+  TEST_POSTGRES_URL,
   TEST_REDIS_URL,
 } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
 import { loadConfig } from './platform/config.ts';
 
-// The monolith on PostgreSQL and Redis, each behind a fault proxy: what it does while one of
-// them is gone.
+// The monolith on PostgreSQL and Redis, each behind a fault proxy: what readiness and shutdown
+// do while one of them is gone.
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -85,5 +87,58 @@ describe('the monolith under PostgreSQL and Redis faults', () => {
 
     await redisProxy.restore();
     await eventually(async () => expect((await ready()).status).toBe(200), { timeoutMs: 20_000 });
+  });
+
+  it('shuts down within SHUTDOWN_TIMEOUT_MS and exits 0 with PostgreSQL and Redis both gone', async () => {
+    const { database, redis } = await storage('shutdown_outage');
+    const pgProxy = await proxyFor(TEST_POSTGRES_URL);
+    const redisProxy = await proxyFor(TEST_REDIS_URL);
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: pgProxy.via(database.url),
+        REDIS_URL: redisProxy.via(redis.url),
+        REDIS_PREFIX: redis.prefix,
+        MONOLITH_PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_TIMEOUT_MS: '3000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const url = await eventually(
+      () => {
+        const match = /monolith\s+(http:\/\/\S+)/.exec(output);
+        if (!match?.[1] || !/"startupMs":\d+/.test(output))
+          throw new Error(`not ready:\n${output}`);
+        return match[1];
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Work in flight on both sides when they go: a request, its event, a delivery.
+    expect((await register(url)).status).toBe(201);
+
+    await Promise.all([pgProxy.cut(), redisProxy.cut()]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    const tookMs = performance.now() - signalled;
+    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+    expect(tookMs).toBeLessThan(3_000);
+    expect(output).toContain('stopped cleanly');
   });
 });

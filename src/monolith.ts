@@ -26,8 +26,9 @@ import { createHttpApp } from './platform/http/create-app.ts';
 import { serveApp } from './platform/http/serve.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
-import { connectRedis } from './platform/queue/redis.ts';
+import { closeRedis, connectRedis } from './platform/queue/redis.ts';
 import { createRetentionSweep } from './platform/retention.ts';
+import { stopInSteps } from './platform/shutdown.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
 export interface Modules {
@@ -178,12 +179,30 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
     bus,
     async stop() {
       health.stopping = true;
-      await server.close();
-      for (const module of [...modules].reverse()) await module.stop?.();
-      await retention.stop();
-      await bus.stop();
-      await redis?.quit();
-      await database.close();
+      // Each step is bounded, so a lost database or Redis cannot hold the exit past
+      // SHUTDOWN_TIMEOUT_MS; what a cut-short step leaves behind ends with the process.
+      await stopInSteps(
+        [
+          { name: 'http', share: 0.1, run: () => server.close() },
+          {
+            name: 'modules',
+            share: 0.1,
+            run: async () => {
+              for (const module of [...modules].reverse()) await module.stop?.();
+            },
+          },
+          { name: 'retention', share: 0.05, run: (ms) => retention.stop(ms) },
+          { name: 'events', share: 0.2, run: (ms) => bus.stop(ms) },
+          {
+            name: 'redis',
+            share: 0.05,
+            run: (ms) => (redis ? closeRedis(redis, ms) : Promise.resolve()),
+          },
+          { name: 'database', share: 0.05, run: () => database.close() },
+        ],
+        config.SHUTDOWN_TIMEOUT_MS,
+        logger,
+      );
     },
   };
 }

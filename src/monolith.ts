@@ -27,7 +27,9 @@ import { type Listener, listen } from './platform/http/serve.ts';
 import { mountServiceIndex } from './platform/http/service-index.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
-import { connectRedis } from './platform/queue/redis.ts';
+import { closeRedis, connectRedis } from './platform/queue/redis.ts';
+import { createRetentionSweep } from './platform/retention.ts';
+import { stopInSteps } from './platform/shutdown.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
 export interface Modules {
@@ -118,6 +120,8 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
     redis: redis && { client: redis, prefix: config.REDIS_PREFIX },
     maxAttempts: config.EVENT_MAX_ATTEMPTS,
     retryBaseMs: config.EVENT_RETRY_BASE_MS,
+    relayStallMs: config.EVENT_RELAY_STALL_MS,
+    jobLockMs: config.EVENT_JOB_LOCK_MS,
   });
   const context: ModuleContext = { config, db: database.db, events: bus, logger };
 
@@ -135,6 +139,8 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
           await redis.ping();
         },
       }),
+      // Events that stopped moving (relay failing, outbox lagging) make the process unready.
+      events: () => bus.checkRelay(),
     },
   };
   const app = createHttpApp({
@@ -204,6 +210,15 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
     for (const module of modules) await module.seed?.();
   }
   await bus.start();
+  const retention = createRetentionSweep(
+    [
+      { name: 'events', prune: bus.prune },
+      ...modules.flatMap((m) => (m.prune ? [{ name: m.name, prune: m.prune }] : [])),
+    ],
+    { windowMs: config.RETENTION_MS, intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
+    logger,
+  );
+  retention.start();
   for (const module of modules) await module.start?.();
   listener.attach(app);
   health.started = true;
@@ -215,11 +230,30 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
     bus,
     async stop() {
       health.stopping = true;
-      await listener.close();
-      for (const module of [...modules].reverse()) await module.stop?.();
-      await bus.stop();
-      await redis?.quit();
-      await database.close();
+      // Each step is bounded, so a lost database or Redis cannot hold the exit past
+      // SHUTDOWN_TIMEOUT_MS; what a cut-short step leaves behind ends with the process.
+      await stopInSteps(
+        [
+          { name: 'http', share: 0.1, run: () => listener.close() },
+          {
+            name: 'modules',
+            share: 0.1,
+            run: async () => {
+              for (const module of [...modules].reverse()) await module.stop?.();
+            },
+          },
+          { name: 'retention', share: 0.05, run: (ms) => retention.stop(ms) },
+          { name: 'events', share: 0.2, run: (ms) => bus.stop(ms) },
+          {
+            name: 'redis',
+            share: 0.05,
+            run: (ms) => (redis ? closeRedis(redis, ms) : Promise.resolve()),
+          },
+          { name: 'database', share: 0.05, run: () => database.close() },
+        ],
+        config.SHUTDOWN_TIMEOUT_MS,
+        logger,
+      );
     },
   };
 }

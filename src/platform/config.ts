@@ -49,6 +49,22 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+    /** Readiness fails once the outbox relay has not moved (or an event has waited) this long. */
+    EVENT_RELAY_STALL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    /** BullMQ's lock on an active job: a dead worker's jobs go to another within ~1.5× this. */
+    EVENT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(4_000),
+    /**
+     * Delivered outbox rows, delivery records, inbox rows and stored idempotency answers older
+     * than this are deleted (dead deliveries are kept). Also how far back a recovery after Redis
+     * lost its data can relay events again.
+     */
+    RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(3_600_000)
+      .default(7 * 24 * 3_600_000),
+    /** How often the retention sweep runs. */
+    RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
     /** The sandbox payment provider's added latency per call, to rehearse slow providers. */
     PAYMENT_SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** ISO country codes the shipping module delivers to; others are refused. */

@@ -32,6 +32,12 @@ export interface Module<Api = unknown> {
   seed?(): Promise<void>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /**
+   * Retention: deletes up to `limit` of the module's records older than `olderThanMs` that
+   * nothing needs any more; returns how many (the most from one table). Called by the
+   * platform's retention sweep.
+   */
+  prune?(olderThanMs: number, limit: number): Promise<number>;
   api: Api;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { settlesWithin } from './resilience/deadline.ts';
 
 /**
  * On SIGINT/SIGTERM runs `stop` once (drain, close queues and databases) and exits 0; a
@@ -35,4 +36,35 @@ export function exitGracefullyOnSignal(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+export interface StopStep {
+  name: string;
+  /** The part of the whole stop's time kept for this step, whatever the steps before it took. */
+  share: number;
+  run(ms: number): Promise<unknown>;
+}
+
+/**
+ * Runs the steps of a stop in order within `totalMs`: each may use what is left of it less the
+ * shares of the steps after it. A step that outlives that (a drain or close stuck on a lost
+ * database or Redis) is logged and left behind, and the next step runs, so the whole stop ends
+ * in time. The shares' sum must stay below 1; a tenth of the bound is kept for exiting.
+ */
+export async function stopInSteps(
+  steps: StopStep[],
+  totalMs: number,
+  logger: Logger,
+): Promise<void> {
+  const end = performance.now() + totalMs * 0.9;
+  for (const [index, step] of steps.entries()) {
+    const keptForLater = steps.slice(index + 1).reduce((sum, later) => sum + later.share, 0);
+    const ms = Math.max(0, Math.floor(end - performance.now() - keptForLater * totalMs));
+    const run = step.run(ms).catch((error: unknown) => {
+      logger.warn({ err: error, step: step.name }, 'shutdown step failed');
+    });
+    if (!(await settlesWithin(run, ms))) {
+      logger.warn({ step: step.name, ms }, 'shutdown step cut short');
+    }
+  }
 }

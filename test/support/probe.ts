@@ -30,3 +30,11 @@ export const thingHappened = defineEvent({
   description: 'A test event.',
   payload: z.object({ value: z.number().int() }),
 });
+
+/** How many effects each event had for `subscriber`: "exactly once" is every count being 1. */
+export async function effectCounts(db: Database, subscriber: string): Promise<Map<string, number>> {
+  const rows = await db.select().from(effects).where(sql`${effects.subscriber} = ${subscriber}`);
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.eventId, (counts.get(row.eventId) ?? 0) + 1);
+  return counts;
+}

@@ -15,6 +15,7 @@ import {
 } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
+import { pruneIdempotencyKeys } from './idempotency-retention.ts';
 import { findOrder } from './order-records.ts';
 import { placeOrder } from './place-order.ts';
 import type { OrdersPorts } from './ports.ts';
@@ -110,6 +111,7 @@ export function createOrdersModule(
     // Finishes (or undoes) every checkout a crashed process left halfway, then keeps watching.
     start: () => recovery.start(),
     stop: () => recovery.stop(),
+    prune: (olderThanMs, limit) => pruneIdempotencyKeys(context.db, olderThanMs, limit),
     api: {
       placeOrder: async (input, idempotencyKey, eventContext) =>
         placeOrder(

@@ -1,13 +1,20 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import {
   countEffects,
   createProbeTable,
+  effectCounts,
   effects,
   thingHappened,
 } from '../../../test/support/probe.ts';
+import { startPrivateRedis } from '../../../test/support/redis-server.ts';
 import {
   createTestRedis,
   eventually,
@@ -15,12 +22,13 @@ import {
   type TestRedis,
 } from '../../../test/support/services.ts';
 import type { Database } from '../db/database.ts';
-import { createEventBus, type EventBus } from './event-bus.ts';
+import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
 import { deliveries, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 
 const logger = pino({ level: 'silent' });
 let db: Database;
+let databaseUrl: string;
 let cleanupDb: () => Promise<void>;
 let redis: TestRedis;
 const running: EventBus[] = [];
@@ -28,19 +36,27 @@ const running: EventBus[] = [];
 beforeAll(async () => {
   const test = await openMigratedTestDatabase('bullmq_bus');
   db = test.handle.db;
+  databaseUrl = test.url;
   cleanupDb = test.cleanup;
   await createProbeTable(db);
   redis = createTestRedis('bullmq_bus');
 });
 
+// Every bus relays the whole outbox, so one left running would hand later tests' events to the
+// subscribers it knows only.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((bus) => bus.stop()));
+});
+
 afterAll(async () => {
-  await Promise.all(running.map((bus) => bus.stop()));
   await redis.cleanup();
   await cleanupDb();
 });
 
+type BusOptions = Partial<Omit<EventBusOptions, 'db' | 'logger'>>;
+
 /** A bus as one process would have it: its own Redis connection, the shared prefix. */
-function processBus(...subscriptions: Subscription[]): EventBus {
+function processBus(subscriptions: Subscription[], options: BusOptions = {}): EventBus {
   const bus = createEventBus({
     db,
     logger,
@@ -48,6 +64,7 @@ function processBus(...subscriptions: Subscription[]): EventBus {
     maxAttempts: 3,
     retryBaseMs: 20,
     pollIntervalMs: 30,
+    ...options,
   });
   bus.subscribe(...subscriptions);
   running.push(bus);
@@ -56,22 +73,54 @@ function processBus(...subscriptions: Subscription[]): EventBus {
 
 const recordEffect = (subscriber: string, delayMs = 0) =>
   subscribe(subscriber, thingHappened, async (event, tx) => {
-    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (delayMs) await sleep(delayMs);
     await tx
       .insert(effects)
       .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
   });
 
-const queueOf = (subscriber: string) =>
-  new Queue(`events.${subscriber}`, {
-    connection: redis.connect(),
-    prefix: `${redis.prefix}:bull`,
+const queueOf = (subscriber: string, prefix = redis.prefix, connection = redis.connect()) =>
+  new Queue(`events.${subscriber}`, { connection, prefix: `${prefix}:bull` });
+
+const publishMany = (bus: EventBus, count: number) =>
+  db.transaction(async (tx) => {
+    const ids: string[] = [];
+    for (let value = 0; value < count; value++) {
+      ids.push((await bus.publish(tx, thingHappened, { value })).metadata.id);
+    }
+    return ids;
   });
+
+/** Every key under the test's prefix deleted: Redis as it comes back from a restart without its data. */
+async function loseRedisData(prefix = redis.prefix) {
+  const client = new Redis(redis.url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await client.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await client.quit();
+}
+
+/** Each of `ids` had exactly one effect for `subscriber`, and nothing else did. */
+async function expectOnceEach(subscriber: string, ids: string[]) {
+  const counts = await effectCounts(db, subscriber);
+  expect([...counts.keys()].sort()).toEqual([...ids].sort());
+  expect([...counts.values()].every((n) => n === 1)).toBe(true);
+}
+
+const thing = thingHappened.name;
 
 describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
   it('two processes sharing Redis each deliver to their own subscribers exactly once in effect', async () => {
-    const orders = processBus(recordEffect('orders.on_thing'));
-    const mailer = processBus(recordEffect('mailer.on_thing'));
+    // Each knows the other's subscribers from its configuration, not from Redis.
+    const orders = processBus([recordEffect('orders.on_thing')], {
+      remoteSubscribers: { [thing]: ['mailer.on_thing'] },
+    });
+    const mailer = processBus([recordEffect('mailer.on_thing')], {
+      remoteSubscribers: { [thing]: ['orders.on_thing'] },
+    });
     await orders.start();
     await mailer.start();
 
@@ -88,7 +137,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       const [row] = await db.select().from(outbox).where(eq(outbox.id, event.metadata.id));
       expect(row?.dispatchedAt).not.toBeNull();
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(await countEffects(db, 'orders.on_thing')).toBe(1);
     expect(await countEffects(db, 'mailer.on_thing')).toBe(1);
   });
@@ -102,7 +151,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
         .values({ subscriber: 'flaky.on_thing', eventId: event.metadata.id, value: 1 });
       if (calls <= 2) throw new Error(`transient ${calls}`);
     });
-    const bus = processBus(flaky);
+    const bus = processBus([flaky]);
     await bus.start();
     const event = await db.transaction((tx) => bus.publish(tx, thingHappened, { value: 1 }));
     await eventually(async () => expect(await countEffects(db, 'flaky.on_thing')).toBe(1));
@@ -124,7 +173,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
         .insert(effects)
         .values({ subscriber: 'fragile.on_thing', eventId: event.metadata.id, value: 1 });
     });
-    const bus = processBus(fragile);
+    const bus = processBus([fragile]);
     await bus.start();
     const event = await db.transaction((tx) => bus.publish(tx, thingHappened, { value: 1 }));
     await eventually(async () =>
@@ -142,7 +191,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
   });
 
   it('finishes the job in flight at shutdown and leaves nothing active or stalled', async () => {
-    const bus = processBus(recordEffect('slow.on_thing', 400));
+    const bus = processBus([recordEffect('slow.on_thing', 400)]);
     await bus.start();
     await db.transaction((tx) => bus.publish(tx, thingHappened, { value: 1 }));
     const queue = queueOf('slow.on_thing');
@@ -158,19 +207,234 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
   });
 
   it('delivers events queued while the consuming process was down once it starts again', async () => {
-    const consumer = processBus(recordEffect('late.on_thing'));
-    await consumer.start();
-    await consumer.stop();
-    const publisher = processBus();
+    const publisher = processBus([], { remoteSubscribers: { [thing]: ['late.on_thing'] } });
     await publisher.start();
     await db.transaction((tx) => publisher.publish(tx, thingHappened, { value: 1 }));
     const queue = queueOf('late.on_thing');
     await eventually(async () => expect((await queue.getJobCounts('wait')).wait).toBe(1));
     expect(await countEffects(db, 'late.on_thing')).toBe(0);
 
-    const restarted = processBus(recordEffect('late.on_thing'));
-    await restarted.start();
+    const consumer = processBus([recordEffect('late.on_thing')]);
+    await consumer.start();
     await eventually(async () => expect(await countEffects(db, 'late.on_thing')).toBe(1));
+    await queue.close();
+  });
+
+  it('keeps delivering every later event after Redis lost its data', async () => {
+    const bus = processBus([recordEffect('amnesia.one'), recordEffect('amnesia.two')]);
+    await bus.start();
+    const [first] = await publishMany(bus, 1);
+    await eventually(async () => {
+      expect(await countEffects(db, 'amnesia.one')).toBe(1);
+      expect(await countEffects(db, 'amnesia.two')).toBe(1);
+    });
+
+    await loseRedisData();
+    const later = await publishMany(bus, 3);
+    await eventually(async () => {
+      await expectOnceEach('amnesia.one', [first!, ...later]);
+      await expectOnceEach('amnesia.two', [first!, ...later]);
+    });
+  });
+
+  it('relays again, once Redis is back empty, the events whose jobs went with it', async () => {
+    // One subscriber settles each event at once; one fails its first attempt and waits for a
+    // retry (a delayed job); one lives in a process that is down, so its jobs wait in Redis.
+    const failedOnce = new Set<string>();
+    const retrying = subscribe('recover.retrying', thingHappened, async (event, tx) => {
+      if (!failedOnce.has(event.metadata.id)) {
+        failedOnce.add(event.metadata.id);
+        throw new Error('not yet');
+      }
+      await tx
+        .insert(effects)
+        .values({ subscriber: 'recover.retrying', eventId: event.metadata.id, value: 1 });
+    });
+    const publisher = processBus([recordEffect('recover.settled'), retrying], {
+      remoteSubscribers: { [thing]: ['recover.backlog'] },
+      retryBaseMs: 60_000,
+    });
+    await publisher.start();
+    const ids = await publishMany(publisher, 3);
+    const backlog = queueOf('recover.backlog');
+    await eventually(async () => {
+      await expectOnceEach('recover.settled', ids);
+      expect((await backlog.getJobCounts('wait')).wait).toBe(3);
+      const retries = await db
+        .select()
+        .from(deliveries)
+        .where(inArray(deliveries.eventId, ids))
+        .then((rows) => rows.filter((row) => row.subscriber === 'recover.retrying'));
+      expect(retries.map((row) => row.status)).toEqual(['pending', 'pending', 'pending']);
+    });
+
+    await loseRedisData();
+    const consumer = processBus([recordEffect('recover.backlog')], {
+      remoteSubscribers: { [thing]: ['recover.settled', 'recover.retrying'] },
+    });
+    await consumer.start();
+    await eventually(async () => {
+      await expectOnceEach('recover.backlog', ids);
+      await expectOnceEach('recover.retrying', ids);
+    });
+    // A settled delivery is not sent again: its queue got no new job.
+    const settled = queueOf('recover.settled');
+    expect(await settled.getJobCounts('completed', 'wait', 'active', 'delayed')).toEqual({
+      completed: 0,
+      wait: 0,
+      active: 0,
+      delayed: 0,
+    });
+    await expectOnceEach('recover.settled', ids);
+    await Promise.all([backlog.close(), settled.close()]);
+  });
+
+  it('delivers every event of a stream once in effect across a Redis restart without its data', async () => {
+    const server = await startPrivateRedis();
+    const prefix = `${redis.prefix}_private`;
+    const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    client.on('error', () => {});
+    try {
+      // The slow subscriber has a backlog in Redis when it goes.
+      const bus = processBus([recordEffect('stream.fast'), recordEffect('stream.slow', 60)], {
+        redis: { client, prefix },
+        redisTimeoutMs: 500,
+      });
+      await bus.start();
+      const ids: string[] = [];
+      const publishOne = async (value: number) => {
+        const event = await db.transaction((tx) => bus.publish(tx, thingHappened, { value }));
+        ids.push(event.metadata.id);
+      };
+      for (let value = 0; value < 40; value++) {
+        await publishOne(value);
+        await sleep(10);
+      }
+      await server.kill();
+      for (let value = 40; value < 50; value++) {
+        await publishOne(value);
+        await sleep(10);
+      }
+      await server.start();
+      for (let value = 50; value < 80; value++) {
+        await publishOne(value);
+        await sleep(10);
+      }
+      await eventually(
+        async () => {
+          await expectOnceEach('stream.fast', ids);
+          await expectOnceEach('stream.slow', ids);
+        },
+        { timeoutMs: 45_000, intervalMs: 200 },
+      );
+      await bus.stop();
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  }, 90_000);
+
+  it('holds events in the outbox while Redis is cut, reports it in readiness, and delivers them after', async () => {
+    const target = new URL(redis.url);
+    const proxy: FaultProxy = await startFaultProxy({
+      host: target.hostname,
+      port: Number(target.port || 6379),
+    });
+    const client = new Redis(proxy.via(redis.url), {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => {});
+    try {
+      const bus = processBus([recordEffect('cut.on_thing')], {
+        redis: { client, prefix: redis.prefix },
+        redisTimeoutMs: 300,
+        relayStallMs: 600,
+      });
+      await bus.start();
+      await bus.checkRelay();
+
+      await proxy.cut();
+      const ids = await publishMany(bus, 3);
+      await sleep(900);
+      const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+      expect(rows.map((row) => row.dispatchedAt)).toEqual([null, null, null]);
+      await expect(bus.checkRelay()).rejects.toThrow(/has not finished a run|has waited/);
+      expect(await countEffects(db, 'cut.on_thing')).toBe(0);
+
+      await proxy.restore();
+      await eventually(() => expectOnceEach('cut.on_thing', ids));
+      await eventually(() => bus.checkRelay());
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('hands the jobs of a worker killed with SIGKILL to another worker within seconds', async () => {
+    const subscriber = 'killed.on_thing';
+    const child = spawn(
+      process.execPath,
+      ['test/support/blocking-bus-process.ts', databaseUrl, redis.url, redis.prefix, subscriber],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(child, 'exit');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+        child.on('exit', () => reject(new Error('the worker process exited before ready')));
+      });
+      const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+      await publisher.start();
+      const ids = await publishMany(publisher, 4);
+      const queue = queueOf(subscriber);
+      await eventually(async () => expect((await queue.getJobCounts('active')).active).toBe(4));
+
+      child.kill('SIGKILL');
+      await exited;
+      const killedAt = performance.now();
+      const takeover = processBus([recordEffect(subscriber)]);
+      await takeover.start();
+      await eventually(() => expectOnceEach(subscriber, ids), { timeoutMs: 30_000 });
+      const tookMs = performance.now() - killedAt;
+      // The lock lapses 2 to 4 s after the kill, the next stalled check (every 2 s) moves the
+      // jobs on: 6 s at most, plus slack for a loaded machine. BullMQ's defaults take 30 to 90 s.
+      expect(tookMs).toBeLessThan(10_000);
+      await queue.close();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('records a job BullMQ fails for stalling too often as a dead delivery', async () => {
+    const subscriber = 'stalled.on_thing';
+    const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+    await publisher.start();
+    const [id] = await publishMany(publisher, 1);
+    const queue = queueOf(subscriber);
+    await eventually(async () => expect((await queue.getJobCounts('wait')).wait).toBe(1));
+    // What BullMQ's stalled check writes on a job that stalled more than maxStalledCount times
+    // (moveStalledJobsToWait.lua); the next worker to take it fails it without running it.
+    const client = redis.connect();
+    await client.hset(
+      `${redis.prefix}:bull:events.${subscriber}:${id}_${subscriber}`,
+      'defa',
+      'job stalled more than allowable limit',
+    );
+    const consumer = processBus([recordEffect(subscriber)]);
+    await consumer.start();
+    await eventually(async () =>
+      expect(await consumer.deadDeliveries()).toContainEqual(
+        expect.objectContaining({
+          eventId: id,
+          subscriber,
+          lastError: 'job stalled more than allowable limit',
+        }),
+      ),
+    );
+    expect(await countEffects(db, subscriber)).toBe(0);
     await queue.close();
   });
 });

@@ -1,11 +1,18 @@
 import { type Job, Queue, Worker } from 'bullmq';
+import { and, inArray } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { recordDelivered, recordFailure } from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
+import { adoptRedisEpoch, epochKey, readRedisEpoch } from './redis-epoch.ts';
+import { deliveries } from './schema.ts';
 import { consumeOnce, type Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
+
+/** Subscribers in other processes, by event name: the relay queues their jobs too. */
+export type RemoteSubscribers = Readonly<Record<string, readonly string[]>>;
 
 export interface BullmqTransportOptions {
   db: Database;
@@ -14,46 +21,93 @@ export interface BullmqTransportOptions {
   /** Key prefix for everything this bus keeps in Redis. */
   prefix: string;
   subscriptions: Subscription[];
+  remoteSubscribers?: RemoteSubscribers | undefined;
   logger: Logger;
   maxAttempts: number;
   retryBaseMs: number;
   concurrency?: number;
+  /**
+   * How long a worker's lock on an active job lasts (renewed at half of it). A worker that dies
+   * loses its jobs to another one within about 1.5 times this (see the Worker options below).
+   */
+  jobLockMs?: number;
+  /** Bound on each of the relay's calls to Redis. */
+  redisTimeoutMs?: number;
 }
 
 const queueName = (subscriber: string) => `events.${subscriber}`;
 // BullMQ refuses ':' in custom ids; the id makes a re-relayed event a no-op while the job is kept.
-const jobId = (envelope: EventEnvelope, subscriber: string) =>
-  `${envelope.metadata.id}_${subscriber}`;
+const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}`;
 
 /**
  * Delivery through Redis: every subscriber has a named queue, so subscribers in other processes
- * (workers, replicas, extracted services) receive events too. Each bus announces its
- * subscribers in a Redis set per event name; the relay adds one job per (event, subscriber).
+ * (workers, replicas, extracted services) receive events too. Who subscribes is a fact of the
+ * code: the relay adds one job per (event, subscriber) for the subscriptions it was given and
+ * the remote subscribers declared, whatever Redis remembers. Redis losing its data is noticed
+ * by its epoch key (see redis-epoch.ts), and the events whose jobs went with it are relayed again.
  */
 export function createBullmqTransport(options: BullmqTransportOptions): Transport {
   const { db, redis, prefix, subscriptions, logger, maxAttempts, retryBaseMs } = options;
+  const redisTimeoutMs = options.redisTimeoutMs ?? 5_000;
+  const jobLockMs = options.jobLockMs ?? 4_000;
   const bullPrefix = `${prefix}:bull`;
-  const registryKey = (eventName: string) => `${prefix}:subscribers:${eventName}`;
+  const subscribersOf = new Map<string, string[]>();
+  const addKnown = (event: string, subscriber: string) => {
+    const list = subscribersOf.get(event) ?? [];
+    if (!list.includes(subscriber)) subscribersOf.set(event, [...list, subscriber]);
+  };
+  for (const s of subscriptions) addKnown(s.event.name, s.subscriber);
+  for (const [event, names] of Object.entries(options.remoteSubscribers ?? {})) {
+    for (const subscriber of names) addKnown(event, subscriber);
+  }
+
+  // The relay's own connection fails fast while Redis is away (no offline queue), so a run
+  // ends with an error instead of waiting for a reconnect (BullMQ: "Failing fast when Redis is
+  // down"). Workers keep the shared connection, which waits.
+  const relayRedis = redis.duplicate({ enableOfflineQueue: false, lazyConnect: true });
+  // Its errors reach the relay's calls; the shared connection already logs an outage.
+  relayRedis.on('error', () => {});
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
+  /** The epoch this process last saw PostgreSQL agree with Redis on. */
+  let confirmedEpoch: string | undefined;
 
   const queueFor = (subscriber: string) => {
     let queue = queues.get(subscriber);
     if (!queue) {
-      queue = new Queue(queueName(subscriber), { connection: redis, prefix: bullPrefix });
+      queue = new Queue(queueName(subscriber), { connection: relayRedis, prefix: bullPrefix });
+      queue.on('error', () => {}); // as relayRedis's
       queues.set(subscriber, queue);
     }
     return queue;
   };
 
   const jobOptions = (envelope: EventEnvelope, subscriber: string) => ({
-    jobId: jobId(envelope, subscriber),
+    jobId: jobId(envelope.metadata.id, subscriber),
     attempts: maxAttempts,
     backoff: { type: 'exponential', delay: retryBaseMs, jitter: 0.5 },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     // Kept, so a dead job stays visible in Redis too; the delivery log is the source of truth.
     removeOnFail: { age: 7 * 24 * 3600 },
   });
+
+  const bounded = <T>(work: Promise<T>, what: string) =>
+    withDeadline(work, redisTimeoutMs, `redis: ${what}`);
+
+  /** Subscribers of these events whose delivery is already delivered or dead, as "id subscriber". */
+  async function settledDeliveries(eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = await db
+      .select({ eventId: deliveries.eventId, subscriber: deliveries.subscriber })
+      .from(deliveries)
+      .where(
+        and(
+          inArray(deliveries.eventId, eventIds),
+          inArray(deliveries.status, ['delivered', 'dead']),
+        ),
+      );
+    return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
+  }
 
   async function process(subscription: Subscription, job: Job): Promise<void> {
     const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
@@ -80,30 +134,92 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     }
   }
 
+  /** A job BullMQ failed without running it (it stalled more often than allowed): dead. */
+  async function recordStalledOut(subscription: Subscription, job: Job, error: Error) {
+    const parsed = eventEnvelopeSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    await recordFailure(db, {
+      envelope: parsed.data as EventEnvelope,
+      subscriber: subscription.subscriber,
+      attempts: job.attemptsMade,
+      error: error.message,
+      dead: true,
+      nextAttemptAt: new Date(),
+    }).catch((logError: unknown) => logger.error({ err: logError }, 'could not record failure'));
+  }
+
   return {
-    async fanOut(_tx, envelopes) {
-      // Each event name's subscribers once per batch, all names at once.
-      const names = [...new Set(envelopes.map((envelope) => envelope.name))];
-      const lists = await Promise.all(names.map((name) => redis.smembers(registryKey(name))));
-      const subscribersOf = new Map(names.map((name, i) => [name, lists[i] ?? []]));
-      await Promise.all(
-        envelopes.flatMap((envelope) =>
-          (subscribersOf.get(envelope.name) ?? []).map((subscriber) =>
-            queueFor(subscriber).add(envelope.name, envelope, jobOptions(envelope, subscriber)),
+    async beforeRelay() {
+      const epoch = await bounded(readRedisEpoch(relayRedis, prefix), 'read the epoch');
+      if (epoch === confirmedEpoch) return;
+      const reopened = await adoptRedisEpoch(db, prefix, epoch);
+      if (confirmedEpoch !== undefined || reopened > 0) {
+        logger.warn(
+          { epoch, previous: confirmedEpoch, reopened },
+          'redis lost its data; relaying again the events whose jobs went with it',
+        );
+      }
+      confirmedEpoch = epoch;
+    },
+    async fanOut(events) {
+      const epoch = confirmedEpoch;
+      if (!epoch) throw new Error('fanOut before beforeRelay');
+      const settled = await settledDeliveries(
+        events.filter((event) => event.handedTo).map((event) => event.envelope.metadata.id),
+      );
+      const bySubscriber = new Map<string, EventEnvelope[]>();
+      for (const { envelope, handedTo } of events) {
+        for (const subscriber of handedTo ?? subscribersOf.get(envelope.name) ?? []) {
+          if (settled.has(`${envelope.metadata.id} ${subscriber}`)) continue;
+          const batch = bySubscriber.get(subscriber) ?? [];
+          if (batch.length === 0) bySubscriber.set(subscriber, batch);
+          batch.push(envelope);
+        }
+      }
+      // One MULTI per subscriber queue for the whole batch.
+      await bounded(
+        Promise.all(
+          [...bySubscriber].map(([subscriber, envelopes]) =>
+            queueFor(subscriber).addBulk(
+              envelopes.map((envelope) => ({
+                name: envelope.name,
+                data: envelope,
+                opts: jobOptions(envelope, subscriber),
+              })),
+            ),
           ),
         ),
+        'add jobs',
       );
+      // Still the same epoch after the jobs: they went into the Redis that holds it. Otherwise
+      // Redis lost its data meanwhile and the jobs may have gone with it.
+      const after = await bounded(relayRedis.get(epochKey(prefix)), 'read the epoch');
+      if (after !== epoch) {
+        confirmedEpoch = undefined;
+        throw new Error('redis lost its data while the relay handed events over');
+      }
+      const names = new Set(events.map((event) => event.envelope.name));
+      return {
+        redis: {
+          prefix,
+          epoch,
+          subscribersOf: new Map([...names].map((name) => [name, subscribersOf.get(name) ?? []])),
+        },
+      };
     },
     dispatched: () => {},
     async redeliver(envelope, subscriber) {
       const queue = queueFor(subscriber);
       // The failed job still holds the id; remove it so the same id can be queued again.
-      await queue.remove(jobId(envelope, subscriber));
-      await queue.add(envelope.name, envelope, jobOptions(envelope, subscriber));
+      await bounded(queue.remove(jobId(envelope.metadata.id, subscriber)), 'remove a job');
+      await bounded(
+        queue.add(envelope.name, envelope, jobOptions(envelope, subscriber)),
+        'add a job',
+      );
     },
     async start() {
+      await relayRedis.connect();
       for (const subscription of subscriptions) {
-        await redis.sadd(registryKey(subscription.event.name), subscription.subscriber);
         const worker = new Worker(
           queueName(subscription.subscriber),
           (job) => process(subscription, job),
@@ -111,10 +227,24 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
             connection: redis,
             prefix: bullPrefix,
             concurrency: options.concurrency ?? 4,
+            // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
+            // check, run every stalledInterval by any worker of the queue, then hands it to
+            // another worker: within about lockDuration + stalledInterval. Short values cost a
+            // lock renewal every lockDuration / 2 per active job and a check per interval; a
+            // handler that blocks the event loop (or a Redis pause) longer than the lock loses
+            // it and the job runs twice, which the inbox makes harmless. A job may stall
+            // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
+            // it, which the 'failed' handler below parks as dead.
+            lockDuration: jobLockMs,
+            stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
+            maxStalledCount: 3,
           },
         );
         worker.on('failed', (job, error) => {
-          if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          if (!job) return;
+          // BullMQ's own refusal (stalled too often) never reached process(): record it here.
+          if (error.name === 'UnrecoverableError') void recordStalledOut(subscription, job, error);
+          if (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError') {
             logger.error(
               { err: error, jobId: job.id, subscriber: subscription.subscriber },
               'event delivery dead',
@@ -125,10 +255,19 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
         workers.push(worker);
       }
     },
-    async stop() {
-      // Workers first: close() lets active jobs finish, so nothing is left stalled.
-      await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    async stop(graceMs) {
+      const until = performance.now() + graceMs;
+      const left = () => Math.max(0, until - performance.now());
+      // Workers first: close() lets active jobs finish, so nothing is left stalled. Past most of
+      // the grace (a handler stuck on the database, or Redis gone: close() waits for both), the
+      // connections are dropped; those jobs' locks lapse and another worker delivers them.
+      const closing = Promise.all(workers.map((worker) => worker.close()));
+      if (!(await settlesWithin(closing, graceMs * 0.8))) {
+        logger.warn({ graceMs }, 'event workers did not close in time; disconnecting');
+        await settlesWithin(Promise.all(workers.map((worker) => worker.disconnect())), left());
+      }
+      await settlesWithin(Promise.all([...queues.values()].map((queue) => queue.close())), left());
+      relayRedis.disconnect();
     },
   };
 }

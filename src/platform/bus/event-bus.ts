@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
-import { createBullmqTransport } from './bullmq-transport.ts';
+import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
 import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
-import { relayOutboxBatch } from './outbox-relay.ts';
+import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { publishEvent } from './publish.ts';
+import { pruneEventRecords } from './retention.ts';
 import type { Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
 
@@ -25,11 +26,21 @@ export interface EventBus extends EventPublisher {
   /** Registers consumers; call before start. */
   subscribe(...subscriptions: Subscription[]): void;
   start(): Promise<void>;
-  /** Stops relaying and consuming; in-flight deliveries finish first. */
-  stop(): Promise<void>;
+  /**
+   * Stops relaying and consuming; in-flight deliveries get up to `graceMs` to finish, and the
+   * whole stop stays within about that bound even with the database or Redis gone.
+   */
+  stop(graceMs?: number): Promise<void>;
   deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
   /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
   replay(eventId: string, subscriber: string): Promise<boolean>;
+  /**
+   * A readiness check: throws when the relay has not finished a run, or the oldest event
+   * waiting in the outbox has waited, for longer than `relayStallMs`.
+   */
+  checkRelay(): Promise<void>;
+  /** Deletes up to `limit` per table of delivered events older than the window (see retention.ts). */
+  prune(olderThanMs: number, limit: number): Promise<number>;
 }
 
 export interface EventBusOptions {
@@ -37,20 +48,36 @@ export interface EventBusOptions {
   logger: Logger;
   /** With Redis, delivery runs through BullMQ; without it, in-process. */
   redis?: { client: Redis; prefix: string } | undefined;
+  /**
+   * Subscribers in other processes, by event name (BullMQ only): the relay queues a job for each
+   * of them as for the local subscriptions.
+   */
+  remoteSubscribers?: RemoteSubscribers;
   maxAttempts: number;
   retryBaseMs: number;
   pollIntervalMs?: number;
   batchSize?: number;
   /** How long the relay lets events gather before a run (see PollingLoopTiming.gatherMs). */
   relayGatherMs?: number;
+  /** How long a relay's claim on a batch lasts if it dies while handing it over. */
+  relayClaimMs?: number;
+  /** checkRelay's bound on the relay's last run and the outbox's oldest waiting event. */
+  relayStallMs?: number;
+  /** BullMQ's lock on an active job; a dead worker's jobs move on within about 1.5 times this. */
+  jobLockMs?: number;
+  /** Bound on each of the relay's calls to Redis. */
+  redisTimeoutMs?: number;
 }
 
 export function createEventBus(options: EventBusOptions): EventBus {
   const { db, logger } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const relayStallMs = options.relayStallMs ?? 60_000;
   const subscriptions: Subscription[] = [];
   let transport: Transport | undefined;
   let relayLoop: ReturnType<typeof createPollingLoop> | undefined;
+  /** When the relay last finished a run (performance.now()). */
+  let lastRelayRun = 0;
 
   const makeTransport = (): Transport =>
     options.redis
@@ -59,9 +86,12 @@ export function createEventBus(options: EventBusOptions): EventBus {
           redis: options.redis.client,
           prefix: options.redis.prefix,
           subscriptions,
+          remoteSubscribers: options.remoteSubscribers,
           logger,
           maxAttempts: options.maxAttempts,
           retryBaseMs: options.retryBaseMs,
+          jobLockMs: options.jobLockMs,
+          redisTimeoutMs: options.redisTimeoutMs,
         })
       : createInProcessTransport({
           db,
@@ -94,17 +124,25 @@ export function createEventBus(options: EventBusOptions): EventBus {
       transport = active;
       await active.start();
       const batchSize = options.batchSize ?? 100;
+      const relay = { batchSize, claimMs: options.relayClaimMs ?? 10_000 };
+      lastRelayRun = performance.now();
       relayLoop = createPollingLoop(
         'outbox',
-        () => relayOutboxBatch(db, active, batchSize),
+        async () => {
+          const claimed = await relayOutboxBatch(db, active, relay);
+          lastRelayRun = performance.now();
+          return claimed;
+        },
         { intervalMs: pollIntervalMs, gatherMs: options.relayGatherMs ?? 10, fullBatch: batchSize },
         logger,
       );
       relayLoop.start();
     },
-    async stop() {
-      await relayLoop?.stop();
-      await transport?.stop();
+    async stop(graceMs = 10_000) {
+      const until = performance.now() + graceMs;
+      const left = () => Math.max(0, until - performance.now());
+      await relayLoop?.stop(left() / 2);
+      await transport?.stop(left());
     },
     deadDeliveries: (limit) => listDeadDeliveries(db, limit),
     async replay(eventId, subscriber) {
@@ -113,5 +151,17 @@ export function createEventBus(options: EventBusOptions): EventBus {
       await transport?.redeliver(envelope, subscriber);
       return true;
     },
+    async checkRelay() {
+      if (!relayLoop) throw new Error('the event bus has not started');
+      const sinceRun = Math.round(performance.now() - lastRelayRun);
+      if (sinceRun > relayStallMs) {
+        throw new Error(`the outbox relay has not finished a run for ${sinceRun} ms`);
+      }
+      const waitingMs = Math.round(await oldestWaitingEventAgeMs(db));
+      if (waitingMs > relayStallMs) {
+        throw new Error(`the oldest event in the outbox has waited ${waitingMs} ms`);
+      }
+    },
+    prune: (olderThanMs, limit) => pruneEventRecords(db, olderThanMs, limit),
   };
 }

@@ -70,4 +70,31 @@ describe('the polling loop', () => {
     await loop.stop();
     expect(queue.runs.at(-1)).toBe(3);
   });
+
+  it('stops waiting for a run that never ends after its bound', async () => {
+    let entered = false;
+    const loop = createPollingLoop(
+      'stuck',
+      async () => {
+        entered = true;
+        return new Promise<number>(() => {}); // a run stuck on a lost database
+      },
+      { intervalMs: 10_000 },
+      logger,
+    );
+    loop.start();
+    while (!entered) await sleep(5);
+    const started = performance.now();
+    expect(await loop.stop(200)).toBe(false);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(190);
+    expect(waited).toBeLessThan(1_000);
+  });
+
+  it('says it stopped cleanly when the run under way finishes in time', async () => {
+    const queue = drain(10);
+    const loop = loopOver(queue, { intervalMs: 10_000 });
+    loop.start();
+    expect(await loop.stop(1_000)).toBe(true);
+  });
 });

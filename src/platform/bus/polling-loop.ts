@@ -1,11 +1,18 @@
 import type { Logger } from 'pino';
+import { settlesWithin } from '../resilience/deadline.ts';
+
+/** How long stop() waits for a run by default. */
+const STOP_WAIT_MS = 5_000;
 
 export interface PollingLoop {
   start(): void;
   /** Runs the work again as soon as possible (coalesced with a run already under way). */
   nudge(): void;
-  /** Stops scheduling and waits for the run under way to finish. */
-  stop(): Promise<void>;
+  /**
+   * Stops scheduling and waits for the run under way to finish, at most `waitMs`: a run stuck
+   * on a lost database must not hold a shutdown. Resolves false when it stopped waiting.
+   */
+  stop(waitMs?: number): Promise<boolean>;
 }
 
 export interface PollingLoopTiming {
@@ -82,12 +89,14 @@ export function createPollingLoop(
       if (running) again = true;
       else schedule(gatherMs);
     },
-    async stop() {
+    async stop(waitMs = STOP_WAIT_MS) {
       stopped = true;
       clearTimeout(timer);
       timer = undefined;
       dueAt = Number.POSITIVE_INFINITY;
-      await current;
+      const finished = await settlesWithin(current, waitMs);
+      if (!finished) logger.warn({ loop: name, waitMs }, 'stopped waiting for a run under way');
+      return finished;
     },
   };
 }

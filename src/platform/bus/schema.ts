@@ -24,8 +24,20 @@ export const outbox = platform.table(
     metadata: jsonb('metadata').$type<EventMetadata>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    /** A relay is handing the row over until then; a relay that died lets it lapse. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    /**
+     * The Redis epoch (see busEpochs) whose queues got the event's jobs; null until it went
+     * through Redis. A row re-opened after Redis lost its data keeps it, marking a redelivery.
+     */
+    redisEpoch: text('redis_epoch'),
+    /** The subscribers its jobs were queued for: after Redis lost its data, the ones owed it. */
+    handedTo: text('handed_to').array(),
   },
-  (t) => [index('outbox_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`)],
+  (t) => [
+    index('outbox_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
+    index('outbox_dispatched_idx').on(t.dispatchedAt).where(sql`${t.dispatchedAt} is not null`),
+  ],
 );
 
 export const deliveryStatuses = ['pending', 'delivered', 'dead'] as const;
@@ -61,5 +73,19 @@ export const inbox = platform.table(
     eventId: uuid('event_id').notNull(),
     handledAt: timestamp('handled_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.consumer, t.eventId] }),
+    index('inbox_handled_idx').on(t.handledAt),
+  ],
 );
+
+/**
+ * The Redis epoch each key prefix's queues are known to hold: a random value the bus keeps in
+ * Redis (`<prefix>:bus:epoch`). Redis coming back without it (or with another one) means it
+ * lost its data, and with it the jobs of every event handed over under the epoch kept here.
+ */
+export const busEpochs = platform.table('bus_epochs', {
+  prefix: text('prefix').primaryKey(),
+  epoch: text('epoch').notNull(),
+  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+});

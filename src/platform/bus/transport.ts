@@ -1,14 +1,44 @@
-import type { Transaction } from '../db/database.ts';
 import type { EventEnvelope } from './event-contract.ts';
 
-/** How committed outbox events reach subscribers: in-process, or through BullMQ queues. */
+/** An outbox event a relay has claimed for hand-over. */
+export interface ClaimedEvent {
+  envelope: EventEnvelope;
+  /**
+   * Set when the event was handed over through Redis before and re-opened because Redis lost
+   * its data: the subscribers it was queued for then. Those whose delivery is already settled
+   * are not sent it again.
+   */
+  handedTo: string[] | null;
+}
+
+/** What a hand-over went into, for the relay's mark. */
+export interface HandOver {
+  redis?: {
+    /** The Redis epoch whose queues hold the jobs; the mark holds only while it is current. */
+    prefix: string;
+    epoch: string;
+    /** The subscribers queued for, by event name. */
+    subscribersOf: ReadonlyMap<string, readonly string[]>;
+  };
+}
+
+/**
+ * How committed outbox events reach subscribers: in-process, or through BullMQ queues. The
+ * relay calls no transport method inside a database transaction.
+ */
 export interface Transport {
-  /** Hands events over for delivery; runs inside the relay's transaction that marks them sent. */
-  fanOut(tx: Transaction, envelopes: EventEnvelope[]): Promise<void>;
-  /** Called after the relay's transaction committed. */
+  /** Runs before each relay run (BullMQ: finds out whether Redis lost its data, and recovers). */
+  beforeRelay(): Promise<void>;
+  /**
+   * Records a delivery for every subscriber known to the code (in-process: delivery rows;
+   * BullMQ: a job per subscriber queue); resolves only once all of them are recorded.
+   */
+  fanOut(events: ClaimedEvent[]): Promise<HandOver>;
+  /** Called once the relay has marked a batch dispatched. */
   dispatched(): void;
   /** Delivers a revived dead delivery again. */
   redeliver(envelope: EventEnvelope, subscriber: string): Promise<void>;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops consuming; deliveries in flight get up to `graceMs` to finish. */
+  stop(graceMs: number): Promise<void>;
 }

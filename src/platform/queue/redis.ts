@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { settlesWithin } from '../resilience/deadline.ts';
 
 /**
  * One connection for queues and workers. BullMQ workers block on Redis, so commands must
@@ -15,4 +16,12 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     logger.warn({ policy: policy[1] }, 'redis maxmemory-policy should be noeviction for queues');
   }
   return client;
+}
+
+/**
+ * QUIT, or a plain disconnect if Redis does not answer within `ms`: with Redis gone, QUIT waits
+ * in ioredis's offline queue for a reconnect that may never come.
+ */
+export async function closeRedis(client: Redis, ms: number): Promise<void> {
+  if (!(await settlesWithin(client.quit(), ms))) client.disconnect();
 }

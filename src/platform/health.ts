@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './http/app-env.ts';
 import type { Metrics } from './metrics.ts';
+import { withDeadline } from './resilience/deadline.ts';
 
 /** A dependency the component needs to serve traffic; throws (or rejects) when it is not usable. */
 export type ReadinessCheck = () => Promise<void>;
@@ -15,21 +16,12 @@ export interface Health {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
-  });
+async function runCheck(name: string, check: ReadinessCheck): Promise<string | undefined> {
   try {
-    await Promise.race([check(), timeout]);
+    await withDeadline(check(), CHECK_TIMEOUT_MS, `the ${name} check`);
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -41,7 +33,7 @@ export function mountOperations(app: OpenAPIHono<AppEnv>, health: Health, metric
   );
   app.get('/health/ready', async (c) => {
     const names = Object.keys(health.checks);
-    const results = await Promise.all(names.map((name) => runCheck(health.checks[name]!)));
+    const results = await Promise.all(names.map((name) => runCheck(name, health.checks[name]!)));
     const checks = Object.fromEntries(
       names.map((name, i) => [
         name,

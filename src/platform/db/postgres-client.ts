@@ -1,5 +1,5 @@
 import type { PendingQuery, Sql } from 'postgres';
-import { withDeadline } from './statement-deadline.ts';
+import { boundStatement } from './statement-deadline.ts';
 import { runTransaction } from './transaction.ts';
 
 export interface ClientBounds {
@@ -15,7 +15,7 @@ export interface ClientBounds {
  *   the server; prepared, a repeated query is one Bind/Execute. drizzle asks for unprepared
  *   statements unless a query is given a name (and ignores the client's `prepare` setting,
  *   drizzle-orm#6096), so the client overrides it.
- * - every statement is bounded (`withDeadline`);
+ * - every statement is bounded (`boundStatement`);
  * - `begin()` runs the guarded transaction of `runTransaction`, whose client is wrapped the
  *   same way.
  */
@@ -25,7 +25,7 @@ export function drizzleClient(client: Sql, bounds: ClientBounds): Sql {
     get(target, property, receiver) {
       if (property === 'unsafe') {
         return (query: string, parameters?: unknown[], options?: { prepare?: boolean }) =>
-          withDeadline(
+          boundStatement(
             // biome-ignore lint/suspicious/noExplicitAny: postgres.js types parameters per call site.
             target.unsafe(query, parameters as any[], {
               ...options,

@@ -9,7 +9,7 @@ import { DeadlineExceeded } from '../resilience/infrastructure-error.ts';
  * postgres.js queries are lazy promises that run when awaited and are configured by chained
  * calls (`.values()`, `.execute()`); the wrapper keeps those and bounds the await.
  */
-export function withDeadline<T extends readonly Row[]>(
+export function boundStatement<T extends readonly Row[]>(
   query: PendingQuery<T>,
   deadlineMs: number,
   what: () => string,

@@ -6,7 +6,7 @@ import type { OrdersPorts } from './ports.ts';
 
 /** How this process drives checkout sagas. */
 export interface SagaSettings {
-  /** Names this module instance in saga leases. */
+  /** Names this module instance; every lease it takes is `<owner>:<uuid>`, one per drive. */
   owner: string;
   /** How long a claim on a saga lasts without a step being written. */
   leaseMs: number;
@@ -25,4 +25,6 @@ export interface OrdersDeps {
   logger: Logger;
   ports: OrdersPorts;
   saga: SagaSettings;
+  /** Order ids of the sagas this module instance is driving right now. */
+  driving: Set<string>;
 }

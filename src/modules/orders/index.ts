@@ -96,6 +96,7 @@ export function createOrdersModule(
       crashAfter: context.config.SAGA_CRASH_AFTER,
       replayWaitMs: options.replayWaitMs ?? 5_000,
     },
+    driving: new Set(),
   };
   const recovery = startRecoveryLoop(deps, options.recoveryIntervalMs ?? 10_000);
   return defineModule<OrdersApi>({

@@ -21,18 +21,23 @@ export async function recoverUnfinishedSagas(deps: OrdersDeps): Promise<Recovery
   const report: RecoveryReport = { finished: 0, failed: 0 };
   const seen = new Set<string>();
   for (;;) {
-    const claimed = (await claimSagas(deps, { limit: BATCH })).filter((id) => !seen.has(id));
+    const claimed = (await claimSagas(deps, { limit: BATCH })).filter(
+      (lease) => !seen.has(lease.orderId),
+    );
     // A saga seen once in this sweep waits for the next one, so a saga that keeps failing with
     // a very short lease cannot keep the sweep spinning.
     if (claimed.length === 0) return report;
-    for (const orderId of claimed) {
-      seen.add(orderId);
+    for (const lease of claimed) {
+      seen.add(lease.orderId);
       try {
-        await driveSaga(deps, orderId);
+        await driveSaga(deps, lease);
         report.finished += 1;
       } catch (error) {
         report.failed += 1;
-        deps.logger.warn({ err: error, orderId }, 'checkout saga recovery did not finish');
+        deps.logger.warn(
+          { err: error, orderId: lease.orderId },
+          'checkout saga recovery did not finish',
+        );
       }
     }
   }

@@ -74,15 +74,20 @@ export const OUTAGE_COUNTRY = 'ZZ';
 
 export interface FakeShippingScheduler extends ShippingScheduler {
   shipments: Map<string, FakeShipment>;
+  /** Every schedule call per order, repeats included. */
+  scheduleCalls: Map<string, number>;
   /** What the carrier would do: the parcel leaves; cancelling it is refused from now on. */
   ship(orderId: string): FakeShipment;
 }
 
 export function fakeShippingScheduler(): FakeShippingScheduler {
   const shipments = new Map<string, FakeShipment>();
+  const scheduleCalls = new Map<string, number>();
   return {
     shipments,
+    scheduleCalls,
     async schedule(request) {
+      scheduleCalls.set(request.orderId, (scheduleCalls.get(request.orderId) ?? 0) + 1);
       const { country } = request.address;
       if (country === REFUSED_COUNTRY) throw new ProblemError(422, `We do not ship to ${country}.`);
       if (country === OUTAGE_COUNTRY) throw new Error('shipping service timed out');

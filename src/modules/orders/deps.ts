@@ -12,6 +12,11 @@ export interface SagaSettings {
   leaseMs: number;
   /** How long a saga whose compensation (or confirmation) failed waits before it is retried. */
   retryDelayMs: number;
+  /**
+   * How long a drive retries a step (or a step record) through an outage of our own
+   * infrastructure, with backoff, before it postpones the saga for recovery to continue.
+   */
+  outageRetryMs: number;
   /** Failure injection (config.SAGA_CRASH_AFTER). */
   crashAfter: SagaStepName | undefined;
   /** How long a duplicate request waits for the first one before answering 409. */

@@ -73,6 +73,11 @@ export interface OrdersOptions {
   recoveryIntervalMs?: number;
   /** How long a compensation that failed waits before it is retried. */
   sagaRetryDelayMs?: number;
+  /**
+   * How long a checkout retries a step through an outage of our own infrastructure (the
+   * database unreachable) before it answers 503 and leaves the saga to recovery.
+   */
+  sagaOutageRetryMs?: number;
   /** How long a duplicate request waits for the first one before answering 409. */
   replayWaitMs?: number;
 }
@@ -95,6 +100,7 @@ export function createOrdersModule(
       retryDelayMs: options.sagaRetryDelayMs ?? 5_000,
       crashAfter: context.config.SAGA_CRASH_AFTER,
       replayWaitMs: options.replayWaitMs ?? 5_000,
+      outageRetryMs: options.sagaOutageRetryMs ?? 10_000,
     },
     driving: new Set(),
   };

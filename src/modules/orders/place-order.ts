@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
+import { isInfrastructureError } from '../../platform/resilience/infrastructure-error.ts';
 import { orderSchema, type Placement, type PlaceOrderInput } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import {
@@ -143,7 +144,9 @@ async function runCheckout(
   } catch (error) {
     // Another driver took the saga over: wait for its answer like any duplicate would.
     if (error instanceof LeaseLost) return replay(deps, record, record.requestHash, context);
-    if (error instanceof SagaStalled) {
+    // Postponed, or our database went away past the retry budget: either way the saga stays
+    // recoverable (postponed, or its lease lapses) and recovery finishes it.
+    if (error instanceof SagaStalled || isInfrastructureError(error)) {
       throw new ProblemError(
         503,
         'The checkout could not finish now; it will be completed or undone automatically. Retry with the same Idempotency-Key to see the outcome.',

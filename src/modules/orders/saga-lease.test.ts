@@ -32,6 +32,7 @@ const processDeps = (owner = 'a-process'): OrdersDeps => ({
     retryDelayMs: 5_000,
     crashAfter: undefined,
     replayWaitMs: 50,
+    outageRetryMs: 0,
   },
   driving: new Set(),
 });

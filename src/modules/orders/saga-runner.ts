@@ -13,7 +13,9 @@ import {
 import type { OrderStatus, SagaStepName } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import { changeStatus } from './order-status.ts';
+import { isOutage, rootCauseOf, throughOutages } from './outage-retry.ts';
 import {
+  confirmLease,
   heldBy,
   inMs,
   keepLeaseAlive,
@@ -189,6 +191,11 @@ async function postpone(deps: OrdersDeps, lease: SagaLease, error: string): Prom
   throw new SagaStalled(`the checkout of order ${lease.orderId} is postponed: ${error}`);
 }
 
+/** A step's port call, retried through outages while the lease is still ours. */
+function runStep<T>(deps: OrdersDeps, lease: SagaLease, call: () => Promise<T>): Promise<T> {
+  return throughOutages(deps, call, () => confirmLease(deps, lease));
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const finished = {
@@ -283,7 +290,10 @@ function abortCancellation(deps: OrdersDeps, lease: SagaLease) {
  * Runs the remaining steps; 'failed' means the saga now compensates. A step is marked started
  * in the transaction that records the previous step's success (the first one with the order),
  * so moving on costs one transaction per step.
-
+ *
+ * An outage of our own infrastructure (the database, a deadline) is not the step's answer:
+ * the step is retried (it is idempotent) and, should the outage outlast the budget, the saga
+ * is postponed for recovery. Only answers (a refusal, an unknown outcome) fail a step.
  */
 async function runForward(
   deps: OrdersDeps,
@@ -298,28 +308,29 @@ async function runForward(
     const row = snapshot.steps.get(step.name);
     if (row?.status === 'succeeded') continue;
     if (!started && row?.status !== 'started') {
-      await markStarted(deps, lease, step.name);
+      await throughOutages(deps, () => markStarted(deps, lease, step.name));
     }
     let outcome: StepOutcome;
     try {
-      outcome = await step.run(order, deps.ports, ctx);
+      outcome = await runStep(deps, lease, () => step.run(order, deps.ports, ctx));
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
+      if (isOutage(error)) return postpone(deps, lease, `${step.name}: ${rootCauseOf(error)}`);
       const failure = describeFailure(step, error);
       if (failure.uncertain && step.onUncertain === 'retry') {
         return postpone(deps, lease, `${step.name}: ${failure.detail}`);
       }
-      await markFailed(deps, lease, step.name, failure);
+      await throughOutages(deps, () => markFailed(deps, lease, step.name, failure));
       return 'failed';
     }
     if (outcome.paymentId) ids.paymentId = outcome.paymentId;
     if (outcome.shipmentId) ids.shipmentId = outcome.shipmentId;
     const next = checkoutSteps[index + 1];
     if (!next) {
-      await finishConfirmed(deps, lease, outcome, ids, ctx);
+      await throughOutages(deps, () => finishConfirmed(deps, lease, outcome, ids, ctx));
       return 'completed';
     }
-    await markSucceeded(deps, lease, step.name, outcome, next.name);
+    await throughOutages(deps, () => markSucceeded(deps, lease, step.name, outcome, next.name));
     started = true;
     if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
   }
@@ -333,6 +344,11 @@ const needsCompensation = (row: StepRow | undefined) =>
     row.status === 'started' ||
     (row.status === 'failed' && row.uncertain));
 
+/**
+ * Undoes the steps in reverse, then cancels the order with the reason the saga failed for.
+ * A compensation that fails (an outage past the budget included) postpones the saga: it never
+ * changes the reason, and the order stays pending until every compensation has run.
+ */
 async function compensate(
   deps: OrdersDeps,
   lease: SagaLease,
@@ -346,7 +362,7 @@ async function compensate(
     const undo = step.compensate;
     if (!undo || !needsCompensation(snapshot.steps.get(step.name))) continue;
     try {
-      await undo(order, reason, deps.ports, ctx);
+      await runStep(deps, lease, () => undo(order, reason, deps.ports, ctx));
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       // Only a cancellation of a confirmed order can meet a shipped parcel (shipping says 409).
@@ -355,11 +371,12 @@ async function compensate(
         await abortCancellation(deps, lease);
         throw conflict(`Order ${order.id} has already shipped; it can no longer be cancelled.`);
       }
-      return postpone(deps, lease, `compensating ${step.name}: ${messageOf(error)}`);
+      const detail = isOutage(error) ? rootCauseOf(error) : messageOf(error);
+      return postpone(deps, lease, `compensating ${step.name}: ${detail}`);
     }
-    await markCompensated(deps, lease, step.name);
+    await throughOutages(deps, () => markCompensated(deps, lease, step.name));
   }
-  await finishCancelled(deps, lease, snapshot, ctx);
+  await throughOutages(deps, () => finishCancelled(deps, lease, snapshot, ctx));
 }
 
 const isConflict = (error: unknown) => error instanceof ProblemError && error.status === 409;
@@ -378,7 +395,8 @@ function contextOf(saga: SagaRow, context?: EventContext): EventContext {
  * Drives a saga whose lease this drive holds to its end: completed (order confirmed) or
  * compensated (order cancelled). While it runs, a heartbeat keeps the lease from lapsing under
  * a slow step, and this process's recovery leaves the saga alone. Throws SimulatedCrash,
- * LeaseLost, SagaStalled, or a 409 when a cancellation finds the order shipped.
+ * LeaseLost, SagaStalled, an outage that outlasted the budget (the lease then lapses and
+ * recovery continues), or a 409 when a cancellation finds the order shipped.
  */
 export async function driveSaga(
   deps: OrdersDeps,
@@ -390,11 +408,11 @@ export async function driveSaga(
   deps.driving.add(orderId);
   const heartbeat = keepLeaseAlive(deps, lease);
   try {
-    let snapshot = known ?? (await loadSaga(deps, orderId));
+    let snapshot = known ?? (await throughOutages(deps, () => loadSaga(deps, orderId)));
     const ctx = contextOf(snapshot.saga, context);
     if (snapshot.saga.state === 'running') {
       if ((await runForward(deps, lease, snapshot, ctx)) === 'completed') return;
-      snapshot = await loadSaga(deps, orderId);
+      snapshot = await throughOutages(deps, () => loadSaga(deps, orderId));
     }
     if (snapshot.saga.state === 'compensating') await compensate(deps, lease, snapshot, ctx);
   } finally {

@@ -114,7 +114,8 @@ export function createOrdersModule(
       ...readModelSubscriptions,
       shipOnShipmentShipped(context.events, context.logger),
     ],
-    // Finishes (or undoes) every checkout a crashed process left halfway, then keeps watching.
+    // Finishes (or undoes) every checkout a crashed process left halfway, then keeps watching;
+    // start() does not wait for that, so the monolith serves while recovery runs.
     start: () => recovery.start(),
     stop: () => recovery.stop(),
     api: {

@@ -43,7 +43,11 @@ export async function recoverUnfinishedSagas(deps: OrdersDeps): Promise<Recovery
   }
 }
 
-/** Recovery once at start, then a sweep every `intervalMs` for sagas orphaned later. */
+/**
+ * A sweep at start, then one every `intervalMs` for sagas orphaned later. start() does not wait
+ * for the first sweep: orphaned sagas are finished while the process already serves (their
+ * steps may be slow). stop() waits for a sweep under way.
+ */
 export function startRecoveryLoop(deps: OrdersDeps, intervalMs: number) {
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -62,7 +66,7 @@ export function startRecoveryLoop(deps: OrdersDeps, intervalMs: number) {
   };
   return {
     async start() {
-      await sweepUnlessBusy();
+      void sweepUnlessBusy();
       if (intervalMs > 0) {
         timer = setInterval(sweepUnlessBusy, intervalMs);
         timer.unref();

@@ -43,7 +43,9 @@ export interface PaymentsApi {
   capture(input: CapturePaymentInput, context?: EventContext): Promise<Payment>;
   /**
    * Gives the order's captured payment back in full; idempotent (an already refunded payment
-   * is returned as it is). Undefined when the order has no captured payment (none, or failed).
+   * is returned as it is). A capture still pending is finished first, so money taken by an
+   * interrupted capture is given back too. Undefined when the order has no captured payment
+   * (none, or failed).
    */
   refund(input: RefundPaymentInput, context?: EventContext): Promise<Payment | undefined>;
   getPaymentByOrder(orderId: string): Promise<Payment | undefined>;

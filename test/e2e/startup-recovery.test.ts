@@ -13,7 +13,7 @@ import { type Order, shop } from './shop.ts';
 // A process that starts with an orphaned checkout to finish opens its port first: recovery
 // runs while it serves, however slow the saga's steps are.
 const LEASE = { SAGA_LEASE_MS: '300', SAGA_RECOVERY_INTERVAL_MS: '60000' };
-const SLOW_PROVIDER_MS = 4_000;
+const SLOW_PROVIDER_MS = 8_000;
 
 let environment: Environment;
 let db: postgres.Sql;

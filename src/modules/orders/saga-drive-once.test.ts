@@ -12,8 +12,8 @@ import { checkoutSagas, orderHistory } from './schema.ts';
 
 // A step that takes longer than the lease (a slow payment provider) with recovery sweeping
 // every few milliseconds: the saga is still driven once, by the drive that holds it.
-const LEASE_MS = 300;
-const SLOW_CAPTURE_MS = 1_200;
+const LEASE_MS = 500;
+const SLOW_CAPTURE_MS = 1_600;
 const ORDERS = 5;
 
 let f: OrdersFixture;

@@ -21,6 +21,8 @@ const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
 
 export interface ModuleHarness {
   db: Database;
+  /** The test database's URL, for a second connection pool (another process, say). */
+  url: string;
   bus: EventBus;
   context: ModuleContext;
   /** An app built like the monolith's; `mount` adds a module's routes under /api. */
@@ -68,6 +70,7 @@ export async function openModuleHarness(
   const forged = { ...settings, secret: 'not-the-real-secret-not-the-real-secret' };
   return {
     db,
+    url: test.url,
     bus,
     context,
     app,

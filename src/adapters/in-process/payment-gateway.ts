@@ -9,6 +9,8 @@ export function inProcessPaymentGateway(
     async capture(request, context) {
       const payment = await payments.capture(request, context);
       if (payment.status === 'captured') return { status: 'captured', paymentId: payment.id };
+      // Capture settles before it answers; a pending payment here is an unknown outcome.
+      if (payment.status === 'pending') throw new Error(`payment ${payment.id} is still pending`);
       // Capture is idempotent per order: a payment already refunded is not money held.
       const reason =
         payment.status === 'refunded'

@@ -3,7 +3,7 @@ import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import type { Order } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import { findOrder } from './order-records.ts';
-import { reopenForCancellation } from './saga-lease.ts';
+import { LeaseLost, reopenForCancellation } from './saga-lease.ts';
 import { driveSaga, SagaStalled } from './saga-runner.ts';
 import { type Viewer, visibleTo } from './service.ts';
 
@@ -27,12 +27,17 @@ export async function cancelOrder(
   }
   const byAdmin = viewer.isAdmin && viewer.userId !== order.userId;
   const reason = byAdmin ? 'cancelled by admin' : 'cancelled by customer';
-  if (!(await reopenForCancellation(deps, orderId, reason, byAdmin ? 'admin' : 'customer'))) {
-    throw conflict(`Order ${orderId} is being changed right now; try again in a moment.`);
-  }
+  const lease = await reopenForCancellation(deps, orderId, reason, byAdmin ? 'admin' : 'customer');
+  if (!lease) throw conflict(`Order ${orderId} is being changed right now; try again in a moment.`);
   try {
-    await driveSaga(deps, orderId, context);
+    await driveSaga(deps, lease, context);
   } catch (error) {
+    // Another driver holds the saga now (ours lapsed); it may even have finished the work.
+    if (error instanceof LeaseLost) {
+      const now = visibleTo(await findOrder(deps.db, orderId), viewer, orderId);
+      if (now.status === 'cancelled') return now;
+      throw conflict(`Order ${orderId} is being changed right now; try again in a moment.`);
+    }
     if (error instanceof SagaStalled) {
       throw new ProblemError(
         503,

@@ -74,6 +74,11 @@ export interface OrdersOptions {
   recoveryIntervalMs?: number;
   /** How long a compensation that failed waits before it is retried. */
   sagaRetryDelayMs?: number;
+  /**
+   * How long a checkout retries a step through an outage of our own infrastructure (the
+   * database unreachable) before it answers 503 and leaves the saga to recovery.
+   */
+  sagaOutageRetryMs?: number;
   /** How long a duplicate request waits for the first one before answering 409. */
   replayWaitMs?: number;
 }
@@ -96,7 +101,9 @@ export function createOrdersModule(
       retryDelayMs: options.sagaRetryDelayMs ?? 5_000,
       crashAfter: context.config.SAGA_CRASH_AFTER,
       replayWaitMs: options.replayWaitMs ?? 5_000,
+      outageRetryMs: options.sagaOutageRetryMs ?? 10_000,
     },
+    driving: new Set(),
   };
   const recovery = startRecoveryLoop(deps, options.recoveryIntervalMs ?? 10_000);
   return defineModule<OrdersApi>({
@@ -108,7 +115,8 @@ export function createOrdersModule(
       ...readModelSubscriptions,
       shipOnShipmentShipped(context.events, context.logger),
     ],
-    // Finishes (or undoes) every checkout a crashed process left halfway, then keeps watching.
+    // Finishes (or undoes) every checkout a crashed process left halfway, then keeps watching;
+    // start() does not wait for that, so the monolith serves while recovery runs.
     start: () => recovery.start(),
     stop: () => recovery.stop(),
     prune: (olderThanMs, limit) => pruneIdempotencyKeys(context.db, olderThanMs, limit),

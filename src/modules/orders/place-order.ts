@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
+import { isInfrastructureError } from '../../platform/resilience/infrastructure-error.ts';
 import { orderSchema, type Placement, type PlaceOrderInput } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import {
@@ -14,7 +15,7 @@ import {
 import { findOrder } from './order-records.ts';
 import { recordPlaced } from './order-status.ts';
 import { type PricedOrder, priceOrder } from './pricing.ts';
-import { claimSagas, isSagaFinished, LeaseLost } from './saga-lease.ts';
+import { claimSagas, isSagaFinished, LeaseLost, type SagaLease } from './saga-lease.ts';
 import { beginSaga, driveSaga, type SagaSnapshot, SagaStalled } from './saga-runner.ts';
 import { idempotencyKeys, orderItems, orderRecords } from './schema.ts';
 
@@ -54,7 +55,7 @@ export async function placeOrder(
     if (!winner) throw new Error('idempotency key vanished after a unique violation');
     return replay(deps, winner, requestHash, context);
   }
-  return runCheckout(deps, created.record, ctx, false, created.saga);
+  return runCheckout(deps, created.record, ctx, false, created.lease, created.saga);
 }
 
 interface NewOrder {
@@ -66,7 +67,7 @@ interface NewOrder {
 }
 
 /**
- * The order, its lines, its saga (leased to this process), its first history entry, order.placed
+ * The order, its lines, its saga (leased to this drive), its first history entry, order.placed
  * and the idempotency key, all in one transaction. The key's primary key decides between
  * concurrent duplicates: the loser rolls back everything and gets undefined.
  */
@@ -74,7 +75,7 @@ async function createOrder(
   deps: OrdersDeps,
   { orderId, input, priced, idempotencyKey, requestHash }: NewOrder,
   ctx: EventContext,
-): Promise<{ record: IdempotencyRecord; saga: SagaSnapshot } | undefined> {
+): Promise<{ record: IdempotencyRecord; lease: SagaLease; saga: SagaSnapshot } | undefined> {
   try {
     return await deps.db.transaction(async (tx) => {
       // The order row first (everything else refers to it), then the rest together: they do
@@ -87,7 +88,7 @@ async function createOrder(
         currency: priced.total.currency,
         shippingAddress: input.shippingAddress,
       });
-      const [, saga, , [record]] = await Promise.all([
+      const [, begun, , [record]] = await Promise.all([
         tx.insert(orderItems).values(
           priced.items.map((item, lineNo) => ({
             orderId,
@@ -121,7 +122,7 @@ async function createOrder(
           .returning(),
       ]);
       if (!record) throw new KeyTaken();
-      return { record, saga };
+      return { record, lease: begun.lease, saga: begun.snapshot };
     });
   } catch (error) {
     if (error instanceof KeyTaken) return undefined;
@@ -129,20 +130,23 @@ async function createOrder(
   }
 }
 
-/** Drives the saga this process holds, then keeps the answer for replays. */
+/** Drives the saga this drive holds, then keeps the answer for replays. */
 async function runCheckout(
   deps: OrdersDeps,
   record: IdempotencyRecord,
   context: EventContext,
   replayed: boolean,
+  lease: SagaLease,
   saga?: SagaSnapshot,
 ): Promise<Placement> {
   try {
-    await driveSaga(deps, record.orderId, context, saga);
+    await driveSaga(deps, lease, context, saga);
   } catch (error) {
-    // Another process took the saga over: wait for its answer like any duplicate would.
+    // Another driver took the saga over: wait for its answer like any duplicate would.
     if (error instanceof LeaseLost) return replay(deps, record, record.requestHash, context);
-    if (error instanceof SagaStalled) {
+    // Postponed, or our database went away past the retry budget: either way the saga stays
+    // recoverable (postponed, or its lease lapses) and recovery finishes it.
+    if (error instanceof SagaStalled || isInfrastructureError(error)) {
       throw new ProblemError(
         503,
         'The checkout could not finish now; it will be completed or undone automatically. Retry with the same Idempotency-Key to see the outcome.',
@@ -177,8 +181,8 @@ async function replay(
       if (!order) throw new Error(`order ${record.orderId} vanished`);
       return { replayed: true, order: await storeResponse(deps.db, record, order) };
     }
-    const claimed = await claimSagas(deps, { limit: 1, orderId: record.orderId });
-    if (claimed.length > 0) return runCheckout(deps, record, context, true);
+    const [claimed] = await claimSagas(deps, { limit: 1, orderId: record.orderId });
+    if (claimed) return runCheckout(deps, record, context, true, claimed);
     if (Date.now() >= deadline) {
       throw new ProblemError(
         409,

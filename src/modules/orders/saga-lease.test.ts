@@ -7,7 +7,7 @@ import {
   openOrdersFixture,
 } from '../../../test/modules/orders/fixture.ts';
 import type { OrdersDeps } from './deps.ts';
-import { LeaseLost, withLease, writeUnderLease } from './saga-lease.ts';
+import { claimSagas, LeaseLost, type SagaLease, withLease, writeUnderLease } from './saga-lease.ts';
 import { SimulatedCrash } from './saga-runner.ts';
 import { checkoutSagas, orderRecords, sagaSteps } from './schema.ts';
 
@@ -20,16 +20,26 @@ beforeAll(async () => {
 });
 afterAll(() => f.harness.cleanup());
 
-const depsOwnedBy = (owner: string): OrdersDeps => ({
+/** The deps of one process, named `owner` in the leases it takes. */
+const processDeps = (owner = 'a-process'): OrdersDeps => ({
   db: f.harness.db,
   events: f.harness.context.events,
   logger: f.harness.context.logger,
   ports: f.ports,
-  saga: { owner, leaseMs: 30_000, retryDelayMs: 5_000, crashAfter: undefined, replayWaitMs: 50 },
+  saga: {
+    owner,
+    leaseMs: 30_000,
+    retryDelayMs: 5_000,
+    crashAfter: undefined,
+    replayWaitMs: 50,
+    outageRetryMs: 0,
+  },
+  driving: new Set(),
 });
+const notTheHolder = (orderId: string): SagaLease => ({ orderId, token: 'not-the-holder' });
 
-/** An order whose saga stopped after reserving stock, its lease still held by `owner`. */
-async function leasedSaga(): Promise<{ orderId: string; owner: string }> {
+/** An order whose saga stopped after reserving stock, its lease still held by its drive. */
+async function leasedSaga(): Promise<{ orderId: string; lease: SagaLease }> {
   const product = await f.product(10);
   const userId = randomUUID();
   const crashing = f.newInstance({ crashAfter: 'reserve_stock' });
@@ -49,7 +59,7 @@ async function leasedSaga(): Promise<{ orderId: string; owner: string }> {
     .from(checkoutSagas)
     .where(eq(checkoutSagas.orderId, order.id));
   if (!saga?.leaseOwner) throw new Error('the saga holds no lease');
-  return { orderId: order.id, owner: saga.leaseOwner };
+  return { orderId: order.id, lease: { orderId: order.id, token: saga.leaseOwner } };
 }
 
 const sagaOf = async (orderId: string) =>
@@ -60,11 +70,11 @@ const capturePaymentStep = (orderId: string) =>
 
 describe('writeUnderLease', () => {
   it('applies the writes and renews the lease while the lease is ours', async () => {
-    const { orderId, owner } = await leasedSaga();
+    const { orderId, lease } = await leasedSaga();
     const before = await sagaOf(orderId);
     await writeUnderLease(
-      depsOwnedBy(owner),
-      orderId,
+      processDeps(),
+      lease,
       (held) => [
         f.harness.db
           .update(sagaSteps)
@@ -88,8 +98,8 @@ describe('writeUnderLease', () => {
     const before = await sagaOf(orderId);
     await expect(
       writeUnderLease(
-        depsOwnedBy('not-the-holder'),
-        orderId,
+        processDeps(),
+        notTheHolder(orderId),
         (held) => [
           f.harness.db
             .update(sagaSteps)
@@ -108,7 +118,7 @@ describe('withLease', () => {
   it('rolls the work back and says LeaseLost when the lease is another process’s', async () => {
     const { orderId } = await leasedSaga();
     const cancelIt = () =>
-      withLease(depsOwnedBy('not-the-holder'), orderId, async (tx) => {
+      withLease(processDeps(), notTheHolder(orderId), async (tx) => {
         await tx
           .update(orderRecords)
           .set({ status: 'cancelled', cancelReason: 'should not stick' })
@@ -117,7 +127,7 @@ describe('withLease', () => {
     await expect(cancelIt()).rejects.toBeInstanceOf(LeaseLost);
     // Work that fails as well: the lost lease is still what the caller hears.
     await expect(
-      withLease(depsOwnedBy('not-the-holder'), orderId, async (tx) => {
+      withLease(processDeps(), notTheHolder(orderId), async (tx) => {
         await tx.execute(sql`select 1`);
         throw new Error('the work failed too');
       }),
@@ -126,13 +136,56 @@ describe('withLease', () => {
   });
 
   it('commits the work when the lease is ours', async () => {
-    const { orderId, owner } = await leasedSaga();
-    await withLease(depsOwnedBy(owner), orderId, async (tx) => {
+    const { orderId, lease } = await leasedSaga();
+    await withLease(processDeps(), lease, async (tx) => {
       await tx
         .update(checkoutSagas)
         .set({ lastError: 'kept' })
         .where(eq(checkoutSagas.orderId, orderId));
     });
     expect((await sagaOf(orderId))?.lastError).toBe('kept');
+  });
+});
+
+describe('a lease names one drive, not its process', () => {
+  const lapse = (orderId: string) =>
+    f.harness.db
+      .update(checkoutSagas)
+      .set({ leaseExpiresAt: sql`now() - interval '1 second'` })
+      .where(eq(checkoutSagas.orderId, orderId));
+  const noteOn = (lease: SagaLease, note: string) =>
+    writeUnderLease(processDeps(), lease, () => [], { lastError: note });
+
+  it('a second claim by the same process takes the saga from the first drive', async () => {
+    const { orderId } = await leasedSaga();
+    await lapse(orderId);
+    const [first] = await claimSagas(processDeps(), { limit: 1, orderId });
+    if (!first) throw new Error('the lapsed saga was not claimed');
+    // The first drive stalls past its lease; this process's recovery claims the saga again.
+    await lapse(orderId);
+    const [second] = await claimSagas(processDeps(), { limit: 1, orderId });
+    if (!second) throw new Error('the lapsed saga was not claimed again');
+
+    await expect(noteOn(first, 'from the first drive')).rejects.toBeInstanceOf(LeaseLost);
+    await noteOn(second, 'from the second drive');
+    expect(await sagaOf(orderId)).toMatchObject({
+      leaseOwner: second.token,
+      lastError: 'from the second drive',
+      attempts: 3,
+    });
+    expect(second.token).toMatch(/^a-process:/);
+  });
+
+  it('a process does not claim a saga it is driving right now, even once its lease lapsed', async () => {
+    const { orderId } = await leasedSaga();
+    await lapse(orderId);
+    const driving = processDeps('a-busy-process');
+    driving.driving.add(orderId);
+    expect(await claimSagas(driving, { limit: 10 })).not.toContainEqual(
+      expect.objectContaining({ orderId }),
+    );
+    expect(await claimSagas(processDeps('another-process'), { limit: 1, orderId })).toEqual([
+      { orderId, token: expect.stringMatching(/^another-process:/) },
+    ]);
   });
 });

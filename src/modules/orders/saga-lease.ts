@@ -1,19 +1,36 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { OrdersDeps } from './deps.ts';
 import { checkoutSagas } from './schema.ts';
 
-// Who drives a saga: one process at a time, by lease (owner + expiry on the saga row). A lease
-// is renewed with every step written and lapses when its process dies; nothing holds a
-// connection or a lock between steps, so this works on one PGlite connection as on a pool.
+// Who drives a saga: one drive at a time, by lease (a token + expiry on the saga row). Every
+// claim writes a fresh token, so a claim excludes every earlier driver, one in the same process
+// included. A lease is renewed with every step written and by a heartbeat while a step runs,
+// and lapses when its process dies; nothing holds a connection or a lock between steps, so this
+// works on one PGlite connection as on a pool.
 
-/** Another process claimed the saga (our lease lapsed): it finishes the work, we stop. */
+/** One drive's claim on a saga: the token names this drive, not only its process. */
+export interface SagaLease {
+  orderId: string;
+  token: string;
+}
+
+/** Another driver claimed the saga (our lease lapsed): it finishes the work, we stop. */
 export class LeaseLost extends Error {}
+
+/** A token for a new claim: the process's name, so an operator can tell who holds it, and a uuid. */
+export const newLeaseToken = (deps: OrdersDeps) => `${deps.saga.owner}:${randomUUID()}`;
 
 /** A timestamp `ms` from now, on the database's clock (every process shares that one). */
 export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
 
 type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
+
+/** Rows of the saga whose lease is `lease` (another claim since has another token). */
+export const heldBy = (lease: SagaLease) =>
+  and(eq(checkoutSagas.orderId, lease.orderId), eq(checkoutSagas.leaseOwner, lease.token));
 
 /**
  * Renews our lease on the saga (applying `changes` to its row too); returns the saga's id only
@@ -21,19 +38,38 @@ type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
  */
 function renewLease(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   db: Executor = deps.db,
   changes: SagaChanges = {},
 ) {
   return db
     .update(checkoutSagas)
     .set({ ...changes, leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
-    .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)))
+    .where(heldBy(lease))
     .returning({ orderId: checkoutSagas.orderId });
 }
 
-const leaseLost = (orderId: string) =>
-  new LeaseLost(`the saga of order ${orderId} is driven by another process`);
+const leaseLost = (lease: SagaLease) =>
+  new LeaseLost(`the saga of order ${lease.orderId} is driven by another driver`);
+
+/** Renews the lease on its own; LeaseLost when it is no longer ours. */
+export async function confirmLease(deps: OrdersDeps, lease: SagaLease): Promise<void> {
+  if ((await renewLease(deps, lease)).length === 0) throw leaseLost(lease);
+}
+
+/**
+ * Keeps a live driver's lease from lapsing while a step takes longer than the lease (a slow
+ * provider): renews it every third of `leaseMs` until stopped. A failed renewal is only
+ * logged: the next write under the lease tells a lost lease for certain.
+ */
+export function keepLeaseAlive(deps: OrdersDeps, lease: SagaLease): { stop(): Promise<void> } {
+  return startHeartbeat(
+    deps.saga.leaseMs / 3,
+    () => renewLease(deps, lease).execute(),
+    (error) =>
+      deps.logger.warn({ err: error, orderId: lease.orderId }, 'saga lease renewal failed'),
+  );
+}
 
 /**
  * Renews our lease and, only if it is still ours, applies `writes`, all in ONE statement: the
@@ -44,19 +80,19 @@ const leaseLost = (orderId: string) =>
  */
 export async function writeUnderLease(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   writes: (held: SQL) => SQLWrapper[],
   saga?: SagaChanges,
 ): Promise<void> {
   const { db } = deps;
-  const lease = db.$with('lease').as(renewLease(deps, orderId, deps.db, saga));
+  const renewal = db.$with('lease').as(renewLease(deps, lease, deps.db, saga));
   const held = sql`exists (select 1 from ${sql.identifier('lease')})`;
   const ctes = writes(held).map((write, i) => db.$with(`write_${i}`, {}).as(write.getSQL()));
   const renewed = await db
-    .with(lease, ...ctes)
-    .select({ orderId: lease.orderId })
-    .from(lease);
-  if (renewed.length === 0) throw leaseLost(orderId);
+    .with(renewal, ...ctes)
+    .select({ orderId: renewal.orderId })
+    .from(renewal);
+  if (renewed.length === 0) throw leaseLost(lease);
 }
 
 /**
@@ -66,15 +102,15 @@ export async function writeUnderLease(
  */
 export async function withLease<T>(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return deps.db.transaction(async (tx) => {
-    const renewal = renewLease(deps, orderId, tx).execute();
+    const renewal = renewLease(deps, lease, tx).execute();
     // Looked at once the work is done; until then a failure must not count as unhandled.
     renewal.catch(() => {});
     const assertHeld = async () => {
-      if ((await renewal).length === 0) throw leaseLost(orderId);
+      if ((await renewal).length === 0) throw leaseLost(lease);
     };
     let result: T;
     try {
@@ -95,14 +131,22 @@ const leaseFree = or(
 );
 
 /**
+ * Not one of the sagas this process is driving right now: should a live drive's lease lapse
+ * all the same, this process does not start a second one. An array literal keeps the
+ * statement's text (and its prepared plan) the same whatever the count.
+ */
+const notDrivenHere = (deps: OrdersDeps) =>
+  sql`${checkoutSagas.orderId} <> all(${`{${[...deps.driving].join(',')}}`}::uuid[])`;
+
+/**
  * Takes the lease on up to `limit` unfinished sagas nobody holds (or whose holder's lease
- * lapsed: it crashed). SKIP LOCKED lets several processes claim at once without waiting on, or
- * taking, each other's sagas.
+ * lapsed: it crashed), each with a fresh token. SKIP LOCKED lets several processes claim at
+ * once without waiting on, or taking, each other's sagas.
  */
 export async function claimSagas(
   deps: OrdersDeps,
   { limit, orderId }: { limit: number; orderId?: string },
-): Promise<string[]> {
+): Promise<SagaLease[]> {
   const candidates = deps.db
     .select({ orderId: checkoutSagas.orderId })
     .from(checkoutSagas)
@@ -110,6 +154,7 @@ export async function claimSagas(
       and(
         isNull(checkoutSagas.finishedAt),
         leaseFree,
+        notDrivenHere(deps),
         orderId ? eq(checkoutSagas.orderId, orderId) : undefined,
       ),
     )
@@ -119,18 +164,21 @@ export async function claimSagas(
   const claimed = await deps.db
     .update(checkoutSagas)
     .set({
-      leaseOwner: deps.saga.owner,
+      leaseOwner: sql`${deps.saga.owner} || ':' || gen_random_uuid()::text`,
       leaseExpiresAt: inMs(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })
     .where(inArray(checkoutSagas.orderId, candidates))
-    .returning({ orderId: checkoutSagas.orderId });
-  return claimed.map((row) => row.orderId);
+    .returning({ orderId: checkoutSagas.orderId, token: checkoutSagas.leaseOwner });
+  return claimed.map(({ orderId, token }) => {
+    if (!token) throw new Error(`the claim on the saga of order ${orderId} wrote no token`);
+    return { orderId, token };
+  });
 }
 
 /**
- * Turns a completed saga back towards compensation, to cancel a confirmed order; false when
+ * Turns a completed saga back towards compensation, to cancel a confirmed order; undefined when
  * the saga is not completed or someone else holds it.
  */
 export async function reopenForCancellation(
@@ -138,7 +186,8 @@ export async function reopenForCancellation(
   orderId: string,
   reason: string,
   cause: string,
-): Promise<boolean> {
+): Promise<SagaLease | undefined> {
+  const token = newLeaseToken(deps);
   const reopened = await deps.db
     .update(checkoutSagas)
     .set({
@@ -146,14 +195,14 @@ export async function reopenForCancellation(
       failure: reason,
       failureCause: cause,
       finishedAt: null,
-      leaseOwner: deps.saga.owner,
+      leaseOwner: token,
       leaseExpiresAt: inMs(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })
     .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.state, 'completed'), leaseFree))
     .returning({ orderId: checkoutSagas.orderId });
-  return reopened.length > 0;
+  return reopened.length > 0 ? { orderId, token } : undefined;
 }
 
 export async function isSagaFinished(deps: OrdersDeps, orderId: string): Promise<boolean> {

@@ -208,6 +208,8 @@ describe('several processes', () => {
 
     const processes = [f.newInstance(), f.newInstance(), f.newInstance()];
     await Promise.all(processes.map((module) => module.start?.()));
+    // stop() waits for the sweep start() began.
+    await Promise.all(processes.map((module) => module.stop?.()));
     for (const request of requests) {
       const orderId = await orderIdOf(request.userId);
       expect((await f.orders.api.getOrder(orderId))?.status).toBe('confirmed');
@@ -220,7 +222,6 @@ describe('several processes', () => {
       reserved: 6 * 2,
       available: 50 - 6 * 2,
     });
-    await Promise.all(processes.map((module) => module.stop?.()));
   });
 });
 

@@ -21,24 +21,33 @@ export async function recoverUnfinishedSagas(deps: OrdersDeps): Promise<Recovery
   const report: RecoveryReport = { finished: 0, failed: 0 };
   const seen = new Set<string>();
   for (;;) {
-    const claimed = (await claimSagas(deps, { limit: BATCH })).filter((id) => !seen.has(id));
+    const claimed = (await claimSagas(deps, { limit: BATCH })).filter(
+      (lease) => !seen.has(lease.orderId),
+    );
     // A saga seen once in this sweep waits for the next one, so a saga that keeps failing with
     // a very short lease cannot keep the sweep spinning.
     if (claimed.length === 0) return report;
-    for (const orderId of claimed) {
-      seen.add(orderId);
+    for (const lease of claimed) {
+      seen.add(lease.orderId);
       try {
-        await driveSaga(deps, orderId);
+        await driveSaga(deps, lease);
         report.finished += 1;
       } catch (error) {
         report.failed += 1;
-        deps.logger.warn({ err: error, orderId }, 'checkout saga recovery did not finish');
+        deps.logger.warn(
+          { err: error, orderId: lease.orderId },
+          'checkout saga recovery did not finish',
+        );
       }
     }
   }
 }
 
-/** Recovery once at start, then a sweep every `intervalMs` for sagas orphaned later. */
+/**
+ * A sweep at start, then one every `intervalMs` for sagas orphaned later. start() does not wait
+ * for the first sweep: orphaned sagas are finished while the process already serves (their
+ * steps may be slow). stop() waits for a sweep under way.
+ */
 export function startRecoveryLoop(deps: OrdersDeps, intervalMs: number) {
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -57,7 +66,7 @@ export function startRecoveryLoop(deps: OrdersDeps, intervalMs: number) {
   };
   return {
     async start() {
-      await sweepUnlessBusy();
+      void sweepUnlessBusy();
       if (intervalMs > 0) {
         timer = setInterval(sweepUnlessBusy, intervalMs);
         timer.unref();

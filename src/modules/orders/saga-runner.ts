@@ -13,11 +13,22 @@ import {
 import type { OrderStatus, SagaStepName } from './contracts.ts';
 import type { OrdersDeps } from './deps.ts';
 import { changeStatus } from './order-status.ts';
-import { inMs, withLease, writeUnderLease } from './saga-lease.ts';
+import { isOutage, rootCauseOf, throughOutages } from './outage-retry.ts';
+import {
+  confirmLease,
+  heldBy,
+  inMs,
+  keepLeaseAlive,
+  LeaseLost,
+  newLeaseToken,
+  type SagaLease,
+  withLease,
+  writeUnderLease,
+} from './saga-lease.ts';
 import { checkoutSagas, orderItems, orderRecords, sagaSteps } from './schema.ts';
 
 // Drives one checkout saga: forward through the steps, or back through the compensations.
-// Each step's outcome is committed before the next step starts, under a lease this process
+// Each step's outcome is committed before the next step starts, under a lease this drive
 // holds on the saga, so a crash at any point leaves a state recovery can continue from.
 
 /** Failure injection: the process "dies" right after a step's success is committed. */
@@ -99,20 +110,21 @@ const startStepUnderLease = (step: SagaStepName) => {
     on conflict (${name(orderId)}, ${name(stepColumn)}) do update set ${name(status)} = 'started'`;
 };
 
-function markStarted(deps: OrdersDeps, orderId: string, step: SagaStepName) {
-  return writeUnderLease(deps, orderId, () => [startStepUnderLease(step)]);
+function markStarted(deps: OrdersDeps, lease: SagaLease, step: SagaStepName) {
+  return writeUnderLease(deps, lease, () => [startStepUnderLease(step)]);
 }
 
 /** Records a step's success and starts the next one (one statement: writeUnderLease). */
 function markSucceeded(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   step: SagaStepName,
   out: StepOutcome,
   next: SagaStepName,
 ) {
   const { db } = deps;
-  return writeUnderLease(deps, orderId, (held) => [
+  const { orderId } = lease;
+  return writeUnderLease(deps, lease, (held) => [
     db
       .update(sagaSteps)
       .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
@@ -134,11 +146,12 @@ function markSucceeded(
 }
 
 /** The step failed: record it and turn the saga towards compensation, in one statement. */
-function markFailed(deps: OrdersDeps, orderId: string, step: SagaStepName, failure: StepFailure) {
+function markFailed(deps: OrdersDeps, lease: SagaLease, step: SagaStepName, failure: StepFailure) {
   const { db } = deps;
+  const { orderId } = lease;
   return writeUnderLease(
     deps,
-    orderId,
+    lease,
     (held) => [
       db
         .update(sagaSteps)
@@ -154,18 +167,18 @@ function markFailed(deps: OrdersDeps, orderId: string, step: SagaStepName, failu
   );
 }
 
-function markCompensated(deps: OrdersDeps, orderId: string, step: SagaStepName) {
+function markCompensated(deps: OrdersDeps, lease: SagaLease, step: SagaStepName) {
   const { db } = deps;
-  return writeUnderLease(deps, orderId, (held) => [
+  return writeUnderLease(deps, lease, (held) => [
     db
       .update(sagaSteps)
       .set({ status: 'compensated', compensatedAt: sql`now()` })
-      .where(and(stepKey(orderId, step), held)),
+      .where(and(stepKey(lease.orderId, step), held)),
   ]);
 }
 
 /** Lets go of the saga for now; recovery claims it again once `retryDelayMs` has passed. */
-async function postpone(deps: OrdersDeps, orderId: string, error: string): Promise<never> {
+async function postpone(deps: OrdersDeps, lease: SagaLease, error: string): Promise<never> {
   await deps.db
     .update(checkoutSagas)
     .set({
@@ -174,9 +187,16 @@ async function postpone(deps: OrdersDeps, orderId: string, error: string): Promi
       lastError: error,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(checkoutSagas.orderId, orderId), eq(checkoutSagas.leaseOwner, deps.saga.owner)));
-  throw new SagaStalled(`the checkout of order ${orderId} is postponed: ${error}`);
+    .where(heldBy(lease));
+  throw new SagaStalled(`the checkout of order ${lease.orderId} is postponed: ${error}`);
 }
+
+/** A step's port call, retried through outages while the lease is still ours. */
+function runStep<T>(deps: OrdersDeps, lease: SagaLease, call: () => Promise<T>): Promise<T> {
+  return throughOutages(deps, call, () => confirmLease(deps, lease));
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const finished = {
   leaseOwner: null,
@@ -195,15 +215,16 @@ interface StepIds {
 
 function finishConfirmed(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   out: StepOutcome,
   { paymentId, shipmentId }: StepIds,
   ctx: EventContext,
 ) {
+  const { orderId } = lease;
   if (!paymentId || !shipmentId) {
     throw new Error(`order ${orderId} reached confirm without a payment and a shipment`);
   }
-  return withLease(deps, orderId, async (tx) => {
+  return withLease(deps, lease, async (tx) => {
     const [, moved] = await Promise.all([
       tx
         .update(sagaSteps)
@@ -230,10 +251,15 @@ function finishConfirmed(
   });
 }
 
-function finishCancelled(deps: OrdersDeps, snapshot: SagaSnapshot, ctx: EventContext) {
+function finishCancelled(
+  deps: OrdersDeps,
+  lease: SagaLease,
+  snapshot: SagaSnapshot,
+  ctx: EventContext,
+) {
   const { saga, order, status } = snapshot;
   const reason = saga.failure ?? 'checkout failed';
-  return withLease(deps, order.id, async (tx) => {
+  return withLease(deps, lease, async (tx) => {
     const moved = await changeStatus(
       tx,
       deps.events,
@@ -251,12 +277,12 @@ function finishCancelled(deps: OrdersDeps, snapshot: SagaSnapshot, ctx: EventCon
 }
 
 /** A cancellation that found the parcel gone: the saga stands completed again. */
-function abortCancellation(deps: OrdersDeps, orderId: string) {
-  return withLease(deps, orderId, async (tx) => {
+function abortCancellation(deps: OrdersDeps, lease: SagaLease) {
+  return withLease(deps, lease, async (tx) => {
     await tx
       .update(checkoutSagas)
       .set({ state: 'completed', failure: null, failureCause: null, ...finished })
-      .where(eq(checkoutSagas.orderId, orderId));
+      .where(eq(checkoutSagas.orderId, lease.orderId));
   });
 }
 
@@ -264,9 +290,14 @@ function abortCancellation(deps: OrdersDeps, orderId: string) {
  * Runs the remaining steps; 'failed' means the saga now compensates. A step is marked started
  * in the transaction that records the previous step's success (the first one with the order),
  * so moving on costs one transaction per step.
+ *
+ * An outage of our own infrastructure (the database, a deadline) is not the step's answer:
+ * the step is retried (it is idempotent) and, should the outage outlast the budget, the saga
+ * is postponed for recovery. Only answers (a refusal, an unknown outcome) fail a step.
  */
 async function runForward(
   deps: OrdersDeps,
+  lease: SagaLease,
   snapshot: SagaSnapshot,
   ctx: EventContext,
 ): Promise<'completed' | 'failed'> {
@@ -276,26 +307,30 @@ async function runForward(
   for (const [index, step] of checkoutSteps.entries()) {
     const row = snapshot.steps.get(step.name);
     if (row?.status === 'succeeded') continue;
-    if (!started && row?.status !== 'started') await markStarted(deps, order.id, step.name);
+    if (!started && row?.status !== 'started') {
+      await throughOutages(deps, () => markStarted(deps, lease, step.name));
+    }
     let outcome: StepOutcome;
     try {
-      outcome = await step.run(order, deps.ports, ctx);
+      outcome = await runStep(deps, lease, () => step.run(order, deps.ports, ctx));
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      if (isOutage(error)) return postpone(deps, lease, `${step.name}: ${rootCauseOf(error)}`);
       const failure = describeFailure(step, error);
       if (failure.uncertain && step.onUncertain === 'retry') {
-        return postpone(deps, order.id, `${step.name}: ${failure.detail}`);
+        return postpone(deps, lease, `${step.name}: ${failure.detail}`);
       }
-      await markFailed(deps, order.id, step.name, failure);
+      await throughOutages(deps, () => markFailed(deps, lease, step.name, failure));
       return 'failed';
     }
     if (outcome.paymentId) ids.paymentId = outcome.paymentId;
     if (outcome.shipmentId) ids.shipmentId = outcome.shipmentId;
     const next = checkoutSteps[index + 1];
     if (!next) {
-      await finishConfirmed(deps, order.id, outcome, ids, ctx);
+      await throughOutages(deps, () => finishConfirmed(deps, lease, outcome, ids, ctx));
       return 'completed';
     }
-    await markSucceeded(deps, order.id, step.name, outcome, next.name);
+    await throughOutages(deps, () => markSucceeded(deps, lease, step.name, outcome, next.name));
     started = true;
     if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
   }
@@ -309,27 +344,39 @@ const needsCompensation = (row: StepRow | undefined) =>
     row.status === 'started' ||
     (row.status === 'failed' && row.uncertain));
 
-async function compensate(deps: OrdersDeps, snapshot: SagaSnapshot, ctx: EventContext) {
+/**
+ * Undoes the steps in reverse, then cancels the order with the reason the saga failed for.
+ * A compensation that fails (an outage past the budget included) postpones the saga: it never
+ * changes the reason, and the order stays pending until every compensation has run.
+ */
+async function compensate(
+  deps: OrdersDeps,
+  lease: SagaLease,
+  snapshot: SagaSnapshot,
+  ctx: EventContext,
+) {
   const { saga, order } = snapshot;
   const reason = saga.failure ?? 'checkout failed';
   const reverse: CheckoutStep[] = [...checkoutSteps].reverse();
   for (const step of reverse) {
-    if (!step.compensate || !needsCompensation(snapshot.steps.get(step.name))) continue;
+    const undo = step.compensate;
+    if (!undo || !needsCompensation(snapshot.steps.get(step.name))) continue;
     try {
-      await step.compensate(order, reason, deps.ports, ctx);
+      await runStep(deps, lease, () => undo(order, reason, deps.ports, ctx));
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       // Only a cancellation of a confirmed order can meet a shipped parcel (shipping says 409).
       const cancelling = saga.failureCause !== 'checkout saga';
       if (cancelling && step.name === 'schedule_shipment' && isConflict(error)) {
-        await abortCancellation(deps, order.id);
+        await abortCancellation(deps, lease);
         throw conflict(`Order ${order.id} has already shipped; it can no longer be cancelled.`);
       }
-      const message = error instanceof Error ? error.message : String(error);
-      return postpone(deps, order.id, `compensating ${step.name}: ${message}`);
+      const detail = isOutage(error) ? rootCauseOf(error) : messageOf(error);
+      return postpone(deps, lease, `compensating ${step.name}: ${detail}`);
     }
-    await markCompensated(deps, order.id, step.name);
+    await throughOutages(deps, () => markCompensated(deps, lease, step.name));
   }
-  await finishCancelled(deps, snapshot, ctx);
+  await throughOutages(deps, () => finishCancelled(deps, lease, snapshot, ctx));
 }
 
 const isConflict = (error: unknown) => error instanceof ProblemError && error.status === 409;
@@ -345,27 +392,37 @@ function contextOf(saga: SagaRow, context?: EventContext): EventContext {
 }
 
 /**
- * Drives a saga whose lease this process holds to its end: completed (order confirmed) or
- * compensated (order cancelled). Throws SimulatedCrash, LeaseLost, SagaStalled, or a 409
- * when a cancellation finds the order shipped.
+ * Drives a saga whose lease this drive holds to its end: completed (order confirmed) or
+ * compensated (order cancelled). While it runs, a heartbeat keeps the lease from lapsing under
+ * a slow step, and this process's recovery leaves the saga alone. Throws SimulatedCrash,
+ * LeaseLost, SagaStalled, an outage that outlasted the budget (the lease then lapses and
+ * recovery continues), or a 409 when a cancellation finds the order shipped.
  */
 export async function driveSaga(
   deps: OrdersDeps,
-  orderId: string,
+  lease: SagaLease,
   context?: EventContext,
   known?: SagaSnapshot,
 ): Promise<void> {
-  let snapshot = known ?? (await loadSaga(deps, orderId));
-  const ctx = contextOf(snapshot.saga, context);
-  if (snapshot.saga.state === 'running') {
-    if ((await runForward(deps, snapshot, ctx)) === 'completed') return;
-    snapshot = await loadSaga(deps, orderId);
+  const { orderId } = lease;
+  deps.driving.add(orderId);
+  const heartbeat = keepLeaseAlive(deps, lease);
+  try {
+    let snapshot = known ?? (await throughOutages(deps, () => loadSaga(deps, orderId)));
+    const ctx = contextOf(snapshot.saga, context);
+    if (snapshot.saga.state === 'running') {
+      if ((await runForward(deps, lease, snapshot, ctx)) === 'completed') return;
+      snapshot = await throughOutages(deps, () => loadSaga(deps, orderId));
+    }
+    if (snapshot.saga.state === 'compensating') await compensate(deps, lease, snapshot, ctx);
+  } finally {
+    await heartbeat.stop();
+    deps.driving.delete(orderId);
   }
-  if (snapshot.saga.state === 'compensating') await compensate(deps, snapshot, ctx);
 }
 
 /**
- * Creates the saga of a new order inside the order's own transaction, leased to this process
+ * Creates the saga of a new order inside the order's own transaction, leased to a new drive
  * and with its first step started; the snapshot it returns lets driveSaga begin without
  * reading back what was just written.
  */
@@ -374,7 +431,8 @@ export async function beginSaga(
   deps: OrdersDeps,
   order: SagaOrder,
   ctx: EventContext,
-): Promise<SagaSnapshot> {
+): Promise<{ lease: SagaLease; snapshot: SagaSnapshot }> {
+  const lease: SagaLease = { orderId: order.id, token: newLeaseToken(deps) };
   const [saga] = await tx
     .insert(checkoutSagas)
     .values({
@@ -382,7 +440,7 @@ export async function beginSaga(
       cardToken: order.cardToken,
       correlationId: ctx.correlationId ?? null,
       traceId: ctx.traceId ?? null,
-      leaseOwner: deps.saga.owner,
+      leaseOwner: lease.token,
       leaseExpiresAt: inMs(deps.saga.leaseMs),
       attempts: 1,
     })
@@ -393,10 +451,13 @@ export async function beginSaga(
   const [step] = await startStep(tx, order.id, first.name).returning();
   if (!step) throw new Error(`the first step of order ${order.id} was not started`);
   return {
-    saga,
-    steps: new Map([[step.step, step]]),
-    status: 'pending',
-    ids: { paymentId: null, shipmentId: null },
-    order,
+    lease,
+    snapshot: {
+      saga,
+      steps: new Map([[step.step, step]]),
+      status: 'pending',
+      ids: { paymentId: null, shipmentId: null },
+      order,
+    },
   };
 }

@@ -12,7 +12,11 @@ export const paymentIdSchema = z
 
 export const orderIdSchema = z.uuid().openapi({ example: '0b8c0b6e-8c1f-4a55-9f0e-1f2a3b4c5d6e' });
 
-export const paymentStatuses = ['captured', 'failed', 'refunded'] as const;
+/**
+ * `pending`: a capture is at the provider, or was interrupted there (the next capture or
+ * refund of the order finishes it); it becomes `captured` or `failed`.
+ */
+export const paymentStatuses = ['pending', 'captured', 'failed', 'refunded'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const paymentSchema = z

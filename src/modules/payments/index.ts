@@ -1,4 +1,6 @@
 // The payments module's public surface. Other code imports the module only through this file.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
@@ -12,17 +14,12 @@ import {
   refundPaymentSchema,
 } from './contracts.ts';
 import { paymentCaptured, paymentFailed, paymentRefunded } from './events.ts';
+import { findPaymentByOrder } from './payment-records.ts';
 import type { PaymentProvider } from './ports.ts';
 import { paymentsRoutes } from './routes.ts';
 import { createSandboxProvider } from './sandbox-provider.ts';
 import { payments } from './schema.ts';
-import {
-  capturePayment,
-  findPaymentByOrder,
-  getPaymentStats,
-  type PaymentsDeps,
-  refundPayment,
-} from './service.ts';
+import { capturePayment, getPaymentStats, type PaymentsDeps, refundPayment } from './service.ts';
 
 export type {
   CapturePaymentInput,
@@ -39,13 +36,16 @@ export type { ChargeResult, PaymentProvider } from './ports.ts';
 export interface PaymentsApi {
   /**
    * Charges the order once: a second call returns the first payment and charges nothing
-   * (ProblemError 409 if it names another user or amount). A decline is a returned payment
-   * with status failed (and payment.failed); a provider outage throws ProblemError 503.
+   * (ProblemError 409 if it names another user or amount); one racing a capture under way
+   * waits for it. A decline is a returned payment with status failed (and payment.failed); a
+   * provider outage throws ProblemError 503. Never answers a pending payment.
    */
   capture(input: CapturePaymentInput, context?: EventContext): Promise<Payment>;
   /**
    * Gives the order's captured payment back in full; idempotent (an already refunded payment
-   * is returned as it is). Undefined when the order has no captured payment (none, or failed).
+   * is returned as it is). A capture still pending is finished first, so money taken by an
+   * interrupted capture is given back too. Undefined when the order has no captured payment
+   * (none, or failed).
    */
   refund(input: RefundPaymentInput, context?: EventContext): Promise<Payment | undefined>;
   getPaymentByOrder(orderId: string): Promise<Payment | undefined>;
@@ -58,12 +58,24 @@ export interface PaymentsPorts {
   provider?: PaymentProvider;
 }
 
+export interface PaymentsOptions {
+  /**
+   * How long a capture's claim on its attempt holds without its heartbeat: after a crash
+   * mid-capture, the next capture of the order takes over this much later.
+   */
+  captureAttemptMs?: number;
+  /** How long a capture waits for another one of the same order before answering 503. */
+  captureWaitMs?: number;
+}
+
 const parse = apiCallParser('payments');
 
 export function createPaymentsModule(
   context: ModuleContext,
   ports: PaymentsPorts = {},
+  options: PaymentsOptions = {},
 ): Module<PaymentsApi> {
+  const attemptMs = options.captureAttemptMs ?? 10_000;
   const deps: PaymentsDeps = {
     db: context.db,
     events: context.events,
@@ -71,6 +83,13 @@ export function createPaymentsModule(
     provider:
       ports.provider ??
       createSandboxProvider({ latencyMs: context.config.PAYMENT_SANDBOX_LATENCY_MS }),
+    attempts: {
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      inFlight: new Set(),
+      leaseMs: attemptMs,
+      // Long enough that a crashed attempt lapses while a capture waits for it.
+      waitMs: options.captureWaitMs ?? attemptMs + 5_000,
+    },
   };
   return defineModule<PaymentsApi>({
     name: 'payments',

@@ -11,10 +11,13 @@ export type ChargeResult =
  */
 export interface PaymentProvider {
   /**
-   * `reference` is the order id: a real provider uses it as its idempotency key, so a retry
-   * after an unclear outcome cannot charge twice at the provider either.
+   * `reference` is the order id, the provider's idempotency key: a repeated charge with it (a
+   * capture finishing one that was interrupted) gets the first answer and charges nothing more.
    */
   charge(request: { amount: Money; cardToken?: string; reference: string }): Promise<ChargeResult>;
-  /** Gives back `amount` of the charge `reference`; returns the refund's own reference. */
+  /**
+   * Gives back `amount` of the charge `reference`, once: refunding the charge again returns
+   * the first refund. Returns the refund's own reference.
+   */
   refund(request: { reference: string; amount: Money }): Promise<{ reference: string }>;
 }

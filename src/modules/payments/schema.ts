@@ -9,7 +9,7 @@ export const paymentRecords = payments.table(
   'payments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    // One payment per order: the backstop behind the per-order lock that makes capture idempotent.
+    // One payment per order: the pending row a capture inserts first is what makes it idempotent.
     orderId: uuid('order_id').notNull().unique('payments_order_id_key'),
     userId: uuid('user_id').notNull(),
     amountMinor: integer('amount_minor').notNull(),
@@ -17,15 +17,26 @@ export const paymentRecords = payments.table(
     status: text('status', { enum: paymentStatuses }).notNull(),
     failureReason: text('failure_reason'),
     providerReference: text('provider_reference'),
-    // Enough to tell cards apart in support; the token itself is never stored.
+    // Enough to tell cards apart in support.
     cardTokenLast4: text('card_token_last4'),
+    /**
+     * While pending only, and wiped with the outcome: whoever finishes an interrupted capture
+     * charges with the same details under the same idempotency reference.
+     */
+    cardToken: text('card_token'),
+    /** The capture attempt calling the provider now, and until when its claim holds. */
+    attemptToken: text('attempt_token'),
+    attemptExpiresAt: timestamp('attempt_expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check('payments_amount_positive', sql`${t.amountMinor} > 0`),
     check('payments_currency_iso', sql`${t.currency} ~ '^[A-Z]{3}$'`),
-    check('payments_status_known', sql`${t.status} in ('captured', 'failed', 'refunded')`),
+    check(
+      'payments_status_known',
+      sql`${t.status} in ('pending', 'captured', 'failed', 'refunded')`,
+    ),
     index('payments_user_idx').on(t.userId),
   ],
 );

@@ -74,15 +74,20 @@ export const OUTAGE_COUNTRY = 'ZZ';
 
 export interface FakeShippingScheduler extends ShippingScheduler {
   shipments: Map<string, FakeShipment>;
+  /** Every schedule call per order, repeats included. */
+  scheduleCalls: Map<string, number>;
   /** What the carrier would do: the parcel leaves; cancelling it is refused from now on. */
   ship(orderId: string): FakeShipment;
 }
 
 export function fakeShippingScheduler(): FakeShippingScheduler {
   const shipments = new Map<string, FakeShipment>();
+  const scheduleCalls = new Map<string, number>();
   return {
     shipments,
+    scheduleCalls,
     async schedule(request) {
+      scheduleCalls.set(request.orderId, (scheduleCalls.get(request.orderId) ?? 0) + 1);
       const { country } = request.address;
       if (country === REFUSED_COUNTRY) throw new ProblemError(422, `We do not ship to ${country}.`);
       if (country === OUTAGE_COUNTRY) throw new Error('shipping service timed out');
@@ -110,4 +115,45 @@ export function fakeShippingScheduler(): FakeShippingScheduler {
       return shipped;
     },
   };
+}
+
+export interface Outage {
+  /** Calls the method received while stubbed, failing ones included. */
+  calls: number;
+  /** The method as it was. */
+  restore(): void;
+}
+
+/**
+ * Makes `port[method]` throw `error` on its next `times` calls, then behave as before. With
+ * `afterEffect`, a failing call reaches the port first: its effect happens, its answer is lost
+ * (a connection that drops after the commit).
+ */
+export function failNext<P extends object, K extends keyof P>(
+  port: P,
+  method: K,
+  times: number,
+  error: unknown,
+  { afterEffect = false }: { afterEffect?: boolean } = {},
+): Outage {
+  const original = port[method];
+  if (typeof original !== 'function') throw new Error(`${String(method)} is not a method`);
+  let left = times;
+  const outage: Outage = {
+    calls: 0,
+    restore() {
+      port[method] = original;
+    },
+  };
+  const stub = async (...args: unknown[]) => {
+    outage.calls += 1;
+    if (left > 0) {
+      left -= 1;
+      if (afterEffect) await original.apply(port, args);
+      throw error;
+    }
+    return original.apply(port, args);
+  };
+  port[method] = stub as P[K];
+  return outage;
 }

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, getTableColumns, isNull, lt, sql } from 'drizzle-orm';
+import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { conflict, ProblemError } from '../../platform/http/problem.ts';
+import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
+import type { CapturePaymentInput } from './contracts.ts';
+import { paymentCaptured, paymentFailed } from './events.ts';
+import { facts, type PaymentRow, toPayment } from './payment-records.ts';
+import type { ChargeResult } from './ports.ts';
+import { paymentRecords } from './schema.ts';
+import type { PaymentsDeps } from './service.ts';
+
+// How a capture reaches the provider without a transaction (or a lock) held across the call:
+// (a) one statement inserts the order's payment as `pending`, claiming the attempt; the order
+//     id is unique, so a concurrent capture finds that row instead of charging;
+// (b) the provider is called outside any transaction, with the order id as its idempotency
+//     reference, while a heartbeat keeps the claim;
+// (c) one short transaction records the outcome where the row is still pending, with its event.
+// A capture that meets a live attempt waits for it (polling, bounded). One that meets an
+// attempt whose process died (its claim lapsed), or that ended in this process unrecorded (our
+// database failed at (c)), takes it over and calls the provider again with the same reference:
+// the provider answers alike and charges nothing more.
+
+/** How this module instance runs capture attempts. */
+export interface CaptureAttempts {
+  /** Names this instance in attempt tokens. */
+  owner: string;
+  /** Tokens of this instance's attempts that are at the provider right now. */
+  inFlight: Set<string>;
+  /** How long an attempt's claim holds without its heartbeat (its process died). */
+  leaseMs: number;
+  /** How long a capture waits for another attempt on the order before answering 503. */
+  waitMs: number;
+}
+
+const POLL_MS = 20;
+const RETRY_AFTER_SECONDS = '5';
+
+const inMs = (ms: number) => sql`now() + (${ms}::integer * interval '1 millisecond')`;
+
+/**
+ * The provider failed to answer: nothing was recorded, and the caller may simply try again.
+ * The cause goes to the log here, because the app does not log 4xx/503 problems it renders.
+ */
+export function providerUnavailable(
+  deps: PaymentsDeps,
+  error: unknown,
+  what: string,
+): ProblemError {
+  deps.logger.warn({ err: error }, `payment provider failed during ${what}`);
+  const problem = new ProblemError(
+    503,
+    'The payment provider is unavailable; nothing was recorded. Try again shortly.',
+    { headers: { 'Retry-After': RETRY_AFTER_SECONDS } },
+  );
+  problem.cause = error;
+  return problem;
+}
+
+const captureInProgress = (orderId: string) =>
+  new ProblemError(503, `A capture of order ${orderId} is under way; try again shortly.`, {
+    headers: { 'Retry-After': '1' },
+  });
+
+/** A replay must be the same capture; anything else for the order is someone else's mistake. */
+function assertSameCapture(existing: PaymentRow, input: CapturePaymentInput) {
+  const sameAmount =
+    existing.amountMinor === input.amount.amountMinor &&
+    existing.currency === input.amount.currency;
+  if (existing.userId !== input.userId || !sameAmount) {
+    throw conflict(`Order ${input.orderId} already has a different payment.`);
+  }
+}
+
+/** The attempt fields of a payment that has its outcome. */
+const settled = { cardToken: null, attemptToken: null, attemptExpiresAt: null };
+
+const pendingById = (id: string) =>
+  and(eq(paymentRecords.id, id), eq(paymentRecords.status, 'pending'));
+
+const heldBy = (id: string, token: string) =>
+  and(pendingById(id), eq(paymentRecords.attemptToken, token));
+
+/** (a) The order's first attempt; nothing when the order has a payment row already. */
+async function insertPending(deps: PaymentsDeps, input: CapturePaymentInput, token: string) {
+  const [row] = await deps.db
+    .insert(paymentRecords)
+    .values({
+      orderId: input.orderId,
+      userId: input.userId,
+      amountMinor: input.amount.amountMinor,
+      currency: input.amount.currency,
+      status: 'pending',
+      cardToken: input.cardToken ?? null,
+      cardTokenLast4: input.cardToken?.slice(-4) ?? null,
+      attemptToken: token,
+      attemptExpiresAt: inMs(deps.attempts.leaseMs),
+    })
+    .onConflictDoNothing({ target: paymentRecords.orderId })
+    .returning();
+  return row;
+}
+
+const currentRow = async (deps: PaymentsDeps, orderId: string) => {
+  const [row] = await deps.db
+    .select({
+      ...getTableColumns(paymentRecords),
+      lapsed: sql<boolean>`coalesce(${paymentRecords.attemptExpiresAt} < now(), false)`,
+    })
+    .from(paymentRecords)
+    .where(eq(paymentRecords.orderId, orderId));
+  return row;
+};
+
+/** An attempt of this instance that is no longer at the provider yet left the row pending. */
+function endedHere(deps: PaymentsDeps, token: string | null): boolean {
+  if (!token?.startsWith(`${deps.attempts.owner}:`)) return false;
+  return !deps.attempts.inFlight.has(token);
+}
+
+/** Claims a pending attempt whose holder is gone; undefined when another capture was faster. */
+async function takeOver(deps: PaymentsDeps, row: PaymentRow, token: string, ended: boolean) {
+  const [taken] = await deps.db
+    .update(paymentRecords)
+    .set({ attemptToken: token, attemptExpiresAt: inMs(deps.attempts.leaseMs) })
+    .where(
+      and(
+        pendingById(row.id),
+        row.attemptToken === null
+          ? isNull(paymentRecords.attemptToken)
+          : eq(paymentRecords.attemptToken, row.attemptToken),
+        ended ? undefined : lt(paymentRecords.attemptExpiresAt, sql`now()`),
+      ),
+    )
+    .returning();
+  return taken;
+}
+
+/**
+ * (c) Records the provider's answer, with its event, unless another attempt recorded it first
+ * (the same answer: one reference). An upsert, so the charge is recorded even if an attempt
+ * that took this one over met a provider outage and forgot the row meanwhile.
+ */
+function recordOutcome(
+  deps: PaymentsDeps,
+  row: PaymentRow,
+  result: ChargeResult,
+  context: EventContext | undefined,
+): Promise<PaymentRow> {
+  const outcome = {
+    status: result.outcome === 'approved' ? ('captured' as const) : ('failed' as const),
+    failureReason: result.outcome === 'declined' ? result.reason : null,
+    providerReference: result.outcome === 'approved' ? result.reference : null,
+    ...settled,
+    updatedAt: sql`now()`,
+  };
+  return deps.db.transaction(async (tx) => {
+    const [recorded] = await tx
+      .insert(paymentRecords)
+      .values({
+        id: row.id,
+        orderId: row.orderId,
+        userId: row.userId,
+        amountMinor: row.amountMinor,
+        currency: row.currency,
+        cardTokenLast4: row.cardTokenLast4,
+        createdAt: row.createdAt,
+        ...outcome,
+      })
+      .onConflictDoUpdate({
+        target: paymentRecords.orderId,
+        set: outcome,
+        setWhere: eq(paymentRecords.status, 'pending'),
+      })
+      .returning();
+    if (!recorded) {
+      const [current] = await tx
+        .select()
+        .from(paymentRecords)
+        .where(eq(paymentRecords.orderId, row.orderId));
+      if (!current) throw new Error(`the payment of order ${row.orderId} vanished`);
+      return current;
+    }
+    const payment = toPayment(recorded);
+    if (result.outcome === 'approved') {
+      await deps.events.publish(tx, paymentCaptured, facts(payment), context);
+    } else {
+      await deps.events.publish(
+        tx,
+        paymentFailed,
+        { ...facts(payment), reason: result.reason },
+        context,
+      );
+    }
+    return recorded;
+  });
+}
+
+/** (b) and (c) for an attempt this instance holds as `token`. */
+async function chargeAttempt(
+  deps: PaymentsDeps,
+  row: PaymentRow,
+  token: string,
+  context: EventContext | undefined,
+): Promise<PaymentRow> {
+  const { attempts } = deps;
+  attempts.inFlight.add(token);
+  const heartbeat = startHeartbeat(
+    attempts.leaseMs / 3,
+    () =>
+      deps.db
+        .update(paymentRecords)
+        .set({ attemptExpiresAt: inMs(attempts.leaseMs) })
+        .where(heldBy(row.id, token)),
+    (error) =>
+      deps.logger.warn({ err: error, orderId: row.orderId }, 'capture claim renewal failed'),
+  );
+  try {
+    let result: ChargeResult;
+    try {
+      result = await deps.provider.charge({
+        amount: { amountMinor: row.amountMinor, currency: row.currency },
+        ...(row.cardToken !== null && { cardToken: row.cardToken }),
+        reference: row.orderId,
+      });
+    } catch (error) {
+      await heartbeat.stop();
+      // Nothing was charged: the attempt is forgotten, so a retry starts afresh. Should that
+      // fail as well (our database is down), that error is thrown instead: the row stays
+      // pending and the next capture takes it over.
+      await deps.db.delete(paymentRecords).where(heldBy(row.id, token));
+      throw providerUnavailable(deps, error, `the capture for order ${row.orderId}`);
+    }
+    await heartbeat.stop();
+    return await recordOutcome(deps, row, result, context);
+  } finally {
+    await heartbeat.stop();
+    attempts.inFlight.delete(token);
+  }
+}
+
+/**
+ * Brings the order's payment to its outcome and returns it: as it is when it has one, or by
+ * charging, as the order's first attempt (only with `input`: a capture) or by taking over an
+ * attempt whose holder is gone. Waits for a live attempt up to `waitMs`, then 503. Undefined
+ * when the order has no payment and `input` is absent (a refund has nothing to finish).
+ * A different user or amount than the order's payment: 409.
+ */
+export async function settlePayment(
+  deps: PaymentsDeps,
+  orderId: string,
+  input: CapturePaymentInput | undefined,
+  context: EventContext | undefined,
+): Promise<PaymentRow | undefined> {
+  const deadline = Date.now() + deps.attempts.waitMs;
+  for (;;) {
+    const token = `${deps.attempts.owner}:${randomUUID()}`;
+    if (input) {
+      const inserted = await insertPending(deps, input, token);
+      if (inserted) return chargeAttempt(deps, inserted, token, context);
+    }
+    const row = await currentRow(deps, orderId);
+    if (!row && !input) return undefined;
+    if (row) {
+      if (input) assertSameCapture(row, input);
+      if (row.status !== 'pending') return row;
+      const ended = endedHere(deps, row.attemptToken);
+      const taken = ended || row.lapsed ? await takeOver(deps, row, token, ended) : undefined;
+      if (taken) return chargeAttempt(deps, taken, token, context);
+    }
+    if (Date.now() >= deadline) throw captureInProgress(orderId);
+    await sleep(POLL_MS);
+  }
+}

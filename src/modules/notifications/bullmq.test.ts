@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,10 +50,10 @@ afterAll(async () => {
 
 it('stores and mails notifications for events delivered through BullMQ', async () => {
   const userId = randomUUID();
-  await db.transaction((tx) =>
+  const registered = await db.transaction((tx) =>
     bus.publish(tx, userRegistered, { userId, username: 'cy', email: 'cy@example.com' }),
   );
-  await db.transaction((tx) =>
+  const confirmed = await db.transaction((tx) =>
     bus.publish(tx, orderConfirmed, {
       orderId: randomUUID(),
       userId,
@@ -77,4 +78,21 @@ it('stores and mails notifications for events delivered through BullMQ', async (
     );
     expect(rows.find((row) => row.kind === 'welcome')?.channels).toEqual(['log', 'email']);
   });
+
+  // Both went through BullMQ: each is a completed job on its subscriber's own queue.
+  for (const [subscriber, event] of [
+    ['notifications.on-user-registered', registered],
+    ['notifications.on-order-confirmed', confirmed],
+  ] as const) {
+    const queue = new Queue(`events.${subscriber}`, {
+      connection: redis.connect(),
+      prefix: `${redis.prefix}:bull`,
+    });
+    try {
+      const completed = await queue.getJobs(['completed']);
+      expect(completed.map((job) => job.data.metadata?.id)).toEqual([event.metadata.id]);
+    } finally {
+      await queue.close();
+    }
+  }
 });

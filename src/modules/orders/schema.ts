@@ -107,7 +107,11 @@ export const idempotencyKeys = orders.table(
     response: jsonb('response').$type<Order>(),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key] }),
+    // What retention looks for: answered keys, oldest first.
+    index('idempotency_keys_answered_idx').on(t.createdAt).where(sql`${t.response} is not null`),
+  ],
 );
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "idempotency_keys_answered_idx" ON "orders"."idempotency_keys" USING btree ("created_at") WHERE "orders"."idempotency_keys"."response" is not null;

@@ -102,7 +102,11 @@ export async function startMonolith(config: Config, logger: Logger): Promise<Mon
   }
 }
 
-async function wireMonolith(config: Config, logger: Logger, listener: Listener): Promise<Monolith> {
+/**
+ * The monolith's database (PGlite unless DATABASE_URL), migrated: what the monolith and the
+ * commands that work on its data (db:migrate, db:seed, admin:create) all open.
+ */
+export async function openMonolithDatabase(config: Config): Promise<DatabaseHandle> {
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -112,7 +116,32 @@ async function wireMonolith(config: Config, logger: Logger, listener: Listener):
       connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     },
   });
-  await database.migrate(MONOLITH_MIGRATIONS);
+  try {
+    await database.migrate(MONOLITH_MIGRATIONS);
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function wireMonolith(config: Config, logger: Logger, listener: Listener): Promise<Monolith> {
+  const database = await openMonolithDatabase(config);
+  try {
+    return await wireOnDatabase(config, logger, listener, database);
+  } catch (error) {
+    // A start-up that failed half-way gives back what it opened (a PGlite directory's lock too).
+    await database.close();
+    throw error;
+  }
+}
+
+async function wireOnDatabase(
+  config: Config,
+  logger: Logger,
+  listener: Listener,
+  database: DatabaseHandle,
+): Promise<Monolith> {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const bus = createEventBus({
     db: database.db,

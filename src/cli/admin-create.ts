@@ -1,10 +1,7 @@
 import { adminAccountSchema, ensureAdmin } from '../modules/users/index.ts';
-import { createEventBus } from '../platform/bus/event-bus.ts';
 import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
-import { openDatabase } from '../platform/db/database.ts';
-import { MONOLITH_MIGRATIONS } from '../platform/db/migrate.ts';
 import { ProblemError } from '../platform/http/problem.ts';
-import { createLogger } from '../platform/logger.ts';
+import { withOfflineModuleContext } from './offline-context.ts';
 import { ask, type Question } from './prompt.ts';
 
 // `npm run admin:create`: creates the first admin account, the one way production gets one (it
@@ -64,31 +61,18 @@ async function readAccount(env: NodeJS.ProcessEnv) {
 async function createFirstAdmin(config: Config): Promise<string> {
   // Checked before the database is touched, so a refused account leaves it as it was.
   const account = await readAccount(process.env);
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-create' });
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    name: 'monolith',
+  return withOfflineModuleContext(config, 'admin-create', async (context, database) => {
+    try {
+      const result = await ensureAdmin(context, account);
+      const { username } = result.user;
+      return result.outcome === 'created'
+        ? `admin "${username}" created in ${database.location}`
+        : `admin "${username}" already exists in ${database.location}; nothing changed (its email and password are as they were)`;
+    } catch (error) {
+      if (error instanceof ProblemError) throw new Refused(`${error.message} Nothing was created.`);
+      throw error;
+    }
   });
-  try {
-    await database.migrate(MONOLITH_MIGRATIONS);
-    const events = createEventBus({
-      db: database.db,
-      logger,
-      maxAttempts: config.EVENT_MAX_ATTEMPTS,
-      retryBaseMs: config.EVENT_RETRY_BASE_MS,
-    });
-    const result = await ensureAdmin({ config, db: database.db, events, logger }, account);
-    const { username } = result.user;
-    return result.outcome === 'created'
-      ? `admin "${username}" created in ${database.location}`
-      : `admin "${username}" already exists in ${database.location}; nothing changed (its email and password are as they were)`;
-  } catch (error) {
-    if (error instanceof ProblemError) throw new Refused(`${error.message} Nothing was created.`);
-    throw error;
-  } finally {
-    await database.close();
-  }
 }
 
 try {

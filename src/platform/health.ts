@@ -1,5 +1,6 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './http/app-env.ts';
+import { jsonDoc } from './http/route-docs.ts';
 import type { Metrics } from './metrics.ts';
 import { withDeadline } from './resilience/deadline.ts';
 
@@ -25,27 +26,94 @@ async function runCheck(name: string, check: ReadinessCheck): Promise<string | u
   }
 }
 
+const tags = ['operations'];
+
+const liveSchema = z.object({ status: z.literal('ok') }).openapi('Liveness');
+const startupSchema = z.object({ status: z.enum(['ok', 'starting']) }).openapi('StartupStatus');
+const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    /** The checks that failed, and `shutdown` once the component is stopping. */
+    failed: z.array(z.string()),
+    checks: z.record(
+      z.string(),
+      z.object({ status: z.enum(['up', 'down']), error: z.string().optional() }),
+    ),
+  })
+  .openapi('Readiness');
+
+const liveRoute = createRoute({
+  method: 'get',
+  path: '/health/live',
+  operationId: 'getLiveness',
+  tags,
+  summary: 'The process is running (no dependency is checked)',
+  responses: { 200: jsonDoc(liveSchema, 'Alive') },
+});
+
+const startupRoute = createRoute({
+  method: 'get',
+  path: '/health/startup',
+  operationId: 'getStartup',
+  tags,
+  summary: 'Start-up (migrations, seeding, subscriptions) has finished',
+  responses: {
+    200: jsonDoc(startupSchema, 'Started'),
+    503: jsonDoc(startupSchema, 'Still starting'),
+  },
+});
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/health/ready',
+  operationId: 'getReadiness',
+  tags,
+  summary: 'Every dependency answers and events move; not while starting or stopping',
+  responses: {
+    200: jsonDoc(readinessSchema, 'Ready'),
+    503: jsonDoc(readinessSchema, 'Not ready: `failed` names why'),
+  },
+});
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  tags,
+  summary: 'Prometheus metrics of this component',
+  responses: {
+    200: {
+      description: 'Prometheus text exposition format',
+      content: { 'text/plain': { schema: z.string() } },
+    },
+  },
+});
+
 /** `/health/live`, `/health/ready`, `/health/startup` and `/metrics`, the same on every component. */
 export function mountOperations(app: OpenAPIHono<AppEnv>, health: Health, metrics: Metrics): void {
-  app.get('/health/live', (c) => c.json({ status: 'ok' }));
-  app.get('/health/startup', (c) =>
-    health.started ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503),
+  app.openapi(liveRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(startupRoute, (c) =>
+    health.started
+      ? c.json({ status: 'ok' as const }, 200)
+      : c.json({ status: 'starting' as const }, 503),
   );
-  app.get('/health/ready', async (c) => {
+  app.openapi(readyRoute, async (c) => {
     const names = Object.keys(health.checks);
     const results = await Promise.all(names.map((name) => runCheck(name, health.checks[name]!)));
     const checks = Object.fromEntries(
       names.map((name, i) => [
         name,
-        results[i] ? { status: 'down', error: results[i] } : { status: 'up' },
+        results[i] ? { status: 'down' as const, error: results[i] } : { status: 'up' as const },
       ]),
     );
     const failed = names.filter((_, i) => results[i] !== undefined);
     if (health.stopping) failed.push('shutdown');
     const ready = health.started && failed.length === 0;
-    return c.json({ status: ready ? 'ready' : 'unavailable', failed, checks }, ready ? 200 : 503);
+    return ready
+      ? c.json({ status: 'ready' as const, failed, checks }, 200)
+      : c.json({ status: 'unavailable' as const, failed, checks }, 503);
   });
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  app.openapi(metricsRoute, async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
   );
 }

@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory';
+import { settlesWithin } from '../resilience/deadline.ts';
 import type { AppEnv } from './app-env.ts';
 
 /** How long a refused request's unread body may take to arrive before the connection is given up. */
@@ -26,10 +27,6 @@ export const drainUnreadBody = (deadlineMs = DRAIN_DEADLINE_MS) =>
 /** True when the stream ended within the deadline; false when it failed or took too long. */
 async function discard(body: ReadableStream<Uint8Array>, deadlineMs: number): Promise<boolean> {
   const reader = body.getReader();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), deadlineMs);
-  });
   const drained = (async () => {
     while (!(await reader.read()).done) {
       // nothing to keep
@@ -37,9 +34,8 @@ async function discard(body: ReadableStream<Uint8Array>, deadlineMs: number): Pr
     return true;
   })().catch(() => false);
   try {
-    return await Promise.race([drained, expired]);
+    return (await settlesWithin(drained, deadlineMs)) && (await drained);
   } finally {
-    clearTimeout(timer);
     // Not cancel(): cancelling an incomplete body destroys the socket before the answer is
     // written. Released, the rest is left to the server, which closes after answering.
     reader.releaseLock();

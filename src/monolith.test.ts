@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -15,6 +16,15 @@ interface ProductPage {
   total: number;
   items: Array<{ id: string; price: { amountMinor: number; currency: string } }>;
 }
+/** A port nothing listens on (taken from the system, then given back). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -22,6 +32,20 @@ afterAll(async () => {
 });
 
 describe('monolith, embedded mode (PGlite, no Redis)', () => {
+  it('gives its PGlite directory back when start-up fails half-way (Redis unreachable)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'monolith-halfway-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const closed = await freePort();
+    const base = { DATA_DIR: dataDir, MONOLITH_PORT: '0', HOST: '127.0.0.1' };
+    await expect(
+      startMonolith(loadConfig({ ...base, REDIS_URL: `redis://127.0.0.1:${closed}` }), logger),
+    ).rejects.toThrow(/ECONNREFUSED|Connection is closed/);
+    // The directory is not held by the failed start: the next one opens it.
+    const next = await startMonolith(loadConfig(base), logger);
+    expect(next.database.kind).toBe('pglite');
+    await next.stop();
+  });
+
   it('starts with no servers, seeds the demo catalog, serves it over HTTP, and reuses its data', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'monolith-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));

@@ -235,10 +235,6 @@ async function wireOnDatabase(
     },
   });
 
-  if (config.SEED_DEMO_DATA) {
-    for (const module of modules) await module.seed?.();
-  }
-  await bus.start();
   const retention = createRetentionSweep(
     [
       { name: 'events', prune: bus.prune },
@@ -247,8 +243,45 @@ async function wireOnDatabase(
     { windowMs: config.RETENTION_MS, intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
     logger,
   );
-  retention.start();
-  for (const module of modules) await module.start?.();
+  // Each step is bounded, so a lost database or Redis cannot hold the exit past
+  // SHUTDOWN_TIMEOUT_MS; what a cut-short step leaves behind ends with the process.
+  const stop = ({ database: andDatabase }: { database: boolean }) =>
+    stopInSteps(
+      [
+        { name: 'http', share: 0.1, run: () => listener.close() },
+        {
+          name: 'modules',
+          share: 0.1,
+          run: async () => {
+            for (const module of [...modules].reverse()) await module.stop?.();
+          },
+        },
+        { name: 'retention', share: 0.05, run: (ms) => retention.stop(ms) },
+        { name: 'events', share: 0.2, run: (ms) => bus.stop(ms) },
+        {
+          name: 'redis',
+          share: 0.05,
+          run: (ms) => (redis ? closeRedis(redis, ms) : Promise.resolve()),
+        },
+        ...(andDatabase ? [{ name: 'database', share: 0.05, run: () => database.close() }] : []),
+      ],
+      config.SHUTDOWN_TIMEOUT_MS,
+      logger,
+    );
+
+  try {
+    if (config.SEED_DEMO_DATA) {
+      for (const module of modules) await module.seed?.();
+    }
+    await bus.start();
+    retention.start();
+    for (const module of modules) await module.start?.();
+  } catch (error) {
+    // Half started: what did start (Redis, the bus, loops) stops before the error goes on; the
+    // caller closes the database.
+    await stop({ database: false });
+    throw error;
+  }
   listener.attach(app);
   health.started = true;
 
@@ -259,30 +292,7 @@ async function wireOnDatabase(
     bus,
     async stop() {
       health.stopping = true;
-      // Each step is bounded, so a lost database or Redis cannot hold the exit past
-      // SHUTDOWN_TIMEOUT_MS; what a cut-short step leaves behind ends with the process.
-      await stopInSteps(
-        [
-          { name: 'http', share: 0.1, run: () => listener.close() },
-          {
-            name: 'modules',
-            share: 0.1,
-            run: async () => {
-              for (const module of [...modules].reverse()) await module.stop?.();
-            },
-          },
-          { name: 'retention', share: 0.05, run: (ms) => retention.stop(ms) },
-          { name: 'events', share: 0.2, run: (ms) => bus.stop(ms) },
-          {
-            name: 'redis',
-            share: 0.05,
-            run: (ms) => (redis ? closeRedis(redis, ms) : Promise.resolve()),
-          },
-          { name: 'database', share: 0.05, run: () => database.close() },
-        ],
-        config.SHUTDOWN_TIMEOUT_MS,
-        logger,
-      );
+      await stop({ database: true });
     },
   };
 }

@@ -10,7 +10,13 @@ import { settlesWithin } from '../resilience/deadline.ts';
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
   client.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // ioredis would go on reconnecting in the background for a client nobody holds.
+    client.disconnect();
+    throw error;
+  }
   const policy = (await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
     logger.warn({ policy: policy[1] }, 'redis maxmemory-policy should be noeviction for queues');

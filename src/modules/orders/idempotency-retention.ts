@@ -1,5 +1,6 @@
 import { and, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/database.ts';
+import { ago } from '../../platform/db/sql-time.ts';
 import { idempotencyKeys } from './schema.ts';
 
 /**
@@ -16,10 +17,7 @@ export async function pruneIdempotencyKeys(
     .select({ userId: idempotencyKeys.userId, key: idempotencyKeys.key })
     .from(idempotencyKeys)
     .where(
-      and(
-        isNotNull(idempotencyKeys.response),
-        lt(idempotencyKeys.createdAt, sql`now() - ${olderThanMs} * interval '1 millisecond'`),
-      ),
+      and(isNotNull(idempotencyKeys.response), lt(idempotencyKeys.createdAt, ago(olderThanMs))),
     )
     .limit(limit)
     .for('update', { skipLocked: true });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { OrdersDeps } from './deps.ts';
 import { checkoutSagas } from './schema.ts';
@@ -23,9 +24,6 @@ export class LeaseLost extends Error {}
 /** A token for a new claim: the process's name, so an operator can tell who holds it, and a uuid. */
 export const newLeaseToken = (deps: OrdersDeps) => `${deps.saga.owner}:${randomUUID()}`;
 
-/** A timestamp `ms` from now, on the database's clock (every process shares that one). */
-export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
-
 type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
 
 /** Rows of the saga whose lease is `lease` (another claim since has another token). */
@@ -44,7 +42,7 @@ function renewLease(
 ) {
   return db
     .update(checkoutSagas)
-    .set({ ...changes, leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
+    .set({ ...changes, leaseExpiresAt: fromNow(deps.saga.leaseMs), updatedAt: sql`now()` })
     .where(heldBy(lease))
     .returning({ orderId: checkoutSagas.orderId });
 }
@@ -165,7 +163,7 @@ export async function claimSagas(
     .update(checkoutSagas)
     .set({
       leaseOwner: sql`${deps.saga.owner} || ':' || gen_random_uuid()::text`,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })
@@ -196,7 +194,7 @@ export async function reopenForCancellation(
       failureCause: cause,
       finishedAt: null,
       leaseOwner: token,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })

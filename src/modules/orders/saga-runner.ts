@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import {
   type CheckoutStep,
@@ -17,7 +18,6 @@ import { isOutage, rootCauseOf, throughOutages } from './outage-retry.ts';
 import {
   confirmLease,
   heldBy,
-  inMs,
   keepLeaseAlive,
   LeaseLost,
   newLeaseToken,
@@ -183,7 +183,7 @@ async function postpone(deps: OrdersDeps, lease: SagaLease, error: string): Prom
     .update(checkoutSagas)
     .set({
       leaseOwner: null,
-      leaseExpiresAt: inMs(deps.saga.retryDelayMs),
+      leaseExpiresAt: fromNow(deps.saga.retryDelayMs),
       lastError: error,
       updatedAt: sql`now()`,
     })
@@ -441,7 +441,7 @@ export async function beginSaga(
       correlationId: ctx.correlationId ?? null,
       traceId: ctx.traceId ?? null,
       leaseOwner: lease.token,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: 1,
     })
     .returning();

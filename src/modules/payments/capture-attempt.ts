@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, getTableColumns, isNull, lt, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { CapturePaymentInput } from './contracts.ts';
@@ -36,8 +37,6 @@ export interface CaptureAttempts {
 
 const POLL_MS = 20;
 const RETRY_AFTER_SECONDS = '5';
-
-const inMs = (ms: number) => sql`now() + (${ms}::integer * interval '1 millisecond')`;
 
 /**
  * The provider failed to answer: nothing was recorded, and the caller may simply try again.
@@ -95,7 +94,7 @@ async function insertPending(deps: PaymentsDeps, input: CapturePaymentInput, tok
       cardToken: input.cardToken ?? null,
       cardTokenLast4: input.cardToken?.slice(-4) ?? null,
       attemptToken: token,
-      attemptExpiresAt: inMs(deps.attempts.leaseMs),
+      attemptExpiresAt: fromNow(deps.attempts.leaseMs),
     })
     .onConflictDoNothing({ target: paymentRecords.orderId })
     .returning();
@@ -123,7 +122,7 @@ function endedHere(deps: PaymentsDeps, token: string | null): boolean {
 async function takeOver(deps: PaymentsDeps, row: PaymentRow, token: string, ended: boolean) {
   const [taken] = await deps.db
     .update(paymentRecords)
-    .set({ attemptToken: token, attemptExpiresAt: inMs(deps.attempts.leaseMs) })
+    .set({ attemptToken: token, attemptExpiresAt: fromNow(deps.attempts.leaseMs) })
     .where(
       and(
         pendingById(row.id),
@@ -211,7 +210,7 @@ async function chargeAttempt(
     () =>
       deps.db
         .update(paymentRecords)
-        .set({ attemptExpiresAt: inMs(attempts.leaseMs) })
+        .set({ attemptExpiresAt: fromNow(attempts.leaseMs) })
         .where(heldBy(row.id, token)),
     (error) =>
       deps.logger.warn({ err: error, orderId: row.orderId }, 'capture claim renewal failed'),

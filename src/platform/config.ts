@@ -54,8 +54,8 @@ export const configSchema = z
     /** BullMQ's lock on an active job: a dead worker's jobs go to another within ~1.5× this. */
     EVENT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(4_000),
     /**
-     * Delivered outbox rows, delivery records, inbox rows and stored idempotency answers older
-     * than this are deleted (dead deliveries are kept). Also how far back a recovery after Redis
+     * Delivered outbox rows, delivery records, inbox rows and idempotency keys of finished
+     * checkouts older than this are deleted (dead deliveries are kept). Also how far back a recovery after Redis
      * lost its data can relay events again.
      */
     RETENTION_MS: z.coerce

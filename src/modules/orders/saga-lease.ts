@@ -129,21 +129,21 @@ const leaseFree = or(
 );
 
 /**
- * Not one of the sagas this process is driving right now: should a live drive's lease lapse
- * all the same, this process does not start a second one. An array literal keeps the
- * statement's text (and its prepared plan) the same whatever the count.
+ * Not one of the sagas this process is driving right now (nor one of `except`): should a live
+ * drive's lease lapse all the same, this process does not start a second one. An array literal
+ * keeps the statement's text (and its prepared plan) the same whatever the count.
  */
-const notDrivenHere = (deps: OrdersDeps) =>
-  sql`${checkoutSagas.orderId} <> all(${`{${[...deps.driving].join(',')}}`}::uuid[])`;
+const notDrivenHere = (deps: OrdersDeps, except: Iterable<string>) =>
+  sql`${checkoutSagas.orderId} <> all(${`{${[...deps.driving, ...except].join(',')}}`}::uuid[])`;
 
 /**
  * Takes the lease on up to `limit` unfinished sagas nobody holds (or whose holder's lease
- * lapsed: it crashed), each with a fresh token. SKIP LOCKED lets several processes claim at
- * once without waiting on, or taking, each other's sagas.
+ * lapsed: it crashed), each with a fresh token, leaving out the order ids in `except`. SKIP
+ * LOCKED lets several processes claim at once without waiting on, or taking, each other's sagas.
  */
 export async function claimSagas(
   deps: OrdersDeps,
-  { limit, orderId }: { limit: number; orderId?: string },
+  { limit, orderId, except = [] }: { limit: number; orderId?: string; except?: Iterable<string> },
 ): Promise<SagaLease[]> {
   const candidates = deps.db
     .select({ orderId: checkoutSagas.orderId })
@@ -152,7 +152,7 @@ export async function claimSagas(
       and(
         isNull(checkoutSagas.finishedAt),
         leaseFree,
-        notDrivenHere(deps),
+        notDrivenHere(deps, except),
         orderId ? eq(checkoutSagas.orderId, orderId) : undefined,
       ),
     )

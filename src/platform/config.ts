@@ -54,8 +54,8 @@ export const configSchema = z
     /** BullMQ's lock on an active job: a dead worker's jobs go to another within ~1.5× this. */
     EVENT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(4_000),
     /**
-     * Delivered outbox rows, delivery records, inbox rows and stored idempotency answers older
-     * than this are deleted (dead deliveries are kept). Also how far back a recovery after Redis
+     * Delivered outbox rows, delivery records, inbox rows and idempotency keys of finished
+     * checkouts older than this are deleted (dead deliveries are kept). Also how far back a recovery after Redis
      * lost its data can relay events again.
      */
     RETENTION_MS: z.coerce
@@ -67,6 +67,11 @@ export const configSchema = z
     RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
     /** The sandbox payment provider's added latency per call, to rehearse slow providers. */
     PAYMENT_SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /**
+     * How long payments waits for the provider's answer to a charge or refund; past it the
+     * outcome counts as unknown (the payment stays pending and is asked about again).
+     */
+    PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** ISO country codes the shipping module delivers to; others are refused. */
     SHIPPING_COUNTRIES: z
       .string()

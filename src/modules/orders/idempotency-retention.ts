@@ -1,26 +1,30 @@
-import { and, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, eq, exists, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/database.ts';
-import { idempotencyKeys } from './schema.ts';
+import { ago } from '../../platform/db/sql-time.ts';
+import { checkoutSagas, idempotencyKeys } from './schema.ts';
 
 /**
- * Retention of Idempotency-Keys: a key whose first answer is stored and older than the window
- * goes (a retry that late places a new order). A key with no answer yet belongs to a placement
- * still under way (or one recovery will finish) and stays.
+ * Retention of Idempotency-Keys: a key older than the window goes once its order's saga has
+ * finished (a retry that late places a new order), whether or not its answer was stored: only
+ * the request or a later replay stores it, so a checkout that answered 503 and that recovery
+ * finished, or one whose process died, may never have one. A key whose saga is unfinished
+ * stays, so the customer's retry still finds that order.
  */
 export async function pruneIdempotencyKeys(
   db: Database,
   olderThanMs: number,
   limit: number,
 ): Promise<number> {
+  const sagaFinished = db
+    .select({ orderId: checkoutSagas.orderId })
+    .from(checkoutSagas)
+    .where(
+      and(eq(checkoutSagas.orderId, idempotencyKeys.orderId), isNotNull(checkoutSagas.finishedAt)),
+    );
   const old = db
     .select({ userId: idempotencyKeys.userId, key: idempotencyKeys.key })
     .from(idempotencyKeys)
-    .where(
-      and(
-        isNotNull(idempotencyKeys.response),
-        lt(idempotencyKeys.createdAt, sql`now() - ${olderThanMs} * interval '1 millisecond'`),
-      ),
-    )
+    .where(and(lt(idempotencyKeys.createdAt, ago(olderThanMs)), exists(sagaFinished)))
     .limit(limit)
     .for('update', { skipLocked: true });
   const deleted = await db

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { OrdersDeps } from './deps.ts';
 import { checkoutSagas } from './schema.ts';
@@ -23,9 +24,6 @@ export class LeaseLost extends Error {}
 /** A token for a new claim: the process's name, so an operator can tell who holds it, and a uuid. */
 export const newLeaseToken = (deps: OrdersDeps) => `${deps.saga.owner}:${randomUUID()}`;
 
-/** A timestamp `ms` from now, on the database's clock (every process shares that one). */
-export const inMs = (ms: number): SQL => sql`now() + (${ms}::integer * interval '1 millisecond')`;
-
 type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
 
 /** Rows of the saga whose lease is `lease` (another claim since has another token). */
@@ -44,7 +42,7 @@ function renewLease(
 ) {
   return db
     .update(checkoutSagas)
-    .set({ ...changes, leaseExpiresAt: inMs(deps.saga.leaseMs), updatedAt: sql`now()` })
+    .set({ ...changes, leaseExpiresAt: fromNow(deps.saga.leaseMs), updatedAt: sql`now()` })
     .where(heldBy(lease))
     .returning({ orderId: checkoutSagas.orderId });
 }
@@ -131,21 +129,21 @@ const leaseFree = or(
 );
 
 /**
- * Not one of the sagas this process is driving right now: should a live drive's lease lapse
- * all the same, this process does not start a second one. An array literal keeps the
- * statement's text (and its prepared plan) the same whatever the count.
+ * Not one of the sagas this process is driving right now (nor one of `except`): should a live
+ * drive's lease lapse all the same, this process does not start a second one. An array literal
+ * keeps the statement's text (and its prepared plan) the same whatever the count.
  */
-const notDrivenHere = (deps: OrdersDeps) =>
-  sql`${checkoutSagas.orderId} <> all(${`{${[...deps.driving].join(',')}}`}::uuid[])`;
+const notDrivenHere = (deps: OrdersDeps, except: Iterable<string>) =>
+  sql`${checkoutSagas.orderId} <> all(${`{${[...deps.driving, ...except].join(',')}}`}::uuid[])`;
 
 /**
  * Takes the lease on up to `limit` unfinished sagas nobody holds (or whose holder's lease
- * lapsed: it crashed), each with a fresh token. SKIP LOCKED lets several processes claim at
- * once without waiting on, or taking, each other's sagas.
+ * lapsed: it crashed), each with a fresh token, leaving out the order ids in `except`. SKIP
+ * LOCKED lets several processes claim at once without waiting on, or taking, each other's sagas.
  */
 export async function claimSagas(
   deps: OrdersDeps,
-  { limit, orderId }: { limit: number; orderId?: string },
+  { limit, orderId, except = [] }: { limit: number; orderId?: string; except?: Iterable<string> },
 ): Promise<SagaLease[]> {
   const candidates = deps.db
     .select({ orderId: checkoutSagas.orderId })
@@ -154,7 +152,7 @@ export async function claimSagas(
       and(
         isNull(checkoutSagas.finishedAt),
         leaseFree,
-        notDrivenHere(deps),
+        notDrivenHere(deps, except),
         orderId ? eq(checkoutSagas.orderId, orderId) : undefined,
       ),
     )
@@ -165,7 +163,7 @@ export async function claimSagas(
     .update(checkoutSagas)
     .set({
       leaseOwner: sql`${deps.saga.owner} || ':' || gen_random_uuid()::text`,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })
@@ -196,7 +194,7 @@ export async function reopenForCancellation(
       failureCause: cause,
       finishedAt: null,
       leaseOwner: token,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: sql`${checkoutSagas.attempts} + 1`,
       updatedAt: sql`now()`,
     })

@@ -8,6 +8,7 @@ import {
   type OrdersFixture,
   openOrdersFixture,
 } from '../../../test/modules/orders/fixture.ts';
+import { eventually } from '../../../test/support/services.ts';
 import type { SagaStepName } from './contracts.ts';
 import type { OrdersApi } from './index.ts';
 import { SimulatedCrash } from './saga-runner.ts';
@@ -222,6 +223,60 @@ describe('several processes', () => {
       reserved: 6 * 2,
       available: 50 - 6 * 2,
     });
+  });
+});
+
+describe('recovery with slow steps', () => {
+  it('two processes, each claiming several sagas: a claim that lapsed before its turn is not driven; each saga once', async () => {
+    const product = await f.product(50);
+    const requests = Array.from({ length: 3 }, () => input(product.id));
+    const crashing = f.newInstance({ crashAfter: 'reserve_stock', sagaLeaseMs: SHORT_LEASE });
+    for (const request of requests) await crash(crashing.api, request);
+    await sleep(SHORT_LEASE + 50);
+
+    // A capture outlasts the lease: a process driving one saga lets its other claims lapse.
+    const LEASE = 600;
+    const capture = f.payments.capture;
+    let capturing = 0;
+    f.payments.capture = async (payment, context) => {
+      capturing += 1;
+      await sleep(LEASE + 300);
+      return capture(payment, context);
+    };
+    const recovering = () => f.newInstance({ sagaLeaseMs: LEASE, recoveryIntervalMs: 50 });
+    const first = recovering();
+    const second = recovering();
+    try {
+      await first.start?.();
+      // The first process claimed all three and is capturing the first one's payment.
+      await eventually(() => expect(capturing).toBe(1));
+      await second.start?.();
+      const orderIds = await Promise.all(requests.map((request) => orderIdOf(request.userId)));
+      await eventually(
+        async () => {
+          for (const orderId of orderIds) {
+            expect((await f.orders.api.getOrder(orderId))?.status).toBe('confirmed');
+          }
+        },
+        { timeoutMs: 20_000 },
+      );
+    } finally {
+      await Promise.all([first.stop?.(), second.stop?.()]);
+      f.payments.capture = capture;
+    }
+    for (const request of requests) {
+      const orderId = await orderIdOf(request.userId);
+      expect(f.payments.captureCalls.get(orderId)).toBe(1);
+      expect(f.shipping.scheduleCalls.get(orderId)).toBe(1);
+      expect(await f.events('order.confirmed', orderId)).toHaveLength(1);
+      expect(await f.stepLog(orderId)).toEqual({
+        reserve_stock: 'succeeded',
+        capture_payment: 'succeeded',
+        schedule_shipment: 'succeeded',
+        confirm: 'succeeded',
+      });
+    }
+    expect(await f.stock(product.id)).toMatchObject({ onHand: 50, reserved: 3 * 2 });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { OrdersDeps } from './deps.ts';
-import { claimSagas } from './saga-lease.ts';
+import { claimSagas, LeaseLost } from './saga-lease.ts';
 import { driveSaga } from './saga-runner.ts';
 
 const BATCH = 10;
@@ -7,7 +7,10 @@ const BATCH = 10;
 export interface RecoveryReport {
   /** Sagas driven to their end: order confirmed or cancelled. */
   finished: number;
-  /** Sagas that could not finish now (an error); they are retried on the next sweep. */
+  /**
+   * Sagas that could not finish now (an error); they are retried on the next sweep. A saga
+   * another driver took over meanwhile counts as neither.
+   */
   failed: number;
 }
 
@@ -19,20 +22,21 @@ export interface RecoveryReport {
  */
 export async function recoverUnfinishedSagas(deps: OrdersDeps): Promise<RecoveryReport> {
   const report: RecoveryReport = { finished: 0, failed: 0 };
+  // A saga seen once in this sweep waits for the next one, so a saga that keeps failing with a
+  // very short lease cannot keep the sweep spinning; it is not claimed again either.
   const seen = new Set<string>();
   for (;;) {
-    const claimed = (await claimSagas(deps, { limit: BATCH })).filter(
-      (lease) => !seen.has(lease.orderId),
-    );
-    // A saga seen once in this sweep waits for the next one, so a saga that keeps failing with
-    // a very short lease cannot keep the sweep spinning.
+    const claimed = await claimSagas(deps, { limit: BATCH, except: seen });
     if (claimed.length === 0) return report;
+    // Driven one after another: a claim whose turn comes after its lease lapsed may have gone to
+    // another process meanwhile, and driveSaga then stops before doing anything (LeaseLost).
     for (const lease of claimed) {
       seen.add(lease.orderId);
       try {
         await driveSaga(deps, lease);
         report.finished += 1;
       } catch (error) {
+        if (error instanceof LeaseLost) continue;
         report.failed += 1;
         deps.logger.warn(
           { err: error, orderId: lease.orderId },

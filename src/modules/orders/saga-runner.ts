@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import {
   type CheckoutStep,
@@ -17,7 +18,6 @@ import { isOutage, rootCauseOf, throughOutages } from './outage-retry.ts';
 import {
   confirmLease,
   heldBy,
-  inMs,
   keepLeaseAlive,
   LeaseLost,
   newLeaseToken,
@@ -183,7 +183,7 @@ async function postpone(deps: OrdersDeps, lease: SagaLease, error: string): Prom
     .update(checkoutSagas)
     .set({
       leaseOwner: null,
-      leaseExpiresAt: inMs(deps.saga.retryDelayMs),
+      leaseExpiresAt: fromNow(deps.saga.retryDelayMs),
       lastError: error,
       updatedAt: sql`now()`,
     })
@@ -393,10 +393,11 @@ function contextOf(saga: SagaRow, context?: EventContext): EventContext {
 
 /**
  * Drives a saga whose lease this drive holds to its end: completed (order confirmed) or
- * compensated (order cancelled). While it runs, a heartbeat keeps the lease from lapsing under
- * a slow step, and this process's recovery leaves the saga alone. Throws SimulatedCrash,
- * LeaseLost, SagaStalled, an outage that outlasted the budget (the lease then lapses and
- * recovery continues), or a 409 when a cancellation finds the order shipped.
+ * compensated (order cancelled). It starts by confirming the lease; while it runs, a heartbeat
+ * keeps the lease from lapsing under a slow step, and this process's recovery leaves the saga
+ * alone. Throws SimulatedCrash, LeaseLost, SagaStalled, an outage that outlasted the budget
+ * (the lease then lapses and recovery continues), or a 409 when a cancellation finds the
+ * order shipped.
  */
 export async function driveSaga(
   deps: OrdersDeps,
@@ -406,8 +407,13 @@ export async function driveSaga(
 ): Promise<void> {
   const { orderId } = lease;
   deps.driving.add(orderId);
-  const heartbeat = keepLeaseAlive(deps, lease);
+  let heartbeat: { stop(): Promise<void> } | undefined;
   try {
+    // A claim may have waited for its turn (recovery claims several sagas at once) and lapsed
+    // meanwhile, and another driver may have the saga now: the lease is confirmed, and renewed,
+    // before anything is read or any port is called. A saga begun just now (known) is ours.
+    if (!known) await throughOutages(deps, () => confirmLease(deps, lease));
+    heartbeat = keepLeaseAlive(deps, lease);
     let snapshot = known ?? (await throughOutages(deps, () => loadSaga(deps, orderId)));
     const ctx = contextOf(snapshot.saga, context);
     if (snapshot.saga.state === 'running') {
@@ -416,7 +422,7 @@ export async function driveSaga(
     }
     if (snapshot.saga.state === 'compensating') await compensate(deps, lease, snapshot, ctx);
   } finally {
-    await heartbeat.stop();
+    await heartbeat?.stop();
     deps.driving.delete(orderId);
   }
 }
@@ -441,7 +447,7 @@ export async function beginSaga(
       correlationId: ctx.correlationId ?? null,
       traceId: ctx.traceId ?? null,
       leaseOwner: lease.token,
-      leaseExpiresAt: inMs(deps.saga.leaseMs),
+      leaseExpiresAt: fromNow(deps.saga.leaseMs),
       attempts: 1,
     })
     .returning();

@@ -109,8 +109,8 @@ export const idempotencyKeys = orders.table(
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.key] }),
-    // What retention looks for: answered keys, oldest first.
-    index('idempotency_keys_answered_idx').on(t.createdAt).where(sql`${t.response} is not null`),
+    // What retention looks for: keys by age, answered or not (it keeps those of unfinished sagas).
+    index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 );
 

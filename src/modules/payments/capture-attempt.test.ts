@@ -3,13 +3,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingProvider } from '../../../test/modules/payments/recording-provider.ts';
+import {
+  createUnreliableProvider,
+  ProviderTimeout,
+} from '../../../test/modules/payments/unreliable-provider.ts';
 import { startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { eventually, TEST_POSTGRES_URL } from '../../../test/support/services.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import { openDatabase } from '../../platform/db/database.ts';
+import { settlesWithin } from '../../platform/resilience/deadline.ts';
 import { createPaymentsModule, type PaymentsOptions } from './index.ts';
-import type { PaymentProvider } from './ports.ts';
+import { NotCharged, type PaymentProvider } from './ports.ts';
 import { paymentRecords } from './schema.ts';
 
 // Capture and refund against real PostgreSQL (PGlite has one connection and proves nothing
@@ -205,6 +210,171 @@ describe('a capture interrupted after the provider charged', () => {
       expect(await eventsFor(input.orderId)).toEqual(['payment.captured', 'payment.refunded']);
     } finally {
       await dead.bury();
+    }
+  });
+});
+
+describe('a charge whose answer never came', () => {
+  const PROVIDER_TIMEOUT_MS = 300;
+  const moduleWith = (provider: PaymentProvider) =>
+    createPaymentsModule(
+      harness.context,
+      { provider },
+      { ...SHORT_ATTEMPT, providerTimeoutMs: PROVIDER_TIMEOUT_MS },
+    ).api;
+
+  it('stays pending and unclaimed; the refund asks the provider again: one charge, one refund', async () => {
+    const unreliable = createUnreliableProvider();
+    const api = moduleWith(unreliable.provider);
+    const input = captureInput(5300);
+    unreliable.loseAnswers(1);
+
+    await expect(api.capture(input)).rejects.toMatchObject({ status: 503 });
+    expect(unreliable.moneyTaken()).toHaveLength(1);
+    expect(await rowsFor(input.orderId)).toMatchObject([
+      { status: 'pending', attemptToken: null, attemptExpiresAt: null },
+    ]);
+
+    // What the saga's compensation does with the 503.
+    const refunded = await api.refund({ orderId: input.orderId, reason: 'checkout failed' });
+
+    expect(refunded).toMatchObject({ status: 'refunded' });
+    expect(unreliable.charges.map((charge) => charge.reference)).toEqual([
+      input.orderId,
+      input.orderId,
+    ]);
+    expect(unreliable.moneyTaken()).toHaveLength(1);
+    expect(unreliable.refunds).toEqual([
+      { reference: unreliable.moneyTaken()[0], amount: input.amount },
+    ]);
+    expect(await rowsFor(input.orderId)).toMatchObject([{ status: 'refunded' }]);
+    expect(await eventsFor(input.orderId)).toEqual(['payment.captured', 'payment.refunded']);
+  });
+
+  it('is finished by the capture retried: captured once', async () => {
+    const unreliable = createUnreliableProvider();
+    const api = moduleWith(unreliable.provider);
+    const input = captureInput(5350);
+    unreliable.loseAnswers(1);
+    await expect(api.capture(input)).rejects.toMatchObject({ status: 503 });
+
+    const payment = await api.capture(input);
+
+    expect(payment).toMatchObject({ status: 'captured' });
+    expect(unreliable.moneyTaken()).toEqual([payment.providerReference]);
+    expect(await eventsFor(input.orderId)).toEqual(['payment.captured']);
+  });
+
+  it('from a provider that hangs is given up on after providerTimeoutMs: a 503, the payment pending', async () => {
+    const unreliable = createUnreliableProvider();
+    const api = moduleWith(unreliable.provider);
+    const input = captureInput(5360);
+    unreliable.hang(1);
+
+    const started = performance.now();
+    const capture = api.capture(input);
+    capture.catch(() => {});
+    expect(await settlesWithin(capture, PROVIDER_TIMEOUT_MS + 2_000)).toBe(true);
+    const elapsed = performance.now() - started;
+
+    await expect(capture).rejects.toMatchObject({ status: 503 });
+    expect(elapsed).toBeGreaterThanOrEqual(PROVIDER_TIMEOUT_MS - 5);
+    expect(await rowsFor(input.orderId)).toMatchObject([{ status: 'pending', attemptToken: null }]);
+    expect(await api.refund({ orderId: input.orderId, reason: 'checkout failed' })).toMatchObject({
+      status: 'refunded',
+    });
+    expect(unreliable.moneyTaken()).toHaveLength(1);
+    expect(unreliable.moneyReturned()).toHaveLength(1);
+  });
+
+  it('is told apart from a refusal before charging (tok_error): that one leaves nothing, and a refund asks nothing', async () => {
+    const recording = createRecordingProvider();
+    const api = moduleWith(recording.provider);
+    const input = { ...captureInput(5370), cardToken: 'tok_error' };
+
+    await expect(api.capture(input)).rejects.toMatchObject({ status: 503 });
+    expect(await rowsFor(input.orderId)).toEqual([]);
+    expect(await api.refund({ orderId: input.orderId, reason: 'checkout failed' })).toBeUndefined();
+    expect(recording.charges).toHaveLength(1);
+    expect(recording.refunds).toEqual([]);
+  });
+
+  it('that the provider, asked again, says it never charged: the refund has nothing to give back', async () => {
+    const answers: (() => never)[] = [
+      () => {
+        throw new ProviderTimeout('no answer');
+      },
+      () => {
+        throw new NotCharged('card processor down; nothing was charged');
+      },
+    ];
+    const recording = createRecordingProvider();
+    const api = moduleWith({
+      async charge(request) {
+        recording.charges.push(request);
+        const answer = answers.shift();
+        return answer ? answer() : recording.provider.charge(request);
+      },
+      refund: (request) => recording.provider.refund(request),
+    });
+    const input = captureInput(5380);
+    await expect(api.capture(input)).rejects.toMatchObject({ status: 503 });
+
+    expect(await api.refund({ orderId: input.orderId, reason: 'checkout failed' })).toBeUndefined();
+    expect(await rowsFor(input.orderId)).toEqual([]);
+    expect(recording.charges).toHaveLength(2);
+    expect(recording.refunds).toEqual([]);
+  });
+
+  it('after a takeover (the first claim lapsed, the taker lost its answer too): the refund gives the money back, and the late first answer changes nothing', async () => {
+    const unreliable = createUnreliableProvider();
+    let answerFirst = () => {};
+    const firstAnswered = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    const slowToAnswer: PaymentProvider = {
+      async charge(request) {
+        const answer = await unreliable.provider.charge(request);
+        await firstAnswered;
+        return answer;
+      },
+      refund: (request) => unreliable.provider.refund(request),
+    };
+    // The first attempt's process reaches its database through a proxy, to lose it for a while.
+    const target = new URL(TEST_POSTGRES_URL);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+    const handle = await openDatabase({ url: proxy.via(harness.url), dataDir: '', name: 'first' });
+    const first = createPaymentsModule(
+      { ...harness.context, db: handle.db },
+      { provider: slowToAnswer },
+      { ...SHORT_ATTEMPT, providerTimeoutMs: 60_000 },
+    ).api;
+    const second = moduleWith(unreliable.provider);
+    try {
+      const input = captureInput(5400);
+      const firstCapture = first.capture(input).catch((error: unknown) => error);
+      await eventually(() => expect(unreliable.charges).toHaveLength(1));
+      // Its database gone, the first process cannot renew its claim: the claim lapses.
+      await proxy.cut();
+      unreliable.loseAnswers(1);
+
+      await expect(second.capture(input)).rejects.toMatchObject({ status: 503 });
+      const refunded = await second.refund({ orderId: input.orderId, reason: 'checkout failed' });
+      expect(refunded).toMatchObject({ status: 'refunded' });
+
+      // The first process gets its database back, then its answer.
+      await proxy.restore();
+      answerFirst();
+      await firstCapture;
+
+      expect(await rowsFor(input.orderId)).toMatchObject([{ status: 'refunded' }]);
+      expect(unreliable.moneyTaken()).toHaveLength(1);
+      expect(unreliable.moneyReturned()).toHaveLength(1);
+      expect(await eventsFor(input.orderId)).toEqual(['payment.captured', 'payment.refunded']);
+    } finally {
+      answerFirst();
+      await proxy.close();
+      await Promise.race([handle.close(), sleep(1_000)]);
     }
   });
 });

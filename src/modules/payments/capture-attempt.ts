@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, getTableColumns, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
+import { withDeadline } from '../../platform/resilience/deadline.ts';
 import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { CapturePaymentInput } from './contracts.ts';
 import { paymentCaptured, paymentFailed } from './events.ts';
 import { facts, type PaymentRow, toPayment } from './payment-records.ts';
-import type { ChargeResult } from './ports.ts';
+import { type ChargeResult, NotCharged } from './ports.ts';
 import { paymentRecords } from './schema.ts';
 import type { PaymentsDeps } from './service.ts';
 
@@ -15,12 +17,16 @@ import type { PaymentsDeps } from './service.ts';
 // (a) one statement inserts the order's payment as `pending`, claiming the attempt; the order
 //     id is unique, so a concurrent capture finds that row instead of charging;
 // (b) the provider is called outside any transaction, with the order id as its idempotency
-//     reference, while a heartbeat keeps the claim;
+//     reference, while a heartbeat keeps the claim; the call is bounded (providerTimeoutMs);
 // (c) one short transaction records the outcome where the row is still pending, with its event.
+// A provider that says it charged nothing (NotCharged) gets the row deleted: a retry starts
+// afresh. Any other failure (a timeout, ours or its own; a dropped connection) leaves the outcome
+// unknown: the row stays pending, its claim is let go at once, and the capture answers 503.
 // A capture that meets a live attempt waits for it (polling, bounded). One that meets an
-// attempt whose process died (its claim lapsed), or that ended in this process unrecorded (our
-// database failed at (c)), takes it over and calls the provider again with the same reference:
-// the provider answers alike and charges nothing more.
+// attempt nobody holds (it was let go, or its process died and the claim lapsed), or that ended
+// in this process unrecorded (our database failed at (c)), takes it over and calls the provider
+// again with the same reference: the provider answers alike and charges nothing more. A refund
+// does the same first (settlePayment), so money taken by an unanswered charge is given back.
 
 /** How this module instance runs capture attempts. */
 export interface CaptureAttempts {
@@ -32,12 +38,12 @@ export interface CaptureAttempts {
   leaseMs: number;
   /** How long a capture waits for another attempt on the order before answering 503. */
   waitMs: number;
+  /** How long the provider may take to answer; past it, the outcome is unknown. */
+  providerTimeoutMs: number;
 }
 
 const POLL_MS = 20;
 const RETRY_AFTER_SECONDS = '5';
-
-const inMs = (ms: number) => sql`now() + (${ms}::integer * interval '1 millisecond')`;
 
 /**
  * The provider failed to answer: nothing was recorded, and the caller may simply try again.
@@ -57,6 +63,29 @@ export function providerUnavailable(
   problem.cause = error;
   return problem;
 }
+
+/**
+ * The charge's answer never came (or could not be read): money may have been taken. The payment
+ * stays pending; the next capture or refund of the order asks the provider again.
+ */
+function outcomeUnknown(deps: PaymentsDeps, error: unknown, orderId: string): ProblemError {
+  deps.logger.warn({ err: error, orderId }, 'payment provider gave no answer to a charge');
+  const problem = new ProblemError(
+    503,
+    `The payment provider did not answer; whether order ${orderId} was charged is not known yet. Try again shortly: the same capture finishes it, and a refund gives back whatever was taken.`,
+    { headers: { 'Retry-After': RETRY_AFTER_SECONDS } },
+  );
+  problem.cause = error;
+  return problem;
+}
+
+/** True for the 503 of a charge the provider refused before charging anything. */
+export const refusedBeforeCharging = (error: unknown): boolean =>
+  error instanceof ProblemError && error.cause instanceof NotCharged;
+
+/** Bounds a provider call: past `providerTimeoutMs` it counts as unanswered. */
+export const askProvider = <T>(deps: PaymentsDeps, call: Promise<T>, what: string): Promise<T> =>
+  withDeadline(call, deps.attempts.providerTimeoutMs, `the payment provider, ${what}`);
 
 const captureInProgress = (orderId: string) =>
   new ProblemError(503, `A capture of order ${orderId} is under way; try again shortly.`, {
@@ -95,18 +124,24 @@ async function insertPending(deps: PaymentsDeps, input: CapturePaymentInput, tok
       cardToken: input.cardToken ?? null,
       cardTokenLast4: input.cardToken?.slice(-4) ?? null,
       attemptToken: token,
-      attemptExpiresAt: inMs(deps.attempts.leaseMs),
+      attemptExpiresAt: fromNow(deps.attempts.leaseMs),
     })
     .onConflictDoNothing({ target: paymentRecords.orderId })
     .returning();
   return row;
 }
 
+/** No attempt holds the row: its claim was let go (no expiry), or it lapsed. */
+const unclaimed = or(
+  isNull(paymentRecords.attemptExpiresAt),
+  lt(paymentRecords.attemptExpiresAt, sql`now()`),
+);
+
 const currentRow = async (deps: PaymentsDeps, orderId: string) => {
   const [row] = await deps.db
     .select({
       ...getTableColumns(paymentRecords),
-      lapsed: sql<boolean>`coalesce(${paymentRecords.attemptExpiresAt} < now(), false)`,
+      free: sql<boolean>`${unclaimed}`,
     })
     .from(paymentRecords)
     .where(eq(paymentRecords.orderId, orderId));
@@ -123,14 +158,14 @@ function endedHere(deps: PaymentsDeps, token: string | null): boolean {
 async function takeOver(deps: PaymentsDeps, row: PaymentRow, token: string, ended: boolean) {
   const [taken] = await deps.db
     .update(paymentRecords)
-    .set({ attemptToken: token, attemptExpiresAt: inMs(deps.attempts.leaseMs) })
+    .set({ attemptToken: token, attemptExpiresAt: fromNow(deps.attempts.leaseMs) })
     .where(
       and(
         pendingById(row.id),
         row.attemptToken === null
           ? isNull(paymentRecords.attemptToken)
           : eq(paymentRecords.attemptToken, row.attemptToken),
-        ended ? undefined : lt(paymentRecords.attemptExpiresAt, sql`now()`),
+        ended ? undefined : unclaimed,
       ),
     )
     .returning();
@@ -140,7 +175,7 @@ async function takeOver(deps: PaymentsDeps, row: PaymentRow, token: string, ende
 /**
  * (c) Records the provider's answer, with its event, unless another attempt recorded it first
  * (the same answer: one reference). An upsert, so the charge is recorded even if an attempt
- * that took this one over met a provider outage and forgot the row meanwhile.
+ * that took this one over was refused (NotCharged) and forgot the row meanwhile.
  */
 function recordOutcome(
   deps: PaymentsDeps,
@@ -211,7 +246,7 @@ async function chargeAttempt(
     () =>
       deps.db
         .update(paymentRecords)
-        .set({ attemptExpiresAt: inMs(attempts.leaseMs) })
+        .set({ attemptExpiresAt: fromNow(attempts.leaseMs) })
         .where(heldBy(row.id, token)),
     (error) =>
       deps.logger.warn({ err: error, orderId: row.orderId }, 'capture claim renewal failed'),
@@ -219,18 +254,30 @@ async function chargeAttempt(
   try {
     let result: ChargeResult;
     try {
-      result = await deps.provider.charge({
-        amount: { amountMinor: row.amountMinor, currency: row.currency },
-        ...(row.cardToken !== null && { cardToken: row.cardToken }),
-        reference: row.orderId,
-      });
+      result = await askProvider(
+        deps,
+        deps.provider.charge({
+          amount: { amountMinor: row.amountMinor, currency: row.currency },
+          ...(row.cardToken !== null && { cardToken: row.cardToken }),
+          reference: row.orderId,
+        }),
+        `charging order ${row.orderId}`,
+      );
     } catch (error) {
       await heartbeat.stop();
-      // Nothing was charged: the attempt is forgotten, so a retry starts afresh. Should that
-      // fail as well (our database is down), that error is thrown instead: the row stays
-      // pending and the next capture takes it over.
-      await deps.db.delete(paymentRecords).where(heldBy(row.id, token));
-      throw providerUnavailable(deps, error, `the capture for order ${row.orderId}`);
+      // Should either write below fail (our database is down), that error is thrown instead:
+      // the row stays pending under our claim, and the next capture or refund takes it over.
+      if (error instanceof NotCharged) {
+        // Nothing was charged: the attempt is forgotten, so a retry starts afresh.
+        await deps.db.delete(paymentRecords).where(heldBy(row.id, token));
+        throw providerUnavailable(deps, error, `the capture for order ${row.orderId}`);
+      }
+      // Money may have been taken: the row stays pending, free for whoever asks next.
+      await deps.db
+        .update(paymentRecords)
+        .set({ attemptToken: null, attemptExpiresAt: null })
+        .where(heldBy(row.id, token));
+      throw outcomeUnknown(deps, error, row.orderId);
     }
     await heartbeat.stop();
     return await recordOutcome(deps, row, result, context);
@@ -266,7 +313,7 @@ export async function settlePayment(
       if (input) assertSameCapture(row, input);
       if (row.status !== 'pending') return row;
       const ended = endedHere(deps, row.attemptToken);
-      const taken = ended || row.lapsed ? await takeOver(deps, row, token, ended) : undefined;
+      const taken = ended || row.free ? await takeOver(deps, row, token, ended) : undefined;
       if (taken) return chargeAttempt(deps, taken, token, context);
     }
     if (Date.now() >= deadline) throw captureInProgress(orderId);

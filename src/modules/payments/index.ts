@@ -30,22 +30,25 @@ export type {
   RefundPaymentInput,
 } from './contracts.ts';
 export * from './events.ts';
-export type { ChargeResult, PaymentProvider } from './ports.ts';
+export { type ChargeResult, NotCharged, type PaymentProvider } from './ports.ts';
 
 /** What other modules (orders, the dashboard) may ask of payments, through their own ports. */
 export interface PaymentsApi {
   /**
    * Charges the order once: a second call returns the first payment and charges nothing
    * (ProblemError 409 if it names another user or amount); one racing a capture under way
-   * waits for it. A decline is a returned payment with status failed (and payment.failed); a
-   * provider outage throws ProblemError 503. Never answers a pending payment.
+   * waits for it. A decline is a returned payment with status failed (and payment.failed). A
+   * provider that refused before charging throws ProblemError 503 and leaves nothing behind; one
+   * whose answer never came (a timeout, PAYMENT_PROVIDER_TIMEOUT_MS included) throws 503 too,
+   * and the payment stays pending: the next capture or refund of the order asks the provider
+   * again under the same reference. Never answers a pending payment.
    */
   capture(input: CapturePaymentInput, context?: EventContext): Promise<Payment>;
   /**
    * Gives the order's captured payment back in full; idempotent (an already refunded payment
    * is returned as it is). A capture still pending is finished first, so money taken by an
-   * interrupted capture is given back too. Undefined when the order has no captured payment
-   * (none, or failed).
+   * interrupted capture, or by one whose answer never came, is given back too. Undefined when
+   * the order has no captured payment (none, failed, or refused before anything was charged).
    */
   refund(input: RefundPaymentInput, context?: EventContext): Promise<Payment | undefined>;
   getPaymentByOrder(orderId: string): Promise<Payment | undefined>;
@@ -66,6 +69,8 @@ export interface PaymentsOptions {
   captureAttemptMs?: number;
   /** How long a capture waits for another one of the same order before answering 503. */
   captureWaitMs?: number;
+  /** How long the provider may take to answer a call (config.PAYMENT_PROVIDER_TIMEOUT_MS). */
+  providerTimeoutMs?: number;
 }
 
 const parse = apiCallParser('payments');
@@ -89,6 +94,7 @@ export function createPaymentsModule(
       leaseMs: attemptMs,
       // Long enough that a crashed attempt lapses while a capture waits for it.
       waitMs: options.captureWaitMs ?? attemptMs + 5_000,
+      providerTimeoutMs: options.providerTimeoutMs ?? context.config.PAYMENT_PROVIDER_TIMEOUT_MS,
     },
   };
   return defineModule<PaymentsApi>({

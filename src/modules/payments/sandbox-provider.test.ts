@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { NotCharged } from './ports.ts';
 import { createSandboxProvider, SandboxProviderOutage } from './sandbox-provider.ts';
 
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -44,10 +45,14 @@ describe('sandbox provider rules', () => {
     });
   });
 
-  it('throws for the card token tok_error, whatever the amount', async () => {
-    await expect(
-      sandbox.charge({ amount: eur(1013), cardToken: 'tok_error', reference: order() }),
-    ).rejects.toBeInstanceOf(SandboxProviderOutage);
+  it('throws for the card token tok_error, whatever the amount: a definite NotCharged', async () => {
+    const charge = sandbox.charge({
+      amount: eur(1013),
+      cardToken: 'tok_error',
+      reference: order(),
+    });
+    await expect(charge).rejects.toBeInstanceOf(SandboxProviderOutage);
+    await expect(charge).rejects.toBeInstanceOf(NotCharged);
   });
 
   it('always refunds', async () => {

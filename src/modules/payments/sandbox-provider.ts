@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChargeResult, PaymentProvider } from './ports.ts';
+import { type ChargeResult, NotCharged, type PaymentProvider } from './ports.ts';
 
 /*
  * The built-in sandbox payment provider: no money moves. It decides by these rules, checked
  * in this order:
  *
- *   1. card token `tok_error`                        → throws (a provider outage; the API
- *                                                      answers 503 with Retry-After, no row)
+ *   1. card token `tok_error`                        → throws NotCharged (an outage that
+ *                                                      charged nothing; the API answers 503
+ *                                                      with Retry-After, no row)
  *   2. card token `tok_decline`                      → declined, reason 'card declined'
  *   3. amount whose minor units end in 13            → declined, reason 'insufficient funds'
  *      (amountMinor % 100 === 13, e.g. 10.13 EUR = 1013)
@@ -27,7 +28,8 @@ export const SANDBOX_DECLINE_TOKEN = 'tok_decline';
 /** How many answers the sandbox remembers; the oldest are forgotten first. */
 const REMEMBERED = 10_000;
 
-export class SandboxProviderOutage extends Error {
+/** A definite refusal: the sandbox charges nothing for `tok_error`. */
+export class SandboxProviderOutage extends NotCharged {
   constructor() {
     super('sandbox payment provider outage (card token tok_error)');
     this.name = 'SandboxProviderOutage';

@@ -5,7 +5,13 @@ import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { notFound } from '../../platform/http/problem.ts';
 import type { Money } from '../../platform/money.ts';
-import { type CaptureAttempts, providerUnavailable, settlePayment } from './capture-attempt.ts';
+import {
+  askProvider,
+  type CaptureAttempts,
+  providerUnavailable,
+  refusedBeforeCharging,
+  settlePayment,
+} from './capture-attempt.ts';
 import type { CapturePaymentInput, Payment, PaymentStats } from './contracts.ts';
 import { paymentRefunded } from './events.ts';
 import { facts, findPayment, toPayment } from './payment-records.ts';
@@ -24,8 +30,10 @@ export interface PaymentsDeps {
 /**
  * Charges the order once. A payment already recorded for the order is returned as it is, with
  * no second call to the provider; a capture under way elsewhere is waited for. A decline is a
- * payment with status failed, not an error; a provider outage throws a 503 and records
- * nothing. No transaction is open while the provider is called (see capture-attempt.ts).
+ * payment with status failed, not an error. A provider that refused before charging throws a
+ * 503 and records nothing; one that gave no answer throws a 503 and leaves the payment pending,
+ * for the next capture or refund to finish. No transaction is open while the provider is called
+ * (see capture-attempt.ts).
  */
 export async function capturePayment(
   deps: PaymentsDeps,
@@ -38,10 +46,24 @@ export async function capturePayment(
 }
 
 /**
+ * A pending capture brought to its outcome before a refund: asked again, the provider tells
+ * whether money was taken. Undefined when it says nothing was (the attempt is then gone).
+ */
+async function finishPending(deps: PaymentsDeps, orderId: string, context?: EventContext) {
+  try {
+    return await settlePayment(deps, orderId, undefined, context);
+  } catch (error) {
+    if (refusedBeforeCharging(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Gives a captured payment back in full, once: a refunded payment is returned unchanged, and
  * so is a failed one (nothing was taken; the caller decides whether that is an error). A
  * pending capture is finished first, since whether money was taken decides whether any goes
- * back. Undefined when there is no such payment.
+ * back (a provider that then says nothing was charged leaves nothing to refund: undefined).
+ * Undefined when there is no such payment.
  *
  * No row lock is held across the provider call: two refunds racing may both ask the provider,
  * which refunds a charge once; only the first to record it (where still captured) does.
@@ -59,18 +81,21 @@ export async function refundPayment(
       'id' in where ? eq(paymentRecords.id, where.id) : eq(paymentRecords.orderId, where.orderId),
     );
   const row =
-    found?.status === 'pending'
-      ? await settlePayment(deps, found.orderId, undefined, context)
-      : found;
+    found?.status === 'pending' ? await finishPending(deps, found.orderId, context) : found;
   if (!row) return undefined;
   const payment = toPayment(row);
   if (payment.status !== 'captured') return payment;
 
-  const refunded = await deps.provider
-    .refund({ reference: row.providerReference ?? payment.orderId, amount: payment.amount })
-    .catch((error: unknown) => {
-      throw providerUnavailable(deps, error, `the refund of payment ${payment.id}`);
-    });
+  const refunded = await askProvider(
+    deps,
+    deps.provider.refund({
+      reference: row.providerReference ?? payment.orderId,
+      amount: payment.amount,
+    }),
+    `refunding payment ${payment.id}`,
+  ).catch((error: unknown) => {
+    throw providerUnavailable(deps, error, `the refund of payment ${payment.id}`);
+  });
   return deps.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(paymentRecords)

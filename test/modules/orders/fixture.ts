@@ -37,8 +37,13 @@ export interface OrdersFixture {
   ports: OrdersPorts;
   /** The module mounted on `harness.app`. */
   orders: Module<OrdersApi>;
-  /** Another instance on the same database: another process, say, or the same one restarted. */
-  newInstance(options?: OrdersOptions & { crashAfter?: SagaStepName }): Module<OrdersApi>;
+  /**
+   * Another instance on the same database: another process, say, or the same one restarted.
+   * `ports` replaces some of the fixture's (the real payments module behind PaymentGateway).
+   */
+  newInstance(
+    options?: OrdersOptions & { crashAfter?: SagaStepName; ports?: Partial<OrdersPorts> },
+  ): Module<OrdersApi>;
   /** An app serving just `module`'s routes, built like the monolith's. */
   appFor(module: Module): OpenAPIHono<AppEnv>;
   send(
@@ -100,9 +105,10 @@ export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
     shipping,
     ports,
     orders,
-    newInstance({ crashAfter, ...options } = {}) {
+    newInstance({ crashAfter, ports: replaced, ...options } = {}) {
       const instanceConfig = loadConfig(crashAfter ? { SAGA_CRASH_AFTER: crashAfter } : {});
-      return createOrdersModule({ ...harness.context, config: instanceConfig }, ports, {
+      const instancePorts = { ...ports, ...replaced };
+      return createOrdersModule({ ...harness.context, config: instanceConfig }, instancePorts, {
         recoveryIntervalMs: 0,
         ...options,
       });

@@ -21,7 +21,7 @@ import {
   openMigratedTestDatabase,
   type TestRedis,
 } from '../../../test/support/services.ts';
-import type { Database } from '../db/database.ts';
+import { type Database, openDatabase } from '../db/database.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
 import { deliveries, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
@@ -53,7 +53,7 @@ afterAll(async () => {
   await cleanupDb();
 });
 
-type BusOptions = Partial<Omit<EventBusOptions, 'db' | 'logger'>>;
+type BusOptions = Partial<Omit<EventBusOptions, 'logger'>>;
 
 /** A bus as one process would have it: its own Redis connection, the shared prefix. */
 function processBus(subscriptions: Subscription[], options: BusOptions = {}): EventBus {
@@ -111,6 +111,19 @@ async function expectOnceEach(subscriber: string, ids: string[]) {
 }
 
 const thing = thingHappened.name;
+
+/** The test database through a fault proxy, as a consumer process that loses it sees it. */
+async function databaseBehindProxy() {
+  const target = new URL(databaseUrl);
+  const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+  const consumerDb = await openDatabase({
+    url: proxy.via(databaseUrl),
+    dataDir: '',
+    name: 'consumer',
+    timeouts: { statementMs: 1_000, connectMs: 1_000 },
+  });
+  return { proxy, consumerDb };
+}
 
 describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
   it('two processes sharing Redis each deliver to their own subscribers exactly once in effect', async () => {
@@ -407,6 +420,106 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('delivers every event once after PostgreSQL was away longer than the whole attempt budget', async () => {
+    const subscriber = 'pg_outage.on_thing';
+    const { proxy, consumerDb } = await databaseBehindProxy();
+    const queue = queueOf(subscriber);
+    try {
+      // Three attempts 20 ms apart: without a pause for the outage they are spent in well under
+      // a second.
+      const consumer = processBus([recordEffect(subscriber)], { db: consumerDb.db });
+      await consumer.start();
+      await proxy.cut();
+      const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+      await publisher.start();
+      const ids = await publishMany(publisher, 5);
+      await eventually(async () => {
+        const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+        expect(rows.every((row) => row.dispatchedAt !== null)).toBe(true);
+      });
+      // The outage lasts until the jobs taken up were tried more often than their three attempts
+      // allow (or, where each try spends one, until BullMQ gave up on them). A paused job goes
+      // back to the head of the queue, so the fifth may not have been tried at all.
+      await eventually(
+        async () => {
+          const jobs = await queue.getJobs(['wait', 'active', 'delayed', 'failed']);
+          const tried = jobs.filter((job) => job.attemptsStarted > 0);
+          expect(tried.length).toBeGreaterThanOrEqual(4);
+          expect(tried.every((job) => job.finishedOn || job.attemptsStarted > 3)).toBe(true);
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(await countEffects(db, subscriber)).toBe(0);
+
+      await proxy.restore();
+      await eventually(() => expectOnceEach(subscriber, ids), { timeoutMs: 20_000 });
+      expect(await queue.getJobCounts('failed', 'completed')).toEqual({ failed: 0, completed: 5 });
+      const records = await db.select().from(deliveries).where(inArray(deliveries.eventId, ids));
+      // The outage spent no attempt: each was delivered at its first.
+      expect(records.map(({ status, attempts }) => ({ status, attempts }))).toEqual(
+        ids.map(() => ({ status: 'delivered', attempts: 1 })),
+      );
+    } finally {
+      await queue.close();
+      await proxy.close();
+      await consumerDb.close().catch(() => {});
+    }
+  }, 40_000);
+
+  it('fails a last attempt only once its dead record is written', async () => {
+    const subscriber = 'pg_last_attempt.on_thing';
+    const { proxy, consumerDb } = await databaseBehindProxy();
+    const queue = queueOf(subscriber);
+    let calls = 0;
+    let cutAt = 0;
+    const refusing = subscribe(subscriber, thingHappened, async () => {
+      calls += 1;
+      // The database goes as the last attempt fails: its dead record cannot be written then.
+      if (calls === 3) {
+        await proxy.cut();
+        cutAt = performance.now();
+      }
+      throw new Error('refused');
+    });
+    try {
+      const consumer = processBus([refusing], { db: consumerDb.db });
+      await consumer.start();
+      const [id] = await publishMany(consumer, 1);
+      await eventually(() => expect(cutAt).toBeGreaterThan(0));
+      // Long enough for BullMQ to have failed the job had the attempt counted.
+      await sleep(500);
+      await proxy.restore();
+
+      await eventually(async () =>
+        expect(await consumer.deadDeliveries()).toContainEqual(
+          expect.objectContaining({ eventId: id, subscriber, attempts: 3, lastError: 'refused' }),
+        ),
+      );
+      await eventually(async () => expect((await queue.getJobCounts('failed')).failed).toBe(1));
+      // The last attempt ran again once its outcome could be recorded.
+      expect(calls).toBe(4);
+    } finally {
+      await queue.close();
+      await proxy.close();
+      await consumerDb.close().catch(() => {});
+    }
+  });
+
+  it('records a failure whose message PostgreSQL cannot store as it is (a NUL in it)', async () => {
+    const subscriber = 'nul_error.on_thing';
+    const failing = subscribe(subscriber, thingHappened, async () => {
+      throw new Error('bad\u0000byte');
+    });
+    const bus = processBus([failing]);
+    await bus.start();
+    const [id] = await publishMany(bus, 1);
+    await eventually(async () =>
+      expect(await bus.deadDeliveries()).toContainEqual(
+        expect.objectContaining({ eventId: id, subscriber, attempts: 3, lastError: 'badbyte' }),
+      ),
+    );
+  });
 
   it('records a job BullMQ fails for stalling too often as a dead delivery', async () => {
     const subscriber = 'stalled.on_thing';

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
+import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
+import { retryDelayMs } from './backoff.ts';
 import { recordDelivered, recordFailure } from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
 import { adoptRedisEpoch, epochKey, readRedisEpoch } from './redis-epoch.ts';
@@ -38,6 +40,16 @@ export interface BullmqTransportOptions {
 const queueName = (subscriber: string) => `events.${subscriber}`;
 // BullMQ refuses ':' in custom ids; the id makes a re-relayed event a no-op while the job is kept.
 const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}`;
+
+/** The longest a worker pauses while the database (or whatever a handler needs) is away. */
+const OUTAGE_PAUSE_MAX_MS = 2_000;
+
+interface OutagePause {
+  /** Pauses the queue a while; returns the error that puts the job back unspent. */
+  pause(cause: unknown): Promise<Error>;
+  /** A delivery's outcome was recorded: the outage, if any, is over. */
+  over(): void;
+}
 
 /**
  * Delivery through Redis: every subscriber has a named queue, so subscribers in other processes
@@ -109,29 +121,73 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
   }
 
-  async function process(subscription: Subscription, job: Job): Promise<void> {
+  /**
+   * One attempt at a delivery. An attempt counts (is spent) only once its outcome is recorded:
+   * while the database is away neither the handler's transaction nor the failure record can be
+   * written, and spending attempts on that would fail the job in BullMQ with no record of it
+   * (not dead, not replayable) once the outage outlasts the budget. So an infrastructure error,
+   * or a failure that could not be recorded, pauses the queue and puts the job back without
+   * spending an attempt; a last attempt fails only once its dead record is written.
+   */
+  async function process(subscription: Subscription, job: Job, outage: OutagePause) {
     const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
-    const attempts = job.attemptsMade + 1;
+    const outcome = {
+      envelope,
+      subscriber: subscription.subscriber,
+      attempts: job.attemptsMade + 1,
+    };
+    let failure: unknown;
     try {
       // The delivery record goes out with the inbox claim: if the handler fails, both roll back.
       await db.transaction((tx) =>
-        Promise.all([
-          consumeOnce(tx, subscription, envelope),
-          recordDelivered(tx, { envelope, subscriber: subscription.subscriber, attempts }),
-        ]),
+        Promise.all([consumeOnce(tx, subscription, envelope), recordDelivered(tx, outcome)]),
       );
+      outage.over();
+      return;
     } catch (error) {
-      const dead = attempts >= (job.opts.attempts ?? 1);
-      await recordFailure(db, {
-        envelope,
-        subscriber: subscription.subscriber,
-        attempts,
-        error: error instanceof Error ? error.message : String(error),
-        dead,
-        nextAttemptAt: new Date(Date.now() + retryBaseMs * 2 ** (attempts - 1)),
-      }).catch((logError: unknown) => logger.error({ err: logError }, 'could not record failure'));
-      throw error;
+      failure = error;
     }
+    if (isInfrastructureError(failure)) throw await outage.pause(failure);
+    try {
+      await recordFailure(db, {
+        ...outcome,
+        error: failure instanceof Error ? failure.message : String(failure),
+        dead: outcome.attempts >= (job.opts.attempts ?? 1),
+        nextAttemptAt: new Date(Date.now() + retryBaseMs * 2 ** (outcome.attempts - 1)),
+      });
+    } catch (recordError) {
+      throw await outage.pause(recordError);
+    }
+    outage.over();
+    throw failure;
+  }
+
+  /**
+   * How a subscriber's worker waits out an outage: its queue pauses (BullMQ's manual rate
+   * limit), longer while the outage lasts, and the job goes back to the head of the queue with
+   * its attempts untouched. A DelayedError would spend no attempt either, but the worker would
+   * take the next job at once and try the database again for each; a RateLimitError stops the
+   * worker for the pause. Without a `limiter` on the worker the pause is this process's own:
+   * other processes' workers pause when they meet the outage themselves.
+   */
+  function outagePause(subscriber: string): OutagePause {
+    let outages = 0;
+    return {
+      async pause(cause) {
+        outages += 1;
+        const ms = retryDelayMs(outages, retryBaseMs, OUTAGE_PAUSE_MAX_MS);
+        if (outages === 1) {
+          logger.warn({ err: cause, subscriber }, 'event deliveries paused by an outage');
+        }
+        // Unpaused if Redis cannot take it: the job is still put back, unspent.
+        await bounded(queueFor(subscriber).rateLimit(ms), 'pause a queue').catch(() => {});
+        return Worker.RateLimitError();
+      },
+      over() {
+        if (outages > 0) logger.info({ subscriber }, 'event deliveries resumed');
+        outages = 0;
+      },
+    };
   }
 
   /** A job BullMQ failed without running it (it stalled more often than allowed): dead. */
@@ -220,9 +276,10 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     async start() {
       await relayRedis.connect();
       for (const subscription of subscriptions) {
+        const outage = outagePause(subscription.subscriber);
         const worker = new Worker(
           queueName(subscription.subscriber),
-          (job) => process(subscription, job),
+          (job) => process(subscription, job, outage),
           {
             connection: redis,
             prefix: bullPrefix,

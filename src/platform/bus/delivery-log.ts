@@ -45,7 +45,8 @@ export async function recordFailure(
   await upsertDelivery(tx, outcome, {
     status: outcome.dead ? 'dead' : 'pending',
     attempts: outcome.attempts,
-    lastError: outcome.error.slice(0, 2_000),
+    // PostgreSQL's text cannot hold NUL: a message with one must not make the record unwritable.
+    lastError: outcome.error.replaceAll('\u0000', '').slice(0, 2_000),
     nextAttemptAt: outcome.nextAttemptAt,
     updatedAt: new Date(),
   });

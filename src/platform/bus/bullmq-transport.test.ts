@@ -178,6 +178,36 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
     expect(calls).toBe(3);
   });
 
+  it('retries when the delivery record says it will', async () => {
+    const retriedAt = new Map<string, number>();
+    const failedOnce = new Set<string>();
+    const flaky = subscribe('timed.on_thing', thingHappened, async (event, tx) => {
+      if (!failedOnce.has(event.metadata.id)) {
+        failedOnce.add(event.metadata.id);
+        throw new Error('not yet');
+      }
+      retriedAt.set(event.metadata.id, Date.now());
+      await tx
+        .insert(effects)
+        .values({ subscriber: 'timed.on_thing', eventId: event.metadata.id, value: 1 });
+    });
+    // A first retry waits 1 to 2 s, drawn at random: long enough to tell draws apart.
+    const bus = processBus([flaky], { retryBaseMs: 2_000 });
+    await bus.start();
+    const ids = await publishMany(bus, 3);
+    await eventually(() => expectOnceEach('timed.on_thing', ids));
+    const records = await db.select().from(deliveries).where(inArray(deliveries.eventId, ids));
+    // The record's next_attempt_at is when BullMQ ran the retry: not before, and not much later.
+    const lateness = records.map(
+      (row) => (retriedAt.get(row.eventId) ?? 0) - row.nextAttemptAt.getTime(),
+    );
+    expect(lateness).toHaveLength(3);
+    for (const ms of lateness) {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThan(500);
+    }
+  });
+
   it('parks a delivery as dead after the last attempt and replays it', async () => {
     let healthy = false;
     const fragile = subscribe('fragile.on_thing', thingHappened, async (event, tx) => {

@@ -52,6 +52,19 @@ interface OutagePause {
 }
 
 /**
+ * A handler's failure, recorded with the delay its retry waits: the worker's backoff strategy
+ * hands that same delay to BullMQ, so the record's next_attempt_at is when the retry runs.
+ */
+class DeliveryFailed extends Error {
+  readonly retryInMs: number;
+  constructor(cause: unknown, retryInMs: number) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'DeliveryFailed';
+    this.retryInMs = retryInMs;
+  }
+}
+
+/**
  * Delivery through Redis: every subscriber has a named queue, so subscribers in other processes
  * (workers, replicas, extracted services) receive events too. Who subscribes is a fact of the
  * code: the relay adds one job per (event, subscriber) for the subscriptions it was given and
@@ -97,7 +110,8 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   const jobOptions = (envelope: EventEnvelope, subscriber: string) => ({
     jobId: jobId(envelope.metadata.id, subscriber),
     attempts: maxAttempts,
-    backoff: { type: 'exponential', delay: retryBaseMs, jitter: 0.5 },
+    // The worker's backoffStrategy: the delay process() recorded (see DeliveryFailed).
+    backoff: { type: 'delivery' },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     // Kept, so a dead job stays visible in Redis too; the delivery log is the source of truth.
     removeOnFail: { age: 7 * 24 * 3600 },
@@ -148,18 +162,19 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
       failure = error;
     }
     if (isInfrastructureError(failure)) throw await outage.pause(failure);
+    const retryInMs = retryDelayMs(outcome.attempts, retryBaseMs);
     try {
       await recordFailure(db, {
         ...outcome,
         error: failure instanceof Error ? failure.message : String(failure),
         dead: outcome.attempts >= (job.opts.attempts ?? 1),
-        nextAttemptAt: new Date(Date.now() + retryBaseMs * 2 ** (outcome.attempts - 1)),
+        nextAttemptAt: new Date(Date.now() + retryInMs),
       });
     } catch (recordError) {
       throw await outage.pause(recordError);
     }
     outage.over();
-    throw failure;
+    throw new DeliveryFailed(failure, retryInMs);
   }
 
   /**
@@ -284,6 +299,14 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
             connection: redis,
             prefix: bullPrefix,
             concurrency: options.concurrency ?? 4,
+            settings: {
+              // One retry formula for both transports (backoff.ts): the delay process() drew
+              // and recorded. Anything else that fails a job here gets the same formula afresh.
+              backoffStrategy: (attemptsMade, _type, error) =>
+                error instanceof DeliveryFailed
+                  ? error.retryInMs
+                  : retryDelayMs(attemptsMade, retryBaseMs),
+            },
             // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
             // check, run every stalledInterval by any worker of the queue, then hands it to
             // another worker: within about lockDuration + stalledInterval. Short values cost a

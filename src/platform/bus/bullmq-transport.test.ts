@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
@@ -21,7 +22,12 @@ import {
   openMigratedTestDatabase,
   type TestRedis,
 } from '../../../test/support/services.ts';
+import { issueAccessToken } from '../auth/access-token.ts';
+import { loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
+import { createHttpApp } from '../http/create-app.ts';
+import { createMetrics } from '../metrics.ts';
+import { eventAdminRoutes } from './admin-routes.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
 import { deliveries, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
@@ -111,6 +117,28 @@ async function expectOnceEach(subscriber: string, ids: string[]) {
 }
 
 const thing = thingHappened.name;
+
+/** The event bus's admin API as the monolith serves it, with an admin's token. */
+function adminApp(bus: EventBus) {
+  const config = loadConfig({});
+  const app = createHttpApp({
+    logger,
+    metrics: createMetrics('test'),
+    bodyLimitBytes: 1_000_000,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+  });
+  app.route('/admin/events', eventAdminRoutes(bus));
+  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+  return {
+    async replay(eventId: string, subscriber: string) {
+      const { token } = await issueAccessToken(settings, { id: randomUUID(), roles: ['admin'] });
+      return app.request(`/admin/events/dead/${eventId}/${subscriber}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    },
+  };
+}
 
 /** The test database through a fault proxy, as a consumer process that loses it sees it. */
 async function databaseBehindProxy() {
@@ -231,6 +259,55 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
     healthy = true;
     expect(await bus.replay(event.metadata.id, 'fragile.on_thing')).toBe(true);
     await eventually(async () => expect(await countEffects(db, 'fragile.on_thing')).toBe(1));
+  });
+
+  it('leaves a delivery dead, to replay again, when its replay meets a Redis outage (503)', async () => {
+    const target = new URL(redis.url);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+    const client = new Redis(proxy.via(redis.url), {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => {});
+    let healthy = false;
+    const subscriber = 'replay_cut.on_thing';
+    const fragile = subscribe(subscriber, thingHappened, async (event, tx) => {
+      if (!healthy) throw new Error('broken');
+      await tx.insert(effects).values({ subscriber, eventId: event.metadata.id, value: 1 });
+    });
+    try {
+      const bus = processBus([fragile], {
+        redis: { client, prefix: redis.prefix },
+        redisTimeoutMs: 300,
+      });
+      await bus.start();
+      const admin = adminApp(bus);
+      const [id] = await publishMany(bus, 1);
+      const isDead = async () =>
+        (await bus.deadDeliveries()).some((d) => d.eventId === id && d.subscriber === subscriber);
+      await eventually(async () => expect(await isDead()).toBe(true));
+      healthy = true;
+
+      await proxy.cut();
+      const refused = await admin.replay(id!, subscriber);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await isDead()).toBe(true);
+
+      await proxy.restore();
+      // Once Redis answers again (the relay's connection reconnects), the replay goes through.
+      const accepted = await eventually(async () => {
+        const response = await admin.replay(id!, subscriber);
+        expect(response.status).toBe(202);
+        return response;
+      });
+      expect(await accepted.json()).toEqual({ status: 'pending' });
+      await eventually(() => expectOnceEach(subscriber, [id!]));
+      expect(await isDead()).toBe(false);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
   });
 
   it('finishes the job in flight at shutdown and leaves nothing active or stalled', async () => {

@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
-import { recordDelivered, recordFailure } from './delivery-log.ts';
+import { recordDelivered, recordFailure, reviveDeadDelivery } from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
 import { adoptRedisEpoch, epochKey, readRedisEpoch } from './redis-epoch.ts';
 import { deliveries } from './schema.ts';
@@ -279,14 +279,20 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
       };
     },
     dispatched: () => {},
-    async redeliver(envelope, subscriber) {
+    async redeliver(dead) {
+      const { envelope, subscriber } = dead;
       const queue = queueFor(subscriber);
-      // The failed job still holds the id; remove it so the same id can be queued again.
+      // The job first, the record after: a replay that fails on the way (Redis away, or the old
+      // job removed but the new one not added) leaves the delivery dead, so it can be replayed
+      // again. A new job that runs before the revival records its own outcome, which the
+      // revival then leaves alone. The failed job still holds the id: it goes, so the same id
+      // can be queued again.
       await bounded(queue.remove(jobId(envelope.metadata.id, subscriber)), 'remove a job');
       await bounded(
         queue.add(envelope.name, envelope, jobOptions(envelope, subscriber)),
         'add a job',
       );
+      await reviveDeadDelivery(db, dead);
     },
     async start() {
       await relayRedis.connect();

@@ -78,22 +78,56 @@ export async function listDeadDeliveries(db: Executor, limit = 100): Promise<Dea
   }));
 }
 
-/** Puts a dead delivery back to pending with a fresh attempt budget; returns its envelope. */
-export async function reviveDeadDelivery(
+/** A dead delivery as a replay read it: reviving it holds only while it is still that. */
+export interface DeadRecord {
+  eventId: string;
+  subscriber: string;
+  envelope: EventEnvelope;
+  updatedAt: Date;
+}
+
+export async function findDeadDelivery(
   db: Executor,
   eventId: string,
   subscriber: string,
-): Promise<EventEnvelope | undefined> {
+): Promise<DeadRecord | undefined> {
   const [row] = await db
-    .update(deliveries)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: new Date() })
+    .select({ envelope: deliveries.envelope, updatedAt: deliveries.updatedAt })
+    .from(deliveries)
     .where(
       and(
         eq(deliveries.eventId, eventId),
         eq(deliveries.subscriber, subscriber),
         eq(deliveries.status, 'dead'),
       ),
+    );
+  return (
+    row && {
+      eventId,
+      subscriber,
+      envelope: row.envelope as EventEnvelope,
+      updatedAt: row.updatedAt,
+    }
+  );
+}
+
+/**
+ * Puts a dead delivery back to pending with a fresh attempt budget, unless it changed since it
+ * was read (a redelivery already recorded its own outcome); true when it did.
+ */
+export async function reviveDeadDelivery(db: Executor, dead: DeadRecord): Promise<boolean> {
+  const revived = await db
+    .update(deliveries)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: new Date() })
+    .where(
+      and(
+        eq(deliveries.eventId, dead.eventId),
+        eq(deliveries.subscriber, dead.subscriber),
+        eq(deliveries.status, 'dead'),
+        // As read: a JavaScript Date holds milliseconds.
+        sql`date_trunc('milliseconds', ${deliveries.updatedAt}) = ${dead.updatedAt.toISOString()}::timestamptz`,
+      ),
     )
-    .returning({ envelope: deliveries.envelope });
-  return row?.envelope as EventEnvelope | undefined;
+    .returning({ eventId: deliveries.eventId });
+  return revived.length > 0;
 }

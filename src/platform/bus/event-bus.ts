@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
 import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
-import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
+import { type DeadDelivery, findDeadDelivery, listDeadDeliveries } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
 import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
@@ -32,7 +32,10 @@ export interface EventBus extends EventPublisher {
    */
   stop(graceMs?: number): Promise<void>;
   deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
-  /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
+  /**
+   * Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery.
+   * A replay that fails (the database or Redis away) leaves the delivery dead, to replay again.
+   */
   replay(eventId: string, subscriber: string): Promise<boolean>;
   /**
    * A readiness check: throws when the relay has not finished a run, or the oldest event
@@ -146,9 +149,10 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     deadDeliveries: (limit) => listDeadDeliveries(db, limit),
     async replay(eventId, subscriber) {
-      const envelope = await reviveDeadDelivery(db, eventId, subscriber);
-      if (!envelope) return false;
-      await transport?.redeliver(envelope, subscriber);
+      if (!transport) throw new Error('the event bus has not started');
+      const dead = await findDeadDelivery(db, eventId, subscriber);
+      if (!dead) return false;
+      await transport.redeliver(dead);
       return true;
     },
     async checkRelay() {

@@ -97,18 +97,6 @@ const publishMany = (bus: EventBus, count: number) =>
     return ids;
   });
 
-/** Every key under the test's prefix deleted: Redis as it comes back from a restart without its data. */
-async function loseRedisData(prefix = redis.prefix) {
-  const client = new Redis(redis.url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await client.quit();
-}
-
 /** Each of `ids` had exactly one effect for `subscriber`, and nothing else did. */
 async function expectOnceEach(subscriber: string, ids: string[]) {
   const counts = await effectCounts(db, subscriber);
@@ -349,7 +337,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       expect(await countEffects(db, 'amnesia.two')).toBe(1);
     });
 
-    await loseRedisData();
+    await redis.flush();
     const later = await publishMany(bus, 3);
     await eventually(async () => {
       await expectOnceEach('amnesia.one', [first!, ...later]);
@@ -388,7 +376,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       expect(retries.map((row) => row.status)).toEqual(['pending', 'pending', 'pending']);
     });
 
-    await loseRedisData();
+    await redis.flush();
     const consumer = processBus([recordEffect('recover.backlog')], {
       remoteSubscribers: { [thing]: ['recover.settled', 'recover.retrying'] },
     });

@@ -6,9 +6,20 @@ import type { Database } from '../db/database.ts';
 import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
-import { recordDelivered, recordFailure, reviveDeadDelivery } from './delivery-log.ts';
+import {
+  deliverySettled,
+  recordDelivered,
+  recordFailure,
+  reviveDeadDelivery,
+} from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
-import { adoptRedisEpoch, epochKey, readRedisEpoch } from './redis-epoch.ts';
+import {
+  adoptRedisEpoch,
+  epochKey,
+  REOPEN_BATCH,
+  readRedisEpoch,
+  reopenLostEvents,
+} from './redis-epoch.ts';
 import { deliveries } from './schema.ts';
 import { consumeOnce, type Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
@@ -35,11 +46,16 @@ export interface BullmqTransportOptions {
   jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
+  /** Outbox rows per re-open statement after Redis lost its data (see redis-epoch.ts). */
+  reopenBatch?: number;
 }
 
 const queueName = (subscriber: string) => `events.${subscriber}`;
 // BullMQ refuses ':' in custom ids; the id makes a re-relayed event a no-op while the job is kept.
 const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}`;
+
+/** How long a relay run re-opens events lost with Redis's data before it relays again. */
+const REOPEN_RUN_MS = 1_000;
 
 /** The longest a worker pauses while the database (or whatever a handler needs) is away. */
 const OUTAGE_PAUSE_MAX_MS = 2_000;
@@ -96,6 +112,8 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   const workers: Worker[] = [];
   /** The epoch this process last saw PostgreSQL agree with Redis on. */
   let confirmedEpoch: string | undefined;
+  /** The events lost with an earlier epoch are still being re-opened (by any process). */
+  let reopening = false;
 
   const queueFor = (subscriber: string) => {
     let queue = queues.get(subscriber);
@@ -126,12 +144,7 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     const rows = await db
       .select({ eventId: deliveries.eventId, subscriber: deliveries.subscriber })
       .from(deliveries)
-      .where(
-        and(
-          inArray(deliveries.eventId, eventIds),
-          inArray(deliveries.status, ['delivered', 'dead']),
-        ),
-      );
+      .where(and(inArray(deliveries.eventId, eventIds), deliverySettled()));
     return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
   }
 
@@ -205,6 +218,24 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     };
   }
 
+  /**
+   * Re-opens lost events in bounded steps for up to REOPEN_RUN_MS, then lets the relay run on:
+   * it relays the events re-opened so far (and new ones) meanwhile, and the next run goes on.
+   * True once the re-open is over.
+   */
+  async function reopenForAWhile(epoch: string): Promise<boolean> {
+    const until = performance.now() + REOPEN_RUN_MS;
+    let reopened = 0;
+    for (;;) {
+      const step = await reopenLostEvents(db, prefix, epoch, options.reopenBatch ?? REOPEN_BATCH);
+      reopened += step.reopened;
+      if (step.done || performance.now() >= until) {
+        if (reopened > 0) logger.info({ epoch, reopened, done: step.done }, 'events re-opened');
+        return step.done;
+      }
+    }
+  }
+
   /** A job BullMQ failed without running it (it stalled more often than allowed): dead. */
   async function recordStalledOut(subscription: Subscription, job: Job, error: Error) {
     const parsed = eventEnvelopeSchema.safeParse(job.data);
@@ -222,15 +253,18 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   return {
     async beforeRelay() {
       const epoch = await bounded(readRedisEpoch(relayRedis, prefix), 'read the epoch');
-      if (epoch === confirmedEpoch) return;
-      const reopened = await adoptRedisEpoch(db, prefix, epoch);
-      if (confirmedEpoch !== undefined || reopened > 0) {
-        logger.warn(
-          { epoch, previous: confirmedEpoch, reopened },
-          'redis lost its data; relaying again the events whose jobs went with it',
-        );
+      if (epoch !== confirmedEpoch) {
+        const adopted = await adoptRedisEpoch(db, prefix, epoch);
+        if (adopted.replaced !== undefined) {
+          logger.warn(
+            { epoch, previous: adopted.replaced },
+            'redis lost its data; re-opening the events whose jobs went with it',
+          );
+        }
+        confirmedEpoch = epoch;
+        reopening = adopted.reopening;
       }
-      confirmedEpoch = epoch;
+      if (reopening) reopening = !(await reopenForAWhile(epoch));
     },
     async fanOut(events) {
       const epoch = confirmedEpoch;

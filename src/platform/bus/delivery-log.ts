@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { deliveries } from './schema.ts';
@@ -13,6 +13,12 @@ type DeliveryFields = Pick<
   typeof deliveries.$inferInsert,
   'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt' | 'updatedAt'
 >;
+
+/**
+ * A delivery that needs no job any more: delivered, or dead (only a replay sends it again).
+ * What a relay, and the re-open after Redis lost its data, leave out.
+ */
+export const deliverySettled = () => inArray(deliveries.status, ['delivered', 'dead']);
 
 /** The consumer side writes the row: with BullMQ it may not exist before the first attempt. */
 async function upsertDelivery(tx: Executor, outcome: DeliveryOutcome, fields: DeliveryFields) {

@@ -70,6 +70,8 @@ export interface EventBusOptions {
   jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
+  /** Outbox rows per re-open statement after Redis lost its data (BullMQ only). */
+  reopenBatch?: number;
 }
 
 export function createEventBus(options: EventBusOptions): EventBus {
@@ -95,6 +97,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
           retryBaseMs: options.retryBaseMs,
           jobLockMs: options.jobLockMs,
           redisTimeoutMs: options.redisTimeoutMs,
+          reopenBatch: options.reopenBatch,
         })
       : createInProcessTransport({
           db,

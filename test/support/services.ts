@@ -62,6 +62,8 @@ export interface TestRedis {
   prefix: string;
   /** A connection fit for BullMQ workers. */
   connect(): Redis;
+  /** Deletes every key under the prefix: Redis as it comes back from a restart without its data. */
+  flush(): Promise<void>;
   /** Closes the connections made and deletes every key under the prefix. */
   cleanup(): Promise<void>;
 }
@@ -69,6 +71,16 @@ export interface TestRedis {
 export function createTestRedis(label: string): TestRedis {
   const prefix = uniqueName(label);
   const clients: Redis[] = [];
+  const flush = async () => {
+    const client = new Redis(TEST_REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await client.quit();
+  };
   return {
     url: TEST_REDIS_URL,
     prefix,
@@ -77,15 +89,9 @@ export function createTestRedis(label: string): TestRedis {
       clients.push(client);
       return client;
     },
+    flush,
     async cleanup() {
-      const client = new Redis(TEST_REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await client.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await client.quit();
+      await flush();
       await Promise.all(clients.map((c) => c.quit().catch(() => {})));
     },
   };

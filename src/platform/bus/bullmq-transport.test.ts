@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
@@ -21,7 +22,12 @@ import {
   openMigratedTestDatabase,
   type TestRedis,
 } from '../../../test/support/services.ts';
-import type { Database } from '../db/database.ts';
+import { issueAccessToken } from '../auth/access-token.ts';
+import { loadConfig } from '../config.ts';
+import { type Database, openDatabase } from '../db/database.ts';
+import { createHttpApp } from '../http/create-app.ts';
+import { createMetrics } from '../metrics.ts';
+import { eventAdminRoutes } from './admin-routes.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
 import { deliveries, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
@@ -53,7 +59,7 @@ afterAll(async () => {
   await cleanupDb();
 });
 
-type BusOptions = Partial<Omit<EventBusOptions, 'db' | 'logger'>>;
+type BusOptions = Partial<Omit<EventBusOptions, 'logger'>>;
 
 /** A bus as one process would have it: its own Redis connection, the shared prefix. */
 function processBus(subscriptions: Subscription[], options: BusOptions = {}): EventBus {
@@ -91,18 +97,6 @@ const publishMany = (bus: EventBus, count: number) =>
     return ids;
   });
 
-/** Every key under the test's prefix deleted: Redis as it comes back from a restart without its data. */
-async function loseRedisData(prefix = redis.prefix) {
-  const client = new Redis(redis.url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await client.quit();
-}
-
 /** Each of `ids` had exactly one effect for `subscriber`, and nothing else did. */
 async function expectOnceEach(subscriber: string, ids: string[]) {
   const counts = await effectCounts(db, subscriber);
@@ -111,6 +105,41 @@ async function expectOnceEach(subscriber: string, ids: string[]) {
 }
 
 const thing = thingHappened.name;
+
+/** The event bus's admin API as the monolith serves it, with an admin's token. */
+function adminApp(bus: EventBus) {
+  const config = loadConfig({});
+  const app = createHttpApp({
+    logger,
+    metrics: createMetrics('test'),
+    bodyLimitBytes: 1_000_000,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+  });
+  app.route('/admin/events', eventAdminRoutes(bus));
+  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+  return {
+    async replay(eventId: string, subscriber: string) {
+      const { token } = await issueAccessToken(settings, { id: randomUUID(), roles: ['admin'] });
+      return app.request(`/admin/events/dead/${eventId}/${subscriber}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    },
+  };
+}
+
+/** The test database through a fault proxy, as a consumer process that loses it sees it. */
+async function databaseBehindProxy() {
+  const target = new URL(databaseUrl);
+  const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+  const consumerDb = await openDatabase({
+    url: proxy.via(databaseUrl),
+    dataDir: '',
+    name: 'consumer',
+    timeouts: { statementMs: 1_000, connectMs: 1_000 },
+  });
+  return { proxy, consumerDb };
+}
 
 describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
   it('two processes sharing Redis each deliver to their own subscribers exactly once in effect', async () => {
@@ -165,6 +194,36 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
     expect(calls).toBe(3);
   });
 
+  it('retries when the delivery record says it will', async () => {
+    const retriedAt = new Map<string, number>();
+    const failedOnce = new Set<string>();
+    const flaky = subscribe('timed.on_thing', thingHappened, async (event, tx) => {
+      if (!failedOnce.has(event.metadata.id)) {
+        failedOnce.add(event.metadata.id);
+        throw new Error('not yet');
+      }
+      retriedAt.set(event.metadata.id, Date.now());
+      await tx
+        .insert(effects)
+        .values({ subscriber: 'timed.on_thing', eventId: event.metadata.id, value: 1 });
+    });
+    // A first retry waits 1 to 2 s, drawn at random: long enough to tell draws apart.
+    const bus = processBus([flaky], { retryBaseMs: 2_000 });
+    await bus.start();
+    const ids = await publishMany(bus, 3);
+    await eventually(() => expectOnceEach('timed.on_thing', ids));
+    const records = await db.select().from(deliveries).where(inArray(deliveries.eventId, ids));
+    // The record's next_attempt_at is when BullMQ ran the retry: not before, and not much later.
+    const lateness = records.map(
+      (row) => (retriedAt.get(row.eventId) ?? 0) - row.nextAttemptAt.getTime(),
+    );
+    expect(lateness).toHaveLength(3);
+    for (const ms of lateness) {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThan(500);
+    }
+  });
+
   it('parks a delivery as dead after the last attempt and replays it', async () => {
     let healthy = false;
     const fragile = subscribe('fragile.on_thing', thingHappened, async (event, tx) => {
@@ -188,6 +247,55 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
     healthy = true;
     expect(await bus.replay(event.metadata.id, 'fragile.on_thing')).toBe(true);
     await eventually(async () => expect(await countEffects(db, 'fragile.on_thing')).toBe(1));
+  });
+
+  it('leaves a delivery dead, to replay again, when its replay meets a Redis outage (503)', async () => {
+    const target = new URL(redis.url);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+    const client = new Redis(proxy.via(redis.url), {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => {});
+    let healthy = false;
+    const subscriber = 'replay_cut.on_thing';
+    const fragile = subscribe(subscriber, thingHappened, async (event, tx) => {
+      if (!healthy) throw new Error('broken');
+      await tx.insert(effects).values({ subscriber, eventId: event.metadata.id, value: 1 });
+    });
+    try {
+      const bus = processBus([fragile], {
+        redis: { client, prefix: redis.prefix },
+        redisTimeoutMs: 300,
+      });
+      await bus.start();
+      const admin = adminApp(bus);
+      const [id] = await publishMany(bus, 1);
+      const isDead = async () =>
+        (await bus.deadDeliveries()).some((d) => d.eventId === id && d.subscriber === subscriber);
+      await eventually(async () => expect(await isDead()).toBe(true));
+      healthy = true;
+
+      await proxy.cut();
+      const refused = await admin.replay(id!, subscriber);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await isDead()).toBe(true);
+
+      await proxy.restore();
+      // Once Redis answers again (the relay's connection reconnects), the replay goes through.
+      const accepted = await eventually(async () => {
+        const response = await admin.replay(id!, subscriber);
+        expect(response.status).toBe(202);
+        return response;
+      });
+      expect(await accepted.json()).toEqual({ status: 'pending' });
+      await eventually(() => expectOnceEach(subscriber, [id!]));
+      expect(await isDead()).toBe(false);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
   });
 
   it('finishes the job in flight at shutdown and leaves nothing active or stalled', async () => {
@@ -229,7 +337,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       expect(await countEffects(db, 'amnesia.two')).toBe(1);
     });
 
-    await loseRedisData();
+    await redis.flush();
     const later = await publishMany(bus, 3);
     await eventually(async () => {
       await expectOnceEach('amnesia.one', [first!, ...later]);
@@ -268,7 +376,7 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       expect(retries.map((row) => row.status)).toEqual(['pending', 'pending', 'pending']);
     });
 
-    await loseRedisData();
+    await redis.flush();
     const consumer = processBus([recordEffect('recover.backlog')], {
       remoteSubscribers: { [thing]: ['recover.settled', 'recover.retrying'] },
     });
@@ -407,6 +515,106 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('delivers every event once after PostgreSQL was away longer than the whole attempt budget', async () => {
+    const subscriber = 'pg_outage.on_thing';
+    const { proxy, consumerDb } = await databaseBehindProxy();
+    const queue = queueOf(subscriber);
+    try {
+      // Three attempts 20 ms apart: without a pause for the outage they are spent in well under
+      // a second.
+      const consumer = processBus([recordEffect(subscriber)], { db: consumerDb.db });
+      await consumer.start();
+      await proxy.cut();
+      const publisher = processBus([], { remoteSubscribers: { [thing]: [subscriber] } });
+      await publisher.start();
+      const ids = await publishMany(publisher, 5);
+      await eventually(async () => {
+        const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+        expect(rows.every((row) => row.dispatchedAt !== null)).toBe(true);
+      });
+      // The outage lasts until the jobs taken up were tried more often than their three attempts
+      // allow (or, where each try spends one, until BullMQ gave up on them). A paused job goes
+      // back to the head of the queue, so the fifth may not have been tried at all.
+      await eventually(
+        async () => {
+          const jobs = await queue.getJobs(['wait', 'active', 'delayed', 'failed']);
+          const tried = jobs.filter((job) => job.attemptsStarted > 0);
+          expect(tried.length).toBeGreaterThanOrEqual(4);
+          expect(tried.every((job) => job.finishedOn || job.attemptsStarted > 3)).toBe(true);
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(await countEffects(db, subscriber)).toBe(0);
+
+      await proxy.restore();
+      await eventually(() => expectOnceEach(subscriber, ids), { timeoutMs: 20_000 });
+      expect(await queue.getJobCounts('failed', 'completed')).toEqual({ failed: 0, completed: 5 });
+      const records = await db.select().from(deliveries).where(inArray(deliveries.eventId, ids));
+      // The outage spent no attempt: each was delivered at its first.
+      expect(records.map(({ status, attempts }) => ({ status, attempts }))).toEqual(
+        ids.map(() => ({ status: 'delivered', attempts: 1 })),
+      );
+    } finally {
+      await queue.close();
+      await proxy.close();
+      await consumerDb.close().catch(() => {});
+    }
+  }, 40_000);
+
+  it('fails a last attempt only once its dead record is written', async () => {
+    const subscriber = 'pg_last_attempt.on_thing';
+    const { proxy, consumerDb } = await databaseBehindProxy();
+    const queue = queueOf(subscriber);
+    let calls = 0;
+    let cutAt = 0;
+    const refusing = subscribe(subscriber, thingHappened, async () => {
+      calls += 1;
+      // The database goes as the last attempt fails: its dead record cannot be written then.
+      if (calls === 3) {
+        await proxy.cut();
+        cutAt = performance.now();
+      }
+      throw new Error('refused');
+    });
+    try {
+      const consumer = processBus([refusing], { db: consumerDb.db });
+      await consumer.start();
+      const [id] = await publishMany(consumer, 1);
+      await eventually(() => expect(cutAt).toBeGreaterThan(0));
+      // Long enough for BullMQ to have failed the job had the attempt counted.
+      await sleep(500);
+      await proxy.restore();
+
+      await eventually(async () =>
+        expect(await consumer.deadDeliveries()).toContainEqual(
+          expect.objectContaining({ eventId: id, subscriber, attempts: 3, lastError: 'refused' }),
+        ),
+      );
+      await eventually(async () => expect((await queue.getJobCounts('failed')).failed).toBe(1));
+      // The last attempt ran again once its outcome could be recorded.
+      expect(calls).toBe(4);
+    } finally {
+      await queue.close();
+      await proxy.close();
+      await consumerDb.close().catch(() => {});
+    }
+  });
+
+  it('records a failure whose message PostgreSQL cannot store as it is (a NUL in it)', async () => {
+    const subscriber = 'nul_error.on_thing';
+    const failing = subscribe(subscriber, thingHappened, async () => {
+      throw new Error('bad\u0000byte');
+    });
+    const bus = processBus([failing]);
+    await bus.start();
+    const [id] = await publishMany(bus, 1);
+    await eventually(async () =>
+      expect(await bus.deadDeliveries()).toContainEqual(
+        expect.objectContaining({ eventId: id, subscriber, attempts: 3, lastError: 'badbyte' }),
+      ),
+    );
+  });
 
   it('records a job BullMQ fails for stalling too often as a dead delivery', async () => {
     const subscriber = 'stalled.on_thing';

@@ -4,9 +4,22 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
-import { recordDelivered, recordFailure } from './delivery-log.ts';
+import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
+import { retryDelayMs } from './backoff.ts';
+import {
+  deliverySettled,
+  recordDelivered,
+  recordFailure,
+  reviveDeadDelivery,
+} from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
-import { adoptRedisEpoch, epochKey, readRedisEpoch } from './redis-epoch.ts';
+import {
+  adoptRedisEpoch,
+  epochKey,
+  REOPEN_BATCH,
+  readRedisEpoch,
+  reopenLostEvents,
+} from './redis-epoch.ts';
 import { deliveries } from './schema.ts';
 import { consumeOnce, type Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
@@ -33,11 +46,39 @@ export interface BullmqTransportOptions {
   jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
+  /** Outbox rows per re-open statement after Redis lost its data (see redis-epoch.ts). */
+  reopenBatch?: number;
 }
 
 const queueName = (subscriber: string) => `events.${subscriber}`;
 // BullMQ refuses ':' in custom ids; the id makes a re-relayed event a no-op while the job is kept.
 const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}`;
+
+/** How long a relay run re-opens events lost with Redis's data before it relays again. */
+const REOPEN_RUN_MS = 1_000;
+
+/** The longest a worker pauses while the database (or whatever a handler needs) is away. */
+const OUTAGE_PAUSE_MAX_MS = 2_000;
+
+interface OutagePause {
+  /** Pauses the queue a while; returns the error that puts the job back unspent. */
+  pause(cause: unknown): Promise<Error>;
+  /** A delivery's outcome was recorded: the outage, if any, is over. */
+  over(): void;
+}
+
+/**
+ * A handler's failure, recorded with the delay its retry waits: the worker's backoff strategy
+ * hands that same delay to BullMQ, so the record's next_attempt_at is when the retry runs.
+ */
+class DeliveryFailed extends Error {
+  readonly retryInMs: number;
+  constructor(cause: unknown, retryInMs: number) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'DeliveryFailed';
+    this.retryInMs = retryInMs;
+  }
+}
 
 /**
  * Delivery through Redis: every subscriber has a named queue, so subscribers in other processes
@@ -71,6 +112,8 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   const workers: Worker[] = [];
   /** The epoch this process last saw PostgreSQL agree with Redis on. */
   let confirmedEpoch: string | undefined;
+  /** The events lost with an earlier epoch are still being re-opened (by any process). */
+  let reopening = false;
 
   const queueFor = (subscriber: string) => {
     let queue = queues.get(subscriber);
@@ -85,7 +128,8 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   const jobOptions = (envelope: EventEnvelope, subscriber: string) => ({
     jobId: jobId(envelope.metadata.id, subscriber),
     attempts: maxAttempts,
-    backoff: { type: 'exponential', delay: retryBaseMs, jitter: 0.5 },
+    // The worker's backoffStrategy: the delay process() recorded (see DeliveryFailed).
+    backoff: { type: 'delivery' },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     // Kept, so a dead job stays visible in Redis too; the delivery log is the source of truth.
     removeOnFail: { age: 7 * 24 * 3600 },
@@ -100,37 +144,95 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     const rows = await db
       .select({ eventId: deliveries.eventId, subscriber: deliveries.subscriber })
       .from(deliveries)
-      .where(
-        and(
-          inArray(deliveries.eventId, eventIds),
-          inArray(deliveries.status, ['delivered', 'dead']),
-        ),
-      );
+      .where(and(inArray(deliveries.eventId, eventIds), deliverySettled()));
     return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
   }
 
-  async function process(subscription: Subscription, job: Job): Promise<void> {
+  /**
+   * One attempt at a delivery. An attempt counts (is spent) only once its outcome is recorded:
+   * while the database is away neither the handler's transaction nor the failure record can be
+   * written, and spending attempts on that would fail the job in BullMQ with no record of it
+   * (not dead, not replayable) once the outage outlasts the budget. So an infrastructure error,
+   * or a failure that could not be recorded, pauses the queue and puts the job back without
+   * spending an attempt; a last attempt fails only once its dead record is written.
+   */
+  async function process(subscription: Subscription, job: Job, outage: OutagePause) {
     const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
-    const attempts = job.attemptsMade + 1;
+    const outcome = {
+      envelope,
+      subscriber: subscription.subscriber,
+      attempts: job.attemptsMade + 1,
+    };
+    let failure: unknown;
     try {
       // The delivery record goes out with the inbox claim: if the handler fails, both roll back.
       await db.transaction((tx) =>
-        Promise.all([
-          consumeOnce(tx, subscription, envelope),
-          recordDelivered(tx, { envelope, subscriber: subscription.subscriber, attempts }),
-        ]),
+        Promise.all([consumeOnce(tx, subscription, envelope), recordDelivered(tx, outcome)]),
       );
+      outage.over();
+      return;
     } catch (error) {
-      const dead = attempts >= (job.opts.attempts ?? 1);
+      failure = error;
+    }
+    if (isInfrastructureError(failure)) throw await outage.pause(failure);
+    const retryInMs = retryDelayMs(outcome.attempts, retryBaseMs);
+    try {
       await recordFailure(db, {
-        envelope,
-        subscriber: subscription.subscriber,
-        attempts,
-        error: error instanceof Error ? error.message : String(error),
-        dead,
-        nextAttemptAt: new Date(Date.now() + retryBaseMs * 2 ** (attempts - 1)),
-      }).catch((logError: unknown) => logger.error({ err: logError }, 'could not record failure'));
-      throw error;
+        ...outcome,
+        error: failure instanceof Error ? failure.message : String(failure),
+        dead: outcome.attempts >= (job.opts.attempts ?? 1),
+        nextAttemptAt: new Date(Date.now() + retryInMs),
+      });
+    } catch (recordError) {
+      throw await outage.pause(recordError);
+    }
+    outage.over();
+    throw new DeliveryFailed(failure, retryInMs);
+  }
+
+  /**
+   * How a subscriber's worker waits out an outage: its queue pauses (BullMQ's manual rate
+   * limit), longer while the outage lasts, and the job goes back to the head of the queue with
+   * its attempts untouched. A DelayedError would spend no attempt either, but the worker would
+   * take the next job at once and try the database again for each; a RateLimitError stops the
+   * worker for the pause. Without a `limiter` on the worker the pause is this process's own:
+   * other processes' workers pause when they meet the outage themselves.
+   */
+  function outagePause(subscriber: string): OutagePause {
+    let outages = 0;
+    return {
+      async pause(cause) {
+        outages += 1;
+        const ms = retryDelayMs(outages, retryBaseMs, OUTAGE_PAUSE_MAX_MS);
+        if (outages === 1) {
+          logger.warn({ err: cause, subscriber }, 'event deliveries paused by an outage');
+        }
+        // Unpaused if Redis cannot take it: the job is still put back, unspent.
+        await bounded(queueFor(subscriber).rateLimit(ms), 'pause a queue').catch(() => {});
+        return Worker.RateLimitError();
+      },
+      over() {
+        if (outages > 0) logger.info({ subscriber }, 'event deliveries resumed');
+        outages = 0;
+      },
+    };
+  }
+
+  /**
+   * Re-opens lost events in bounded steps for up to REOPEN_RUN_MS, then lets the relay run on:
+   * it relays the events re-opened so far (and new ones) meanwhile, and the next run goes on.
+   * True once the re-open is over.
+   */
+  async function reopenForAWhile(epoch: string): Promise<boolean> {
+    const until = performance.now() + REOPEN_RUN_MS;
+    let reopened = 0;
+    for (;;) {
+      const step = await reopenLostEvents(db, prefix, epoch, options.reopenBatch ?? REOPEN_BATCH);
+      reopened += step.reopened;
+      if (step.done || performance.now() >= until) {
+        if (reopened > 0) logger.info({ epoch, reopened, done: step.done }, 'events re-opened');
+        return step.done;
+      }
     }
   }
 
@@ -151,15 +253,18 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   return {
     async beforeRelay() {
       const epoch = await bounded(readRedisEpoch(relayRedis, prefix), 'read the epoch');
-      if (epoch === confirmedEpoch) return;
-      const reopened = await adoptRedisEpoch(db, prefix, epoch);
-      if (confirmedEpoch !== undefined || reopened > 0) {
-        logger.warn(
-          { epoch, previous: confirmedEpoch, reopened },
-          'redis lost its data; relaying again the events whose jobs went with it',
-        );
+      if (epoch !== confirmedEpoch) {
+        const adopted = await adoptRedisEpoch(db, prefix, epoch);
+        if (adopted.replaced !== undefined) {
+          logger.warn(
+            { epoch, previous: adopted.replaced },
+            'redis lost its data; re-opening the events whose jobs went with it',
+          );
+        }
+        confirmedEpoch = epoch;
+        reopening = adopted.reopening;
       }
-      confirmedEpoch = epoch;
+      if (reopening) reopening = !(await reopenForAWhile(epoch));
     },
     async fanOut(events) {
       const epoch = confirmedEpoch;
@@ -208,25 +313,40 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
       };
     },
     dispatched: () => {},
-    async redeliver(envelope, subscriber) {
+    async redeliver(dead) {
+      const { envelope, subscriber } = dead;
       const queue = queueFor(subscriber);
-      // The failed job still holds the id; remove it so the same id can be queued again.
+      // The job first, the record after: a replay that fails on the way (Redis away, or the old
+      // job removed but the new one not added) leaves the delivery dead, so it can be replayed
+      // again. A new job that runs before the revival records its own outcome, which the
+      // revival then leaves alone. The failed job still holds the id: it goes, so the same id
+      // can be queued again.
       await bounded(queue.remove(jobId(envelope.metadata.id, subscriber)), 'remove a job');
       await bounded(
         queue.add(envelope.name, envelope, jobOptions(envelope, subscriber)),
         'add a job',
       );
+      await reviveDeadDelivery(db, dead);
     },
     async start() {
       await relayRedis.connect();
       for (const subscription of subscriptions) {
+        const outage = outagePause(subscription.subscriber);
         const worker = new Worker(
           queueName(subscription.subscriber),
-          (job) => process(subscription, job),
+          (job) => process(subscription, job, outage),
           {
             connection: redis,
             prefix: bullPrefix,
             concurrency: options.concurrency ?? 4,
+            settings: {
+              // One retry formula for both transports (backoff.ts): the delay process() drew
+              // and recorded. Anything else that fails a job here gets the same formula afresh.
+              backoffStrategy: (attemptsMade, _type, error) =>
+                error instanceof DeliveryFailed
+                  ? error.retryInMs
+                  : retryDelayMs(attemptsMade, retryBaseMs),
+            },
             // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
             // check, run every stalledInterval by any worker of the queue, then hands it to
             // another worker: within about lockDuration + stalledInterval. Short values cost a

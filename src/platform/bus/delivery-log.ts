@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { deliveries } from './schema.ts';
@@ -13,6 +13,12 @@ type DeliveryFields = Pick<
   typeof deliveries.$inferInsert,
   'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt' | 'updatedAt'
 >;
+
+/**
+ * A delivery that needs no job any more: delivered, or dead (only a replay sends it again).
+ * What a relay, and the re-open after Redis lost its data, leave out.
+ */
+export const deliverySettled = () => inArray(deliveries.status, ['delivered', 'dead']);
 
 /** The consumer side writes the row: with BullMQ it may not exist before the first attempt. */
 async function upsertDelivery(tx: Executor, outcome: DeliveryOutcome, fields: DeliveryFields) {
@@ -45,7 +51,8 @@ export async function recordFailure(
   await upsertDelivery(tx, outcome, {
     status: outcome.dead ? 'dead' : 'pending',
     attempts: outcome.attempts,
-    lastError: outcome.error.slice(0, 2_000),
+    // PostgreSQL's text cannot hold NUL: a message with one must not make the record unwritable.
+    lastError: outcome.error.replaceAll('\u0000', '').slice(0, 2_000),
     nextAttemptAt: outcome.nextAttemptAt,
     updatedAt: new Date(),
   });
@@ -77,22 +84,56 @@ export async function listDeadDeliveries(db: Executor, limit = 100): Promise<Dea
   }));
 }
 
-/** Puts a dead delivery back to pending with a fresh attempt budget; returns its envelope. */
-export async function reviveDeadDelivery(
+/** A dead delivery as a replay read it: reviving it holds only while it is still that. */
+export interface DeadRecord {
+  eventId: string;
+  subscriber: string;
+  envelope: EventEnvelope;
+  updatedAt: Date;
+}
+
+export async function findDeadDelivery(
   db: Executor,
   eventId: string,
   subscriber: string,
-): Promise<EventEnvelope | undefined> {
+): Promise<DeadRecord | undefined> {
   const [row] = await db
-    .update(deliveries)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: new Date() })
+    .select({ envelope: deliveries.envelope, updatedAt: deliveries.updatedAt })
+    .from(deliveries)
     .where(
       and(
         eq(deliveries.eventId, eventId),
         eq(deliveries.subscriber, subscriber),
         eq(deliveries.status, 'dead'),
       ),
+    );
+  return (
+    row && {
+      eventId,
+      subscriber,
+      envelope: row.envelope as EventEnvelope,
+      updatedAt: row.updatedAt,
+    }
+  );
+}
+
+/**
+ * Puts a dead delivery back to pending with a fresh attempt budget, unless it changed since it
+ * was read (a redelivery already recorded its own outcome); true when it did.
+ */
+export async function reviveDeadDelivery(db: Executor, dead: DeadRecord): Promise<boolean> {
+  const revived = await db
+    .update(deliveries)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: new Date() })
+    .where(
+      and(
+        eq(deliveries.eventId, dead.eventId),
+        eq(deliveries.subscriber, dead.subscriber),
+        eq(deliveries.status, 'dead'),
+        // As read: a JavaScript Date holds milliseconds.
+        sql`date_trunc('milliseconds', ${deliveries.updatedAt}) = ${dead.updatedAt.toISOString()}::timestamptz`,
+      ),
     )
-    .returning({ envelope: deliveries.envelope });
-  return row?.envelope as EventEnvelope | undefined;
+    .returning({ eventId: deliveries.eventId });
+  return revived.length > 0;
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
 import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
-import { type DeadDelivery, listDeadDeliveries, reviveDeadDelivery } from './delivery-log.ts';
+import { type DeadDelivery, findDeadDelivery, listDeadDeliveries } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
 import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
@@ -32,7 +32,10 @@ export interface EventBus extends EventPublisher {
    */
   stop(graceMs?: number): Promise<void>;
   deadDeliveries(limit?: number): Promise<DeadDelivery[]>;
-  /** Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery. */
+  /**
+   * Gives a dead delivery a fresh set of attempts; false when there is no such dead delivery.
+   * A replay that fails (the database or Redis away) leaves the delivery dead, to replay again.
+   */
   replay(eventId: string, subscriber: string): Promise<boolean>;
   /**
    * A readiness check: throws when the relay has not finished a run, or the oldest event
@@ -67,6 +70,8 @@ export interface EventBusOptions {
   jobLockMs?: number;
   /** Bound on each of the relay's calls to Redis. */
   redisTimeoutMs?: number;
+  /** Outbox rows per re-open statement after Redis lost its data (BullMQ only). */
+  reopenBatch?: number;
 }
 
 export function createEventBus(options: EventBusOptions): EventBus {
@@ -92,6 +97,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
           retryBaseMs: options.retryBaseMs,
           jobLockMs: options.jobLockMs,
           redisTimeoutMs: options.redisTimeoutMs,
+          reopenBatch: options.reopenBatch,
         })
       : createInProcessTransport({
           db,
@@ -146,9 +152,10 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     deadDeliveries: (limit) => listDeadDeliveries(db, limit),
     async replay(eventId, subscriber) {
-      const envelope = await reviveDeadDelivery(db, eventId, subscriber);
-      if (!envelope) return false;
-      await transport?.redeliver(envelope, subscriber);
+      if (!transport) throw new Error('the event bus has not started');
+      const dead = await findDeadDelivery(db, eventId, subscriber);
+      if (!dead) return false;
+      await transport.redeliver(dead);
       return true;
     },
     async checkRelay() {

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../db/database.ts';
 import { retryDelayMs } from './backoff.ts';
-import { recordDelivered, recordFailure } from './delivery-log.ts';
+import { recordDelivered, recordFailure, reviveDeadDelivery } from './delivery-log.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { deliveries } from './schema.ts';
@@ -131,9 +131,9 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
       return {};
     },
     dispatched: () => loop.nudge(),
-    async redeliver() {
-      // The revived row is pending again; the loop picks it up.
-      loop.nudge();
+    async redeliver(dead) {
+      // The revived row is the redelivery: the loop picks it up.
+      if (await reviveDeadDelivery(db, dead)) loop.nudge();
     },
     async start() {
       loop.start();

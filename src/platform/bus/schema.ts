@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   index,
   integer,
   jsonb,
@@ -88,4 +89,8 @@ export const busEpochs = platform.table('bus_epochs', {
   prefix: text('prefix').primaryKey(),
   epoch: text('epoch').notNull(),
   changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  /** The events lost with the previous epoch are being re-opened, in batches (redis-epoch.ts). */
+  reopening: boolean('reopening').notNull().default(false),
+  /** The re-open goes through the outbox by id: the last id it has been through. */
+  reopenedUpTo: uuid('reopened_up_to'),
 });

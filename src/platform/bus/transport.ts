@@ -1,3 +1,4 @@
+import type { DeadRecord } from './delivery-log.ts';
 import type { EventEnvelope } from './event-contract.ts';
 
 /** An outbox event a relay has claimed for hand-over. */
@@ -36,8 +37,12 @@ export interface Transport {
   fanOut(events: ClaimedEvent[]): Promise<HandOver>;
   /** Called once the relay has marked a batch dispatched. */
   dispatched(): void;
-  /** Delivers a revived dead delivery again. */
-  redeliver(envelope: EventEnvelope, subscriber: string): Promise<void>;
+  /**
+   * Gives a dead delivery a fresh set of attempts and delivers it again. If this fails on the
+   * way, the delivery is left dead, so it can be replayed again: it is never left pending with
+   * nothing behind it.
+   */
+  redeliver(dead: DeadRecord): Promise<void>;
   start(): Promise<void>;
   /** Stops consuming; deliveries in flight get up to `graceMs` to finish. */
   stop(graceMs: number): Promise<void>;

@@ -1,5 +1,6 @@
 import { and, asc, eq, exists, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { fromNow } from '../db/sql-time.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { busEpochs, outbox } from './schema.ts';
 import type { ClaimedEvent, HandOver, Transport } from './transport.ts';
@@ -57,7 +58,7 @@ async function claimBatch(db: Database, batchSize: number, claimMs: number) {
     .for('update', { skipLocked: true });
   const rows = await db
     .update(outbox)
-    .set({ claimedUntil: sql`now() + ${claimMs} * interval '1 millisecond'` })
+    .set({ claimedUntil: fromNow(claimMs) })
     .where(inArray(outbox.id, claimable))
     .returning();
   // Oldest first, as they were claimed (RETURNING keeps no order).

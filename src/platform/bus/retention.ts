@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { ago } from '../db/sql-time.ts';
 import { deliveries, inbox, outbox } from './schema.ts';
 
 /**
@@ -24,7 +25,7 @@ export async function pruneEventRecords(
   olderThanMs: number,
   limit: number,
 ): Promise<number> {
-  const cutoff = sql`now() - ${olderThanMs} * interval '1 millisecond'`;
+  const cutoff = ago(olderThanMs);
 
   const unsettled = db
     .select({ eventId: deliveries.eventId })

@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { integer, pgSchema, text } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { defineEvent } from '../../src/platform/bus/event-contract.ts';
+import { subscribe } from '../../src/platform/bus/subscription.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 
 /** A test-only table where subscribers record what they did, so tests count effects in rows. */
@@ -38,3 +40,12 @@ export async function effectCounts(db: Database, subscriber: string): Promise<Ma
   for (const row of rows) counts.set(row.eventId, (counts.get(row.eventId) ?? 0) + 1);
   return counts;
 }
+
+/** A subscriber of the probe event that records its effect (after `delayMs`, to be slow). */
+export const recordEffect = (subscriber: string, delayMs = 0) =>
+  subscribe(subscriber, thingHappened, async (event, tx) => {
+    if (delayMs) await sleep(delayMs);
+    await tx
+      .insert(effects)
+      .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
+  });

@@ -13,6 +13,7 @@ import {
   createProbeTable,
   effectCounts,
   effects,
+  recordEffect,
   thingHappened,
 } from '../../../test/support/probe.ts';
 import { startPrivateRedis } from '../../../test/support/redis-server.ts';
@@ -76,14 +77,6 @@ function processBus(subscriptions: Subscription[], options: BusOptions = {}): Ev
   running.push(bus);
   return bus;
 }
-
-const recordEffect = (subscriber: string, delayMs = 0) =>
-  subscribe(subscriber, thingHappened, async (event, tx) => {
-    if (delayMs) await sleep(delayMs);
-    await tx
-      .insert(effects)
-      .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
-  });
 
 const queueOf = (subscriber: string, prefix = redis.prefix, connection = redis.connect()) =>
   new Queue(`events.${subscriber}`, { connection, prefix: `${prefix}:bull` });

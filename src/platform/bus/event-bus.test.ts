@@ -5,6 +5,7 @@ import {
   countEffects,
   createProbeTable,
   effects,
+  recordEffect,
   thingHappened,
 } from '../../../test/support/probe.ts';
 import { eventually, openMigratedTestDatabase } from '../../../test/support/services.ts';
@@ -41,13 +42,6 @@ function busWithRetryBase(retryBaseMs: number, ...subscriptions: Subscription[])
   running.push(bus);
   return bus;
 }
-
-const recordEffect = (subscriber: string) =>
-  subscribe(subscriber, thingHappened, async (event, tx) => {
-    await tx
-      .insert(effects)
-      .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
-  });
 
 async function deliveryOf(eventId: string, subscriber: string) {
   const [row] = await db

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   createProbeTable,
   effectCounts,
-  effects,
+  recordEffect,
   thingHappened,
 } from '../../../test/support/probe.ts';
 import {
@@ -20,7 +20,6 @@ import { type Database, type DatabaseHandle, openDatabase } from '../db/database
 import { createEventBus, type EventBus } from './event-bus.ts';
 import { adoptRedisEpoch, type ReopenStep, reopenLostEvents } from './redis-epoch.ts';
 import { busEpochs, deliveries, outbox } from './schema.ts';
-import { subscribe } from './subscription.ts';
 
 const logger = pino({ level: 'silent' });
 let db: Database;
@@ -144,12 +143,6 @@ describe('the re-open after Redis lost its data', () => {
       timeouts: { statementMs: 200, connectMs: 5_000 },
     });
     const subscribers = ['big.one', 'big.two'];
-    const recordEffect = (subscriber: string) =>
-      subscribe(subscriber, thingHappened, async (event, tx) => {
-        await tx
-          .insert(effects)
-          .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
-      });
     const bus = (options: Parameters<typeof createEventBus>[0]) => {
       const created = createEventBus(options);
       running.push(created);

@@ -6,6 +6,7 @@ import {
   countEffects,
   createProbeTable,
   effects,
+  recordEffect,
   thingHappened,
 } from '../../../test/support/probe.ts';
 import {
@@ -42,13 +43,6 @@ afterAll(async () => {
   await redis.cleanup();
   await cleanupDb();
 });
-
-const recordEffect = (subscriber: string) =>
-  subscribe(subscriber, thingHappened, async (event, tx) => {
-    await tx
-      .insert(effects)
-      .values({ subscriber, eventId: event.metadata.id, value: event.payload.value });
-  });
 
 const publish = (bus: EventBus, value: number) =>
   db.transaction((tx) => bus.publish(tx, thingHappened, { value })).then((e) => e.metadata.id);

@@ -1,14 +1,15 @@
 import { DEMO_ACCOUNTS } from './modules/users/index.ts';
 import { startMonolith } from './monolith.ts';
-import { ConfigError, loadConfig } from './platform/config.ts';
+import { loadMonolithConfig, type MonolithConfig } from './monolith-config.ts';
+import { ConfigError } from './platform/config/base-config.ts';
 import { createLogger } from './platform/logger.ts';
 import { exitGracefullyOnSignal } from './platform/shutdown.ts';
 import { StartupError } from './platform/startup-error.ts';
 
 // Entry point: validates the environment, starts the monolith and stops it cleanly on a signal.
-let config: ReturnType<typeof loadConfig>;
+let config: MonolithConfig;
 try {
-  config = loadConfig();
+  config = loadMonolithConfig();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);

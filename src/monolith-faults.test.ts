@@ -11,7 +11,7 @@ import {
   TEST_REDIS_URL,
 } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
-import { loadConfig } from './platform/config.ts';
+import { loadMonolithConfig } from './monolith-config.ts';
 
 // The monolith on PostgreSQL and Redis, each behind a fault proxy: what readiness and shutdown
 // do while one of them is gone.
@@ -56,7 +56,7 @@ describe('the monolith under PostgreSQL and Redis faults', () => {
   it('turns unready naming the events while the relay cannot move them, and ready again after', async () => {
     const { database, redis } = await storage('ready_events');
     const redisProxy = await proxyFor(TEST_REDIS_URL);
-    const config = loadConfig({
+    const config = loadMonolithConfig({
       DATABASE_URL: database.url,
       REDIS_URL: redisProxy.via(redis.url),
       REDIS_PREFIX: redis.prefix,

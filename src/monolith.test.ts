@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../test/e2e/client.ts';
 import { createTestDatabase, createTestRedis, eventually } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
-import { loadConfig } from './platform/config.ts';
+import { loadMonolithConfig } from './monolith-config.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -38,10 +38,13 @@ describe('monolith, embedded mode (PGlite, no Redis)', () => {
     const closed = await freePort();
     const base = { DATA_DIR: dataDir, MONOLITH_PORT: '0', HOST: '127.0.0.1' };
     await expect(
-      startMonolith(loadConfig({ ...base, REDIS_URL: `redis://127.0.0.1:${closed}` }), logger),
+      startMonolith(
+        loadMonolithConfig({ ...base, REDIS_URL: `redis://127.0.0.1:${closed}` }),
+        logger,
+      ),
     ).rejects.toThrow(/ECONNREFUSED|Connection is closed/);
     // The directory is not held by the failed start: the next one opens it.
-    const next = await startMonolith(loadConfig(base), logger);
+    const next = await startMonolith(loadMonolithConfig(base), logger);
     expect(next.database.kind).toBe('pglite');
     await next.stop();
   });
@@ -49,7 +52,7 @@ describe('monolith, embedded mode (PGlite, no Redis)', () => {
   it('starts with no servers, seeds the demo catalog, serves it over HTTP, and reuses its data', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'monolith-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const config = loadConfig({ DATA_DIR: dataDir, MONOLITH_PORT: '0', HOST: '127.0.0.1' });
+    const config = loadMonolithConfig({ DATA_DIR: dataDir, MONOLITH_PORT: '0', HOST: '127.0.0.1' });
 
     const first = await startMonolith(config, logger);
     expect(first.database.kind).toBe('pglite');
@@ -99,7 +102,7 @@ describe('monolith on PostgreSQL and Redis', () => {
     cleanups.push(database.drop);
     const redis = createTestRedis('monolith');
     cleanups.push(redis.cleanup);
-    const config = loadConfig({
+    const config = loadMonolithConfig({
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
       REDIS_PREFIX: redis.prefix,

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { orderPlacementFromOrders } from './adapters/in-process/cart-checkout.ts';
 import { cartProductsFromCatalog } from './adapters/in-process/cart-products.ts';
@@ -14,22 +14,17 @@ import { createOrdersModule, type OrdersApi } from './modules/orders/index.ts';
 import { createPaymentsModule, type PaymentsApi } from './modules/payments/index.ts';
 import { createShippingModule } from './modules/shipping/index.ts';
 import { createUsersModule, type UsersApi } from './modules/users/index.ts';
+import type { MonolithConfig } from './monolith-config.ts';
+import { authenticate } from './platform/auth/authenticate.ts';
 import { eventAdminRoutes } from './platform/bus/admin-routes.ts';
-import { createEventBus, type EventBus } from './platform/bus/event-bus.ts';
-import type { Config } from './platform/config.ts';
-import { type DatabaseHandle, openDatabase } from './platform/db/database.ts';
-import { MONOLITH_MIGRATIONS } from './platform/db/migrate.ts';
-import { type Health, mountOperations } from './platform/health.ts';
-import { mountApiDocs } from './platform/http/api-docs.ts';
-import type { AppEnv } from './platform/http/app-env.ts';
-import { createHttpApp } from './platform/http/create-app.ts';
-import { type Listener, listen } from './platform/http/serve.ts';
-import { mountServiceIndex } from './platform/http/service-index.ts';
-import { createMetrics } from './platform/metrics.ts';
+import { defineComponent } from './platform/component/component.ts';
+import {
+  openComponentDatabase,
+  type RunningComponent,
+  startComponent,
+} from './platform/component/start-component.ts';
+import type { DatabaseHandle } from './platform/db/database.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
-import { closeRedis, connectRedis } from './platform/queue/redis.ts';
-import { createRetentionSweep } from './platform/retention.ts';
-import { stopInSteps } from './platform/shutdown.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
 export interface Modules {
@@ -45,7 +40,7 @@ export interface Modules {
  * caller; here each port gets its in-process adapter (the seam where an HTTP adapter to an
  * extracted service goes in later).
  */
-export function createModules(context: ModuleContext): Modules {
+export function createModules(context: ModuleContext<MonolithConfig>): Modules {
   const users = createUsersModule(context);
   const catalog = createCatalogModule(context);
   const payments = createPaymentsModule(context);
@@ -77,127 +72,16 @@ export function createModules(context: ModuleContext): Modules {
   };
 }
 
-export interface Monolith {
-  url: string;
-  app: OpenAPIHono<AppEnv>;
-  database: DatabaseHandle;
-  bus: EventBus;
-  /** Drains requests, stops modules and the bus, closes Redis and the database. */
-  stop(): Promise<void>;
-}
+/** The monolith's migrations: one stream for every module's schema and the platform's tables. */
+export const MONOLITH_MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** Opens the database (PGlite unless DATABASE_URL), applies migrations, wires every module. */
-export async function startMonolith(config: Config, logger: Logger): Promise<Monolith> {
-  // The port first: a taken one fails before the database is opened or migrated.
-  const listener = await listen({
-    port: config.MONOLITH_PORT,
-    host: config.HOST,
-    setting: 'MONOLITH_PORT',
-  });
-  try {
-    return await wireMonolith(config, logger, listener);
-  } catch (error) {
-    await listener.close();
-    throw error;
-  }
-}
-
-/**
- * The monolith's database (PGlite unless DATABASE_URL), migrated: what the monolith and the
- * commands that work on its data (db:migrate, db:seed, admin:create) all open.
- */
-export async function openMonolithDatabase(config: Config): Promise<DatabaseHandle> {
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    name: 'monolith',
-    timeouts: {
-      statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    },
-  });
-  try {
-    await database.migrate(MONOLITH_MIGRATIONS);
-    return database;
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-}
-
-async function wireMonolith(config: Config, logger: Logger, listener: Listener): Promise<Monolith> {
-  const database = await openMonolithDatabase(config);
-  try {
-    return await wireOnDatabase(config, logger, listener, database);
-  } catch (error) {
-    // A start-up that failed half-way gives back what it opened (a PGlite directory's lock too).
-    await database.close();
-    throw error;
-  }
-}
-
-async function wireOnDatabase(
-  config: Config,
-  logger: Logger,
-  listener: Listener,
-  database: DatabaseHandle,
-): Promise<Monolith> {
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  const bus = createEventBus({
-    db: database.db,
-    logger,
-    redis: redis && { client: redis, prefix: config.REDIS_PREFIX },
-    maxAttempts: config.EVENT_MAX_ATTEMPTS,
-    retryBaseMs: config.EVENT_RETRY_BASE_MS,
-    relayStallMs: config.EVENT_RELAY_STALL_MS,
-    jobLockMs: config.EVENT_JOB_LOCK_MS,
-  });
-  const context: ModuleContext = { config, db: database.db, events: bus, logger };
-
-  const wired = createModules(context);
-  const modules = wired.all;
-
-  const metrics = createMetrics('monolith');
-  const health: Health = {
-    started: false,
-    stopping: false,
-    checks: {
-      database: database.ping,
-      ...(redis && {
-        redis: async () => {
-          await redis.ping();
-        },
-      }),
-      // Events that stopped moving (relay failing, outbox lagging) make the process unready.
-      events: () => bus.checkRelay(),
-    },
-  };
-  const app = createHttpApp({
-    logger,
-    metrics,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
-  });
-  for (const module of modules) {
-    if (module.routes) app.route('/api', module.routes);
-    bus.subscribe(...(module.subscriptions ?? []));
-  }
-  // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
-  app.route(
-    '/api',
-    dashboardRoutes(
-      [
-        { name: 'orders', load: () => wired.orders.api.stats() },
-        { name: 'payments', load: () => wired.payments.api.stats() },
-        { name: 'users', load: () => wired.users.api.stats() },
-        { name: 'catalog', load: () => wired.catalog.api.stats() },
-      ],
-      config.DASHBOARD_SOURCE_TIMEOUT_MS,
-    ),
-  );
-  app.route('/admin/events', eventAdminRoutes(bus));
-  mountOperations(app, health, metrics);
-  const about = {
+/** The modular monolith as a component: every module, the dashboard and the event admin. */
+export const monolithComponent = defineComponent<MonolithConfig>({
+  name: 'monolith',
+  routePrefix: '/api',
+  port: (config) => ({ port: config.MONOLITH_PORT, setting: 'MONOLITH_PORT' }),
+  database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),
+  about: {
     title: 'Commerce monolith',
     version: '1.0.0',
     description:
@@ -217,82 +101,55 @@ async function wireOnDatabase(
       { name: 'events', description: 'Event deliveries parked as dead, and their replay' },
       { name: 'operations', description: 'What this component serves, and where' },
     ],
-  };
-  mountApiDocs(app, about);
-  mountServiceIndex(app, {
-    name: about.title,
-    description: about.description,
-    entryPoints: {
-      products: '/api/products',
-      signUp: '/api/users',
-      login: '/api/auth/login',
-      me: '/api/users/me',
-      cart: '/api/cart',
-      orders: '/api/orders',
-      notifications: '/api/notifications',
-      adminDashboard: '/api/admin/dashboard',
-      deadEvents: '/admin/events/dead',
-    },
-  });
+  },
+  build(context) {
+    const { config, bus } = context;
+    const wired = createModules(context);
+    return {
+      modules: wired.all,
+      authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
+      mount(app) {
+        // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
+        app.route(
+          '/api',
+          dashboardRoutes(
+            [
+              { name: 'orders', load: () => wired.orders.api.stats() },
+              { name: 'payments', load: () => wired.payments.api.stats() },
+              { name: 'users', load: () => wired.users.api.stats() },
+              { name: 'catalog', load: () => wired.catalog.api.stats() },
+            ],
+            config.DASHBOARD_SOURCE_TIMEOUT_MS,
+          ),
+        );
+        app.route('/admin/events', eventAdminRoutes(bus));
+      },
+      entryPoints: {
+        products: '/api/products',
+        signUp: '/api/users',
+        login: '/api/auth/login',
+        me: '/api/users/me',
+        cart: '/api/cart',
+        orders: '/api/orders',
+        notifications: '/api/notifications',
+        adminDashboard: '/api/admin/dashboard',
+        deadEvents: '/admin/events/dead',
+      },
+    };
+  },
+});
 
-  const retention = createRetentionSweep(
-    [
-      { name: 'events', prune: bus.prune },
-      ...modules.flatMap((m) => (m.prune ? [{ name: m.name, prune: m.prune }] : [])),
-    ],
-    { windowMs: config.RETENTION_MS, intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
-    logger,
-  );
-  // Each step is bounded, so a lost database or Redis cannot hold the exit past
-  // SHUTDOWN_TIMEOUT_MS; what a cut-short step leaves behind ends with the process.
-  const stop = ({ database: andDatabase }: { database: boolean }) =>
-    stopInSteps(
-      [
-        { name: 'http', share: 0.1, run: () => listener.close() },
-        {
-          name: 'modules',
-          share: 0.1,
-          run: async () => {
-            for (const module of [...modules].reverse()) await module.stop?.();
-          },
-        },
-        { name: 'retention', share: 0.05, run: (ms) => retention.stop(ms) },
-        { name: 'events', share: 0.2, run: (ms) => bus.stop(ms) },
-        {
-          name: 'redis',
-          share: 0.05,
-          run: (ms) => (redis ? closeRedis(redis, ms) : Promise.resolve()),
-        },
-        ...(andDatabase ? [{ name: 'database', share: 0.05, run: () => database.close() }] : []),
-      ],
-      config.SHUTDOWN_TIMEOUT_MS,
-      logger,
-    );
+export type Monolith = RunningComponent;
 
-  try {
-    if (config.SEED_DEMO_DATA) {
-      for (const module of modules) await module.seed?.();
-    }
-    await bus.start();
-    retention.start();
-    for (const module of modules) await module.start?.();
-  } catch (error) {
-    // Half started: what did start (Redis, the bus, loops) stops before the error goes on; the
-    // caller closes the database.
-    await stop({ database: false });
-    throw error;
-  }
-  listener.attach(app);
-  health.started = true;
+/** Opens the database (PGlite unless DATABASE_URL), applies migrations, wires every module. */
+export function startMonolith(config: MonolithConfig, logger: Logger): Promise<Monolith> {
+  return startComponent(monolithComponent, config, logger);
+}
 
-  return {
-    url: listener.url,
-    app,
-    database,
-    bus,
-    async stop() {
-      health.stopping = true;
-      await stop({ database: true });
-    },
-  };
+/**
+ * The monolith's database, migrated: what the commands that work on its data (db:migrate,
+ * db:seed, admin:create) open.
+ */
+export function openMonolithDatabase(config: MonolithConfig): Promise<DatabaseHandle> {
+  return openComponentDatabase(monolithComponent, config);
 }

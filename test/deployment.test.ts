@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../src/platform/config.ts';
+import { loadMonolithConfig } from '../src/monolith-config.ts';
 
 // No Docker engine runs tests here, so this checks what docker-compose.yml implies instead.
 type PortMapping =
@@ -89,7 +89,7 @@ describe('docker-compose.yml', () => {
         interpolate(String(value), { JWT_SECRET: 'a-production-secret-that-is-long-enough' }),
       ]),
     );
-    const config = loadConfig(env);
+    const config = loadMonolithConfig(env);
     expect(config.NODE_ENV).toBe('production');
     expect(new URL(config.DATABASE_URL!).hostname).toBe('postgres');
     expect(new URL(config.REDIS_URL!).hostname).toBe('redis');

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../../test/e2e/client.ts';
 import { createTestDatabase } from '../../test/support/services.ts';
 import { startMonolith } from '../monolith.ts';
-import { loadConfig } from '../platform/config.ts';
+import { loadMonolithConfig } from '../monolith-config.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -55,7 +55,7 @@ async function freshPostgres() {
 }
 
 async function monolithOn(env: Record<string, string>) {
-  const config = loadConfig({ MONOLITH_PORT: '0', HOST: '127.0.0.1', ...env });
+  const config = loadMonolithConfig({ MONOLITH_PORT: '0', HOST: '127.0.0.1', ...env });
   const monolith = await startMonolith(config, pino({ level: 'silent' }));
   cleanups.push(monolith.stop);
   return { monolith, api: apiClient(monolith.url) };

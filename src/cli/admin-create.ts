@@ -1,5 +1,6 @@
 import { adminAccountSchema, ensureAdmin } from '../modules/users/index.ts';
-import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
+import { loadMonolithConfig, type MonolithConfig } from '../monolith-config.ts';
+import { ConfigError } from '../platform/config/base-config.ts';
 import { ProblemError } from '../platform/http/problem.ts';
 import { withOfflineModuleContext } from './offline-context.ts';
 import { ask, type Question } from './prompt.ts';
@@ -58,7 +59,7 @@ async function readAccount(env: NodeJS.ProcessEnv) {
   return parsed.data;
 }
 
-async function createFirstAdmin(config: Config): Promise<string> {
+async function createFirstAdmin(config: MonolithConfig): Promise<string> {
   // Checked before the database is touched, so a refused account leaves it as it was.
   const account = await readAccount(process.env);
   return withOfflineModuleContext(config, 'admin-create', async (context, database) => {
@@ -76,7 +77,7 @@ async function createFirstAdmin(config: Config): Promise<string> {
 }
 
 try {
-  const message = await createFirstAdmin(loadConfig());
+  const message = await createFirstAdmin(loadMonolithConfig());
   process.stdout.write(`${message}\n`);
 } catch (error) {
   if (!(error instanceof Refused || error instanceof ConfigError)) throw error;

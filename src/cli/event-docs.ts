@@ -4,8 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { pino } from 'pino';
 import { createModules } from '../monolith.ts';
+import { loadMonolithConfig, type MonolithConfig } from '../monolith-config.ts';
 import { createEventBus } from '../platform/bus/event-bus.ts';
-import { loadConfig } from '../platform/config.ts';
 import type { ModuleContext } from '../platform/module.ts';
 import { renderEventCatalogue } from './event-catalogue.ts';
 
@@ -21,7 +21,12 @@ try {
   const db = drizzle({ client });
   const logger = pino({ level: 'silent' });
   const bus = createEventBus({ db, logger, maxAttempts: 1, retryBaseMs: 1_000 });
-  const context: ModuleContext = { config: loadConfig({}), db, events: bus, logger };
+  const context: ModuleContext<MonolithConfig> = {
+    config: loadMonolithConfig({}),
+    db,
+    events: bus,
+    logger,
+  };
   const markdown = renderEventCatalogue(createModules(context).all);
   const shown = relative(process.cwd(), target);
 

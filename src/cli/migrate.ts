@@ -1,7 +1,7 @@
 import { openMonolithDatabase } from '../monolith.ts';
-import { loadConfig } from '../platform/config.ts';
+import { loadMonolithConfig } from '../monolith-config.ts';
 
 // `npm run db:migrate`: applies the monolith's migrations to DATABASE_URL (or the PGlite store).
-const database = await openMonolithDatabase(loadConfig());
+const database = await openMonolithDatabase(loadMonolithConfig());
 await database.close();
 process.stdout.write(`migrations applied to ${database.location}\n`);

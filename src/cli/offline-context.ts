@@ -1,6 +1,6 @@
 import { openMonolithDatabase } from '../monolith.ts';
+import type { MonolithConfig } from '../monolith-config.ts';
 import { createEventBus } from '../platform/bus/event-bus.ts';
-import type { Config } from '../platform/config.ts';
 import type { DatabaseHandle } from '../platform/db/database.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { ModuleContext } from '../platform/module.ts';
@@ -11,9 +11,9 @@ import type { ModuleContext } from '../platform/module.ts';
  * the running monolith relays it.
  */
 export async function withOfflineModuleContext<T>(
-  config: Config,
+  config: MonolithConfig,
   name: string,
-  work: (context: ModuleContext, database: DatabaseHandle) => Promise<T>,
+  work: (context: ModuleContext<MonolithConfig>, database: DatabaseHandle) => Promise<T>,
 ): Promise<T> {
   const logger = createLogger({ level: config.LOG_LEVEL, name });
   const database = await openMonolithDatabase(config);

@@ -4,13 +4,16 @@ import type { Logger } from 'pino';
 import type { EventPublisher } from './bus/event-bus.ts';
 import type { EventContract } from './bus/event-contract.ts';
 import type { Subscription } from './bus/subscription.ts';
-import type { Config } from './config.ts';
+import type { BaseConfig } from './config/base-config.ts';
 import type { Database } from './db/database.ts';
 import type { AppEnv } from './http/app-env.ts';
 
-/** What the composition root hands every module. */
-export interface ModuleContext {
-  config: Config;
+/**
+ * What the composition root hands every module. `C` is the part of the configuration the
+ * module reads (its own slice; the component's whole configuration satisfies it).
+ */
+export interface ModuleContext<C = BaseConfig> {
+  config: C;
   db: Database;
   events: EventPublisher;
   logger: Logger;

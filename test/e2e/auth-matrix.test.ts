@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAccessToken } from '../../src/platform/auth/access-token.ts';
-import { DEV_JWT_SECRET } from '../../src/platform/config.ts';
+import { DEV_JWT_SECRET } from '../../src/platform/auth/auth-config.ts';
 import { type StateProbe, stateProbe } from './db-fingerprint.ts';
 import {
   fetchOpenApi,

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate } from '../../src/platform/auth/authenticate.ts';
 import { mountApiDocs } from '../../src/platform/http/api-docs.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { jsonDoc, problemDoc } from '../../src/platform/http/route-docs.ts';
@@ -52,7 +53,7 @@ function buildApp() {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('conformance'),
     bodyLimitBytes: 1_000,
-    auth: { secret: 'conformance-secret-of-some-length', issuer: 'test' },
+    authenticate: authenticate({ secret: 'conformance-secret-of-some-length', issuer: 'test' }),
   });
   app.openapi(getThing, (c) => {
     const answer = answers[c.req.valid('query').answer] ?? answers.right!;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { type Monolith, startMonolith } from '../../src/monolith.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { loadMonolithConfig } from '../../src/monolith-config.ts';
 import { createTestDatabase, createTestRedis } from '../support/services.ts';
 import { type ApiClient, apiClient } from './client.ts';
 
@@ -44,7 +44,7 @@ export async function runMonolith(
   environment: Environment,
   extra: Record<string, string> = {},
 ): Promise<Running> {
-  const config = loadConfig({
+  const config = loadMonolithConfig({
     MONOLITH_PORT: '0',
     HOST: '127.0.0.1',
     SEED_DEMO_DATA: 'true',

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino } from 'pino';
+import { loadMonolithConfig, type MonolithConfig } from '../../src/monolith-config.ts';
 import { issueAccessToken, type Role } from '../../src/platform/auth/access-token.ts';
+import { authenticate } from '../../src/platform/auth/authenticate.ts';
 import { createEventBus, type EventBus } from '../../src/platform/bus/event-bus.ts';
-import { loadConfig } from '../../src/platform/config.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
@@ -24,7 +25,7 @@ export interface ModuleHarness {
   /** The test database's URL, for a second connection pool (another process, say). */
   url: string;
   bus: EventBus;
-  context: ModuleContext;
+  context: ModuleContext<MonolithConfig>;
   /** An app built like the monolith's; `mount` adds a module's routes under /api. */
   app: OpenAPIHono<AppEnv>;
   mount(module: Module): void;
@@ -56,14 +57,14 @@ export async function openModuleHarness(
   const db = test.handle.db;
   const logger = pino({ level: 'silent' });
   const bus = createEventBus({ db, logger, maxAttempts: 3, retryBaseMs: 10, pollIntervalMs: 20 });
-  const config = loadConfig(env);
-  const context: ModuleContext = { config, db, events: bus, logger };
+  const config = loadMonolithConfig(env);
+  const context: ModuleContext<MonolithConfig> = { config, db, events: bus, logger };
   const newApp = () =>
     createHttpApp({
       logger,
       metrics: createMetrics('test'),
       bodyLimitBytes: 1_000_000,
-      auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+      authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
     });
   const app = newApp();
   const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };

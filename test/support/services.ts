@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { MONOLITH_MIGRATIONS } from '../../src/monolith.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.ts';
-import { MONOLITH_MIGRATIONS } from '../../src/platform/db/migrate.ts';
 
 /** The machine's real servers; override to point the suite elsewhere. */
 export const TEST_POSTGRES_URL =

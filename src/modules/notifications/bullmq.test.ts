@@ -9,8 +9,8 @@ import {
   openMigratedTestDatabase,
   type TestRedis,
 } from '../../../test/support/services.ts';
+import { loadMonolithConfig } from '../../monolith-config.ts';
 import { createEventBus, type EventBus } from '../../platform/bus/event-bus.ts';
-import { loadConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { orderConfirmed } from '../orders/index.ts';
 import { userRegistered } from '../users/index.ts';
@@ -38,7 +38,12 @@ beforeAll(async () => {
     retryBaseMs: 20,
     pollIntervalMs: 30,
   });
-  const module = createNotificationsModule({ config: loadConfig({}), db, events: bus, logger });
+  const module = createNotificationsModule({
+    config: loadMonolithConfig({}),
+    db,
+    events: bus,
+    logger,
+  });
   bus.subscribe(...(module.subscriptions ?? []));
   await bus.start();
 });

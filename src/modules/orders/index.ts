@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import type { OrdersConfig } from './config.ts';
 import {
   idempotencyKeySchema,
   type Order,
@@ -26,6 +27,7 @@ import { orders } from './schema.ts';
 import { getOrderStats } from './service.ts';
 import { shipOnShipmentShipped } from './shipment-shipped.ts';
 
+export { type OrdersConfig, ordersConfig } from './config.ts';
 export type {
   Address,
   Money,
@@ -86,7 +88,7 @@ export interface OrdersOptions {
 const parse = apiCallParser('orders');
 
 export function createOrdersModule(
-  context: ModuleContext,
+  context: ModuleContext<OrdersConfig>,
   ports: OrdersPorts,
   options: OrdersOptions = {},
 ): Module<OrdersApi> {

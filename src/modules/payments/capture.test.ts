@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingProvider } from '../../../test/modules/payments/recording-provider.ts';
-import { openModuleHarness } from '../../../test/support/module-harness.ts';
+import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { ModuleContext } from '../../platform/module.ts';
 import { createPaymentsModule } from './index.ts';
 import { paymentRecords, refunds } from './schema.ts';
 
 let db: Database;
-let context: ModuleContext;
+let context: ModuleHarness['context'];
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {

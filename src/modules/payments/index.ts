@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import type { PaymentsConfig } from './config.ts';
 import {
   type CapturePaymentInput,
   capturePaymentSchema,
@@ -21,6 +22,7 @@ import { createSandboxProvider } from './sandbox-provider.ts';
 import { payments } from './schema.ts';
 import { capturePayment, getPaymentStats, type PaymentsDeps, refundPayment } from './service.ts';
 
+export { type PaymentsConfig, paymentsConfig } from './config.ts';
 export type {
   CapturePaymentInput,
   Money,
@@ -76,7 +78,7 @@ export interface PaymentsOptions {
 const parse = apiCallParser('payments');
 
 export function createPaymentsModule(
-  context: ModuleContext,
+  context: ModuleContext<PaymentsConfig>,
   ports: PaymentsPorts = {},
   options: PaymentsOptions = {},
 ): Module<PaymentsApi> {

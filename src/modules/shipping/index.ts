@@ -2,6 +2,7 @@
 import { apiCallParser } from '../../platform/api-call.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
+import type { ShippingConfig } from './config.ts';
 import {
   cancelReasonSchema,
   orderIdSchema,
@@ -20,6 +21,7 @@ import {
   scheduleShipment,
 } from './service.ts';
 
+export { type ShippingConfig, shippingConfig } from './config.ts';
 export type {
   Address,
   Carrier,
@@ -50,7 +52,7 @@ const parse = apiCallParser('shipping');
 
 const isOrderId = (id: string) => orderIdSchema.safeParse(id).success;
 
-export function createShippingModule(context: ModuleContext): Module<ShippingApi> {
+export function createShippingModule(context: ModuleContext<ShippingConfig>): Module<ShippingApi> {
   const deps: ShippingDeps = {
     db: context.db,
     events: context.events,

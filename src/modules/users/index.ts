@@ -1,10 +1,12 @@
 // The users module's public surface. Other code imports the module only through this file.
+import type { AuthConfig } from '../../platform/auth/auth-config.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
 import {
   type AdminAccountInput,
   type EnsureAdminResult,
   ensureAdminAccount,
 } from './admin-account.ts';
+import type { UsersConfig } from './config.ts';
 import { type UserStats, type UserSummary, userIdSchema } from './contracts.ts';
 import { userRegistered, userUpdated } from './events.ts';
 import { usersRoutes } from './routes.ts';
@@ -17,6 +19,7 @@ export {
   adminAccountSchema,
   type EnsureAdminResult,
 } from './admin-account.ts';
+export { type UsersConfig, usersConfig } from './config.ts';
 export type { User, UserStats, UserSummary } from './contracts.ts';
 export * from './events.ts';
 /** The demo sign-ins the seed creates, for the entry point to print. */
@@ -29,7 +32,10 @@ export interface UsersApi {
   stats(): Promise<UserStats>;
 }
 
-function usersDeps({ config, db, events }: ModuleContext): UsersDeps {
+/** The settings the users module reads: how tokens are signed, and for how long. */
+export type UsersModuleContext = ModuleContext<AuthConfig & UsersConfig>;
+
+function usersDeps({ config, db, events }: UsersModuleContext): UsersDeps {
   return {
     db,
     events,
@@ -47,13 +53,13 @@ function usersDeps({ config, db, events }: ModuleContext): UsersDeps {
  * never a silent promotion.
  */
 export function ensureAdmin(
-  context: ModuleContext,
+  context: UsersModuleContext,
   input: AdminAccountInput,
 ): Promise<EnsureAdminResult> {
   return ensureAdminAccount(usersDeps(context), input);
 }
 
-export function createUsersModule(context: ModuleContext): Module<UsersApi> {
+export function createUsersModule(context: UsersModuleContext): Module<UsersApi> {
   const deps = usersDeps(context);
   return defineModule<UsersApi>({
     name: 'users',

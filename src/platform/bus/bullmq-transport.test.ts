@@ -24,7 +24,7 @@ import {
   type TestRedis,
 } from '../../../test/support/services.ts';
 import { issueAccessToken } from '../auth/access-token.ts';
-import { loadConfig } from '../config.ts';
+import { authenticate } from '../auth/authenticate.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { createHttpApp } from '../http/create-app.ts';
 import { createMetrics } from '../metrics.ts';
@@ -101,12 +101,12 @@ const thing = thingHappened.name;
 
 /** The event bus's admin API as the monolith serves it, with an admin's token. */
 function adminApp(bus: EventBus) {
-  const config = loadConfig({});
+  const config = { JWT_SECRET: 'bus-test-secret-of-some-length', JWT_ISSUER: 'test' };
   const app = createHttpApp({
     logger,
     metrics: createMetrics('test'),
     bodyLimitBytes: 1_000_000,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
+    authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
   });
   app.route('/admin/events', eventAdminRoutes(bus));
   const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };

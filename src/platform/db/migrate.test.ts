@@ -2,11 +2,15 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/services.ts';
 import { openDatabase } from './database.ts';
-import { MONOLITH_MIGRATIONS, migratePostgres } from './migrate.ts';
+import { migratePostgres } from './migrate.ts';
+
+// Any component's migrations will do; the monolith's are the longest stream.
+const MONOLITH_MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
 const migrationCount = readdirSync(MONOLITH_MIGRATIONS).filter((f) => f.endsWith('.sql')).length;
 const cleanups: Array<() => Promise<void>> = [];

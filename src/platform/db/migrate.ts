@@ -1,9 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-
-export const MONOLITH_MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
 // Any constant works; it only has to be the same for every process migrating a database.
 const MIGRATION_LOCK_KEY = 7_370_231;

@@ -1,12 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import type { AccessTokenSettings } from '../auth/access-token.ts';
-import { authenticate } from '../auth/authenticate.ts';
 import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
@@ -22,8 +21,11 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
-  /** Access tokens are verified at the edge of every component; routes then require roles. */
-  auth: Pick<AccessTokenSettings, 'secret' | 'issuer'>;
+  /**
+   * Verifies the caller's credentials on every request and sets `c.var.user`; routes then
+   * require roles. Each component says how its callers prove who they are.
+   */
+  authenticate: MiddlewareHandler<AppEnv>;
 }
 
 /** What a client is told to wait before retrying when a backing service is down. */
@@ -34,7 +36,7 @@ export function createHttpApp({
   logger,
   metrics,
   bodyLimitBytes,
-  auth,
+  authenticate,
 }: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
@@ -63,7 +65,7 @@ export function createHttpApp({
     }),
   );
   app.use(drainUnreadBody());
-  app.use(authenticate(auth));
+  app.use(authenticate);
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0 && !allowed.includes(c.req.method)) {

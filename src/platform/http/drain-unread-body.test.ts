@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveApp } from '../../../test/support/serve-app.ts';
 import { issueAccessToken } from '../auth/access-token.ts';
-import { requireRole } from '../auth/authenticate.ts';
+import { authenticate, requireRole } from '../auth/authenticate.ts';
 import { createMetrics } from '../metrics.ts';
 import type { AppEnv } from './app-env.ts';
 import { createHttpApp } from './create-app.ts';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('test'),
     bodyLimitBytes: LIMIT,
-    auth,
+    authenticate: authenticate(auth),
   });
   const things = createRouter();
   things.openapi(

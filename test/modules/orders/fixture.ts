@@ -13,7 +13,7 @@ import {
 } from '../../../src/modules/orders/index.ts';
 import type { OrdersPorts } from '../../../src/modules/orders/ports.ts';
 import { sagaSteps } from '../../../src/modules/orders/schema.ts';
-import { loadConfig } from '../../../src/platform/config.ts';
+import { loadMonolithConfig } from '../../../src/monolith-config.ts';
 import type { AppEnv } from '../../../src/platform/http/app-env.ts';
 import type { Module } from '../../../src/platform/module.ts';
 import { type ModuleHarness, openModuleHarness } from '../../support/module-harness.ts';
@@ -106,7 +106,7 @@ export async function openOrdersFixture(label: string): Promise<OrdersFixture> {
     ports,
     orders,
     newInstance({ crashAfter, ports: replaced, ...options } = {}) {
-      const instanceConfig = loadConfig(crashAfter ? { SAGA_CRASH_AFTER: crashAfter } : {});
+      const instanceConfig = loadMonolithConfig(crashAfter ? { SAGA_CRASH_AFTER: crashAfter } : {});
       const instancePorts = { ...ports, ...replaced };
       return createOrdersModule({ ...harness.context, config: instanceConfig }, instancePorts, {
         recoveryIntervalMs: 0,

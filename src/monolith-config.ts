@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ordersConfig } from './modules/orders/index.ts';
+import { paymentsConfig } from './modules/payments/index.ts';
+import { shippingConfig } from './modules/shipping/index.ts';
+import { usersConfig } from './modules/users/index.ts';
+import { authConfig } from './platform/auth/auth-config.ts';
+import {
+  componentConfigSchema,
+  configSlice,
+  loadConfig,
+  optionalUrl,
+  portSetting,
+} from './platform/config/base-config.ts';
+
+const slices = [authConfig, usersConfig, ordersConfig, paymentsConfig, shippingConfig];
+
+/** The monolith's configuration: the platform's base, its own settings, and each module's slice. */
+export const monolithConfigSchema = componentConfigSchema(
+  configSlice(
+    {
+      MONOLITH_PORT: portSetting(3001),
+      /** The monolith's PostgreSQL; without it an embedded PGlite directory under DATA_DIR. */
+      DATABASE_URL: optionalUrl,
+      /** Each admin dashboard source gets this long before it is reported unavailable. */
+      DASHBOARD_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
+      ...authConfig.shape,
+      ...usersConfig.shape,
+      ...ordersConfig.shape,
+      ...paymentsConfig.shape,
+      ...shippingConfig.shape,
+    },
+    slices.flatMap((slice) => slice.productionRules ?? []),
+  ),
+  { databaseUrl: 'DATABASE_URL' },
+);
+
+export type MonolithConfig = z.output<typeof monolithConfigSchema>;
+
+export const loadMonolithConfig = (env: Record<string, string | undefined> = process.env) =>
+  loadConfig(monolithConfigSchema, env);

@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/database.ts';
 import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
 import { type DeadDelivery, findDeadDelivery, listDeadDeliveries } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
+import type { InProcessBroker } from './in-process-broker.ts';
 import { createInProcessTransport } from './in-process-transport.ts';
 import { oldestWaitingEventAgeMs, relayOutboxBatch } from './outbox-relay.ts';
 import { createPollingLoop } from './polling-loop.ts';
@@ -52,10 +53,16 @@ export interface EventBusOptions {
   /** With Redis, delivery runs through BullMQ; without it, in-process. */
   redis?: { client: Redis; prefix: string } | undefined;
   /**
-   * Subscribers in other processes, by event name (BullMQ only): the relay queues a job for each
-   * of them as for the local subscriptions.
+   * Subscribers in other components, by event name: a fact of the deployment. With Redis the
+   * relay queues a job for each of them as for the local subscriptions; without it, the broker
+   * hands them the events.
    */
-  remoteSubscribers?: RemoteSubscribers;
+  remoteSubscribers?: RemoteSubscribers | undefined;
+  /**
+   * Without Redis: the broker the components of this process share, through which events reach
+   * the remote subscribers (their deliveries and inbox in their own databases).
+   */
+  broker?: InProcessBroker | undefined;
   maxAttempts: number;
   retryBaseMs: number;
   pollIntervalMs?: number;
@@ -106,6 +113,10 @@ export function createEventBus(options: EventBusOptions): EventBus {
           maxAttempts: options.maxAttempts,
           retryBaseMs: options.retryBaseMs,
           pollIntervalMs,
+          shared: options.broker && {
+            broker: options.broker,
+            remoteSubscribers: options.remoteSubscribers ?? {},
+          },
         });
 
   return {

@@ -2,8 +2,10 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../db/database.ts';
 import { retryDelayMs } from './backoff.ts';
+import type { RemoteSubscribers } from './bullmq-transport.ts';
 import { recordDelivered, recordFailure, reviveDeadDelivery } from './delivery-log.ts';
 import type { EventEnvelope } from './event-contract.ts';
+import type { InProcessBroker } from './in-process-broker.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { deliveries } from './schema.ts';
 import { consumeOnce, type Subscription } from './subscription.ts';
@@ -16,6 +18,11 @@ export interface InProcessTransportOptions {
   maxAttempts: number;
   retryBaseMs: number;
   pollIntervalMs: number;
+  /**
+   * The broker the components of this process share: this bus joins it with its subscribers,
+   * and hands events to the `subscribers` of other components (by event name) through it.
+   */
+  shared?: { broker: InProcessBroker; remoteSubscribers: RemoteSubscribers } | undefined;
 }
 
 /** Deliveries in flight at once: one at a time falls behind a busy process's publishers. */
@@ -40,6 +47,24 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
   const { db, subscriptions, logger, maxAttempts, retryBaseMs } = options;
   const bySubscriber = new Map(subscriptions.map((s) => [s.subscriber, s]));
   const names = [...bySubscriber.keys()];
+  const remoteSubscribers = options.shared?.remoteSubscribers ?? {};
+
+  /** Delivery rows in this bus's database; a batch relayed twice finds its rows there. */
+  async function record(rows: ReadonlyArray<{ envelope: EventEnvelope; subscriber: string }>) {
+    if (rows.length === 0) return;
+    await db
+      .insert(deliveries)
+      .values(
+        rows.map(({ envelope, subscriber }) => ({
+          eventId: envelope.metadata.id,
+          subscriber,
+          eventName: envelope.name,
+          envelope,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  let detach: (() => void) | undefined;
 
   async function deliverOne(tx: Transaction, eventId: string, subscription: Subscription) {
     const [row] = await tx
@@ -116,18 +141,22 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
   return {
     beforeRelay: async () => {},
     async fanOut(events) {
-      const rows = events.flatMap(({ envelope }) =>
+      const local = events.flatMap(({ envelope }) =>
         subscriptions
           .filter((s) => s.event.name === envelope.name)
-          .map((s) => ({
-            eventId: envelope.metadata.id,
-            subscriber: s.subscriber,
-            eventName: envelope.name,
-            envelope,
-          })),
+          .map((s) => ({ envelope, subscriber: s.subscriber })),
       );
-      // A batch relayed twice (a lapsed claim) finds its rows there: nothing changes.
-      if (rows.length > 0) await db.insert(deliveries).values(rows).onConflictDoNothing();
+      const remote = events.flatMap(({ envelope }) =>
+        (remoteSubscribers[envelope.name] ?? [])
+          .filter((subscriber) => !bySubscriber.has(subscriber))
+          .map((subscriber) => ({ envelope, subscriber })),
+      );
+      // Every subscriber's delivery is recorded (other components' in their own databases)
+      // before the relay marks the events dispatched.
+      await Promise.all([
+        record(local),
+        remote.length > 0 ? options.shared?.broker.handOver(remote) : undefined,
+      ]);
       return {};
     },
     dispatched: () => loop.nudge(),
@@ -136,9 +165,18 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
       if (await reviveDeadDelivery(db, dead)) loop.nudge();
     },
     async start() {
+      detach = options.shared?.broker.attach({
+        subscribers: names,
+        async accept(rows) {
+          await record(rows);
+          loop.nudge();
+        },
+      });
       loop.start();
     },
     async stop(graceMs) {
+      // Events for this bus's subscribers now wait in their publishers' outboxes.
+      detach?.();
       await loop.stop(graceMs);
     },
   };

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import type { RemoteSubscribers } from '../bus/bullmq-transport.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { BaseConfig } from '../config/base-config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
@@ -55,6 +56,13 @@ export interface ComponentDefinition<C extends BaseConfig> {
   port(config: C): { port: number; setting: string };
   /** The component's own database: its URL (none: embedded) and its migrations folder. */
   database(config: C): { url: string | undefined; migrations: string };
+  /**
+   * The events this component consumes from OTHER components, by event name: its subscriber
+   * names. A fact of the deployment: every publisher is told (see src/system.ts), so an event
+   * counts as dispatched only once these subscribers' deliveries are recorded. Each must be one
+   * of the subscriptions `build` returns.
+   */
+  consumes?: RemoteSubscribers;
   build(context: ComponentContext<C>): ComponentParts;
 }
 

@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
+import type { RemoteSubscribers } from '../bus/bullmq-transport.ts';
 import { createEventBus, type EventBus } from '../bus/event-bus.ts';
+import type { InProcessBroker } from '../bus/in-process-broker.ts';
 import type { BaseConfig } from '../config/base-config.ts';
 import { type DatabaseHandle, openDatabase } from '../db/database.ts';
 import { type Health, mountOperations } from '../health.ts';
@@ -24,6 +26,17 @@ export interface RunningComponent {
   parts: ComponentParts;
   /** Drains requests, stops the modules and the bus, closes Redis and the database. */
   stop(): Promise<void>;
+}
+
+/** How a component meets the others it runs beside. */
+export interface StartOptions {
+  /**
+   * Subscribers of other components, by event name (see ComponentDefinition.consumes): with
+   * Redis they get BullMQ jobs, without it the broker hands them the events.
+   */
+  remoteSubscribers?: RemoteSubscribers;
+  /** Without Redis, the broker the components of this process share. */
+  broker?: InProcessBroker;
 }
 
 /**
@@ -63,12 +76,13 @@ export async function startComponent<C extends BaseConfig>(
   definition: ComponentDefinition<C>,
   config: C,
   logger: Logger,
+  options: StartOptions = {},
 ): Promise<RunningComponent> {
   const listener = await listen({ ...definition.port(config), host: config.HOST });
   try {
     const database = await openComponentDatabase(definition, config);
     try {
-      return await wire(definition, config, logger, listener, database);
+      return await wire(definition, config, logger, listener, database, options);
     } catch (error) {
       // A start-up that failed half-way gives back what it opened (a PGlite directory's lock too).
       await database.close();
@@ -86,6 +100,7 @@ async function wire<C extends BaseConfig>(
   logger: Logger,
   listener: Listener,
   database: DatabaseHandle,
+  options: StartOptions,
 ): Promise<RunningComponent> {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const bus = createEventBus({
@@ -96,6 +111,8 @@ async function wire<C extends BaseConfig>(
     retryBaseMs: config.EVENT_RETRY_BASE_MS,
     relayStallMs: config.EVENT_RELAY_STALL_MS,
     jobLockMs: config.EVENT_JOB_LOCK_MS,
+    remoteSubscribers: options.remoteSubscribers,
+    broker: options.broker,
   });
   const context: ComponentContext<C> = {
     component: definition.name,
@@ -108,6 +125,7 @@ async function wire<C extends BaseConfig>(
   };
   const parts = definition.build(context);
   const { modules } = parts;
+  assertConsumesDeclared(definition, modules);
 
   const metrics = createMetrics(definition.name);
   const health: Health = {
@@ -207,4 +225,23 @@ async function wire<C extends BaseConfig>(
       await stop({ database: true });
     },
   };
+}
+
+/** What a component says it consumes from others must be what it subscribes to. */
+function assertConsumesDeclared<C extends BaseConfig>(
+  definition: ComponentDefinition<C>,
+  modules: ComponentParts['modules'],
+): void {
+  const subscribed = new Set(
+    modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.event.name} ${s.subscriber}`)),
+  );
+  for (const [event, subscribers] of Object.entries(definition.consumes ?? {})) {
+    for (const subscriber of subscribers) {
+      if (!subscribed.has(`${event} ${subscriber}`)) {
+        throw new Error(
+          `${definition.name} declares that ${subscriber} consumes ${event}, but no module subscribes it`,
+        );
+      }
+    }
+  }
 }

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { orderPlacementFromOrders } from './adapters/in-process/cart-checkout.ts';
-import { cartProductsFromCatalog } from './adapters/in-process/cart-products.ts';
-import { inProcessInventory } from './adapters/in-process/inventory.ts';
-import { inProcessPaymentGateway } from './adapters/in-process/payment-gateway.ts';
-import { inProcessProductPricing } from './adapters/in-process/product-pricing.ts';
-import { inProcessShippingScheduler } from './adapters/in-process/shipping-scheduler.ts';
+import { cartProductsFromCatalog } from './adapters/cart/cart-products.ts';
+import { orderPlacementFromOrders } from './adapters/cart/order-placement.ts';
+import { inProcessInventory } from './adapters/orders/inventory.ts';
+import { inProcessPaymentGateway } from './adapters/orders/payment-gateway.ts';
+import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
+import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
 import { type CatalogApi, createCatalogModule } from './modules/catalog/index.ts';

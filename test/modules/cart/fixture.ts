@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { cartProductsFromCatalog } from '../../../src/adapters/in-process/cart-products.ts';
+import { cartProductsFromCatalog } from '../../../src/adapters/cart/cart-products.ts';
 import type { Cart } from '../../../src/modules/cart/contracts.ts';
 import { type CartApi, createCartModule } from '../../../src/modules/cart/index.ts';
 import { createCatalogModule, type Product } from '../../../src/modules/catalog/index.ts';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { inProcessInventory } from '../../../src/adapters/in-process/inventory.ts';
-import { inProcessProductPricing } from '../../../src/adapters/in-process/product-pricing.ts';
+import { inProcessInventory } from '../../../src/adapters/orders/inventory.ts';
+import { inProcessProductPricing } from '../../../src/adapters/orders/product-pricing.ts';
 import { createCatalogModule, type Product } from '../../../src/modules/catalog/index.ts';
 import type { Address, Order, SagaStepName } from '../../../src/modules/orders/contracts.ts';
 import {

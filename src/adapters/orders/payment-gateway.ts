@@ -1,5 +1,13 @@
 import type { PaymentGateway } from '../../modules/orders/index.ts';
 import type { PaymentsApi } from '../../modules/payments/index.ts';
+import type { Seam } from '../../platform/seams/seam.ts';
+
+// Orders' PaymentGateway port and its adapters, side by side: the legacy payments module in
+// this process, payments-service over HTTP, and the seam that chooses between them at runtime.
+
+/** The adapters the payment-gateway seam chooses between. */
+export const paymentGatewayAdapters = ['in-process', 'http'] as const;
+export type PaymentGatewayAdapter = (typeof paymentGatewayAdapters)[number];
 
 /** Orders' PaymentGateway port, answered by the legacy payments module in this process. */
 export function inProcessPaymentGateway(
@@ -20,6 +28,25 @@ export function inProcessPaymentGateway(
     },
     async refund(request, context) {
       await payments.refund(request, context);
+    },
+  };
+}
+
+/**
+ * The seam: each order's payment goes through the adapter the seam names when the order first
+ * reaches it, and stays there (its capture, the retries of a recovered saga, its refund), so a
+ * switch mid-checkout never captures an order on one side and looks for it on the other.
+ */
+export function switchablePaymentGateway(
+  seam: Seam<PaymentGatewayAdapter>,
+  adapters: Record<PaymentGatewayAdapter, PaymentGateway>,
+): PaymentGateway {
+  return {
+    async capture(request, context) {
+      return adapters[await seam.pin(request.orderId)].capture(request, context);
+    },
+    async refund(request, context) {
+      return adapters[await seam.pin(request.orderId)].refund(request, context);
     },
   };
 }

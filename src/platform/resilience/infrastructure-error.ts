@@ -17,8 +17,9 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
-  // ours
+  // ours: a wait that outlived its bound; another component out of reach (service-client.ts)
   'DEADLINE_EXCEEDED',
+  'UPSTREAM_UNAVAILABLE',
   // Node sockets and DNS
   'ECONNREFUSED',
   'ECONNRESET',

@@ -16,7 +16,7 @@ export const usersServiceConfigSchema = componentConfigSchema(
       /** users-service's own PostgreSQL; without it a PGlite directory `DATA_DIR/users-service`. */
       USERS_SERVICE_DATABASE_URL: optionalUrl,
       /** How long an access token from POST /v1/sessions is valid. */
-      USERS_SERVICE_TOKEN_TTL_SECONDS: z.coerce
+      USERS_SERVICE_JWT_TTL_SECONDS: z.coerce
         .number()
         .int()
         .min(60)

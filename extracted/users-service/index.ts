@@ -47,7 +47,7 @@ export const usersServiceComponent = defineComponent<UsersServiceConfig>({
     const tokens = platformTokenIssuer({
       secret: config.JWT_SECRET,
       issuer: config.JWT_ISSUER,
-      ttlSeconds: config.USERS_SERVICE_TOKEN_TTL_SECONDS,
+      ttlSeconds: config.USERS_SERVICE_JWT_TTL_SECONDS,
     });
     return {
       modules: [createAccountsModule(context, tokens)],

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RulesetDefinition, Spectral } from '@stoplight/spectral-core';
+import { oas } from '@stoplight/spectral-rulesets';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Session } from '../../src/contracts/users/v1/index.ts';
@@ -63,6 +65,13 @@ describe('users-service started with startComponent on PGlite', () => {
       'users-service',
       ['createAccount', 'createSession', 'getAccount', 'updateAccount'],
     ]);
+    // Linted as a client generator or a gateway would read it (Spectral's recommended rules).
+    const spectral = new Spectral();
+    spectral.setRuleset({ extends: [oas as RulesetDefinition] });
+    const errors = (await spectral.run(JSON.stringify(document)))
+      .filter((result) => result.severity === 0)
+      .map((result) => `${result.code} at ${result.path.join('.')}: ${result.message}`);
+    expect(errors).toEqual([]);
     const docs = await call('/docs');
     expect([docs.status, docs.headers.get('content-type')]).toEqual([
       200,

@@ -67,13 +67,19 @@ describe('lintBoundaries', () => {
     expect(findings[0]?.message).toContain('src/modules/orders/service.ts:1');
   });
 
-  it('extracted-standalone: flags a service importing a module or another service', async () => {
+  it('extracted-standalone: flags a service importing a module or another service, not a contract', async () => {
     const findings = await lintBoundaries(fixture('extracted-standalone'));
     expect(where(findings)).toEqual([
       { file: 'extracted/users-service/app.ts', line: 2, rule: 'extracted-standalone' },
       { file: 'extracted/users-service/app.ts', line: 3, rule: 'extracted-standalone' },
     ]);
     expect(findings[1]?.message).toContain('payments-service');
+  });
+
+  it('contracts-platform-only: flags a contract importing a module, not the platform', async () => {
+    expect(where(await lintBoundaries(fixture('contracts-platform-only')))).toEqual([
+      { file: 'src/contracts/users/v1/index.ts', line: 2, rule: 'contracts-platform-only' },
+    ]);
   });
 
   it('facade-through-contracts: flags the facade importing a private module file', async () => {

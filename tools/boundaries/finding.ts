@@ -4,6 +4,7 @@ export type RuleId =
   | 'platform-independent'
   | 'no-module-cycles'
   | 'extracted-standalone'
+  | 'contracts-platform-only'
   | 'facade-through-contracts'
   | 'schema-per-module'
   | 'no-cross-schema-fk'

@@ -91,7 +91,7 @@ export const importRules: ImportRule[] = [
     },
     describe: (from, to) => ({
       message: `service ${segment(from, 1)} imports ${to} from the monolith's modules`,
-      fix: `keep what the service needs inside extracted/${segment(from, 1)} (or call the monolith over HTTP); only src/platform may be shared`,
+      fix: `keep what the service needs inside extracted/${segment(from, 1)} (or call the monolith over HTTP); only src/platform and src/contracts may be shared`,
     }),
   },
   {
@@ -104,6 +104,20 @@ export const importRules: ImportRule[] = [
     describe: (from, to) => ({
       message: `service ${segment(from, 1)} imports ${to}, a file of service ${segment(to, 1)}`,
       fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform`,
+    }),
+  },
+  {
+    // The published language is what both sides of an extraction share: it may lean on the
+    // platform, never on a module, a service, the facade or a composition root.
+    rule: 'contracts-platform-only',
+    cruiser: {
+      name: 'contracts-platform-only',
+      from: { path: '^src/contracts/', pathNot: testFile },
+      to: { path: '^(src|extracted|facade|test)/', pathNot: '^src/(platform|contracts)/' },
+    },
+    describe: (from, to) => ({
+      message: `contract ${from} imports ${to}; a published contract imports only src/platform`,
+      fix: 'define the schema in src/contracts (the module then imports it from there), or move the shared part into src/platform',
     }),
   },
   {

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
+import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { conflict } from '../../platform/http/problem.ts';
 import { emailSchema, passwordSchema, type User, usernameSchema } from './contracts.ts';
-import { hashPassword } from './passwords.ts';
 import { accounts } from './schema.ts';
 import { createAccountIn, rethrowTaken, toUser, type UsersDeps } from './service.ts';
 

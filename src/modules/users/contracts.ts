@@ -1,43 +1,26 @@
 import { z } from '@hono/zod-openapi';
+import {
+  accountIdSchema,
+  displayNameSchema,
+  emailAddressSchema,
+  loginSchema as loginFieldSchema,
+  loginNameSchema,
+  passwordSchema,
+  presentedPasswordSchema,
+} from '../../contracts/users/v1/index.ts';
 import { roleSchema } from '../../platform/auth/access-token.ts';
 
 // What crosses the users module's boundary: REST inputs and outputs and the API other modules
 // call. Every TypeScript type below is inferred from these schemas.
 
-export const userIdSchema = z.uuid().openapi({ example: '6f1c2a4e-3b5d-4e7f-9a1b-2c3d4e5f6a7b' });
-
+// The field rules are the published contract's (src/contracts/users/v1), so a sign-up the legacy
+// API accepts users-service accepts too, and both refuse the same input with the same message.
+export const userIdSchema = accountIdSchema;
 /** Stored lowercased, so `Alice` and `alice` are one account. */
-export const usernameSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(3)
-  .max(32)
-  .regex(/^[a-z0-9_.-]+$/, 'letters, digits, ".", "_" and "-" only')
-  .openapi({ example: 'alice' });
-
+export const usernameSchema = loginNameSchema;
 /** Stored lowercased: mail systems treat addresses case-insensitively in practice. */
-export const emailSchema = z
-  .email()
-  .max(254)
-  .toLowerCase()
-  .openapi({ example: 'alice@example.com' });
-
-// The upper bound keeps one login from buying unbounded hashing work.
-export const passwordSchema = z.string().min(8).max(200).openapi({ format: 'password' });
-
-// Control characters are junk in a name (NUL, which PostgreSQL cannot store, is refused for
-// every input by the router).
-const noControlCharacters = (text: string) => !/\p{Cc}/u.test(text);
-const controlCharactersMessage = 'must not contain control characters';
-
-const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .refine(noControlCharacters, controlCharactersMessage)
-  .openapi({ example: 'Alice Liddell' });
+export const emailSchema = emailAddressSchema;
+export { passwordSchema };
 
 /** What other modules may learn about an account (`UsersApi.getUser`). */
 export const userSummarySchema = z.object({
@@ -71,15 +54,8 @@ export type RegisterInput = z.infer<typeof registerSchema>;
 export const loginSchema = z
   .object({
     /** A username or an email address. */
-    login: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .min(1)
-      .max(254)
-      .refine(noControlCharacters, controlCharactersMessage)
-      .openapi({ example: 'alice' }),
-    password: z.string().min(1).max(200).openapi({ format: 'password' }),
+    login: loginFieldSchema,
+    password: presentedPasswordSchema,
   })
   .openapi('Login');
 export type LoginInput = z.infer<typeof loginSchema>;
@@ -102,7 +78,7 @@ export const updateMeSchema = z
     displayName: displayNameSchema.nullable().optional(),
     /** The new password; needs `currentPassword`. */
     password: passwordSchema.optional(),
-    currentPassword: z.string().min(1).max(200).optional().openapi({ format: 'password' }),
+    currentPassword: presentedPasswordSchema.optional(),
   })
   .refine(
     (patch) =>
@@ -120,7 +96,7 @@ export const updateMeSchema = z
 export type UpdateMeInput = z.infer<typeof updateMeSchema>;
 
 /** The field names `user.updated` may list in `changed`. */
-export type ChangedField = 'username' | 'email' | 'displayName' | 'password';
+export type { ChangedField } from '../../contracts/users/v1/index.ts';
 
 export const userStatsSchema = z.object({ users: z.number().int() });
 export type UserStats = z.infer<typeof userStatsSchema>;

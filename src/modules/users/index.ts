@@ -21,6 +21,18 @@ export {
 } from './admin-account.ts';
 export { type UsersConfig, usersConfig } from './config.ts';
 export type { User, UserStats, UserSummary } from './contracts.ts';
+/** The legacy HTTP API's shapes, for the ACL (facade/acl/users.ts) and its tests. */
+export {
+  type AccessToken,
+  accessTokenSchema,
+  type LoginInput,
+  loginSchema,
+  type RegisterInput,
+  registerSchema,
+  type UpdateMeInput,
+  updateMeSchema,
+  userSchema,
+} from './contracts.ts';
 export * from './events.ts';
 /** The demo sign-ins the seed creates, for the entry point to print. */
 export { DEMO_ACCOUNTS } from './seed.ts';

@@ -3,12 +3,12 @@ import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleHarness, openModuleHarness } from '../../../test/support/module-harness.ts';
 import { errorPaths, expectProblem } from '../../../test/support/problem.ts';
+import { verifyPassword } from '../../platform/auth/passwords.ts';
 import { outbox } from '../../platform/bus/schema.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Module } from '../../platform/module.ts';
 import type { AccessToken, User } from './contracts.ts';
 import { createUsersModule, type UsersApi } from './index.ts';
-import { verifyPassword } from './passwords.ts';
 import { accounts } from './schema.ts';
 
 let db: Database;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Role } from '../../platform/auth/access-token.ts';
+import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { RegisterInput } from './contracts.ts';
-import { hashPassword } from './passwords.ts';
 import { countUsers, createAccountIn, type UsersDeps } from './service.ts';
 
 type DemoAccount = Pick<RegisterInput, 'username' | 'email' | 'password' | 'displayName'> & {

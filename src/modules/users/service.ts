@@ -5,6 +5,7 @@ import {
   type Principal,
   type Role,
 } from '../../platform/auth/access-token.ts';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../platform/auth/passwords.ts';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
@@ -19,7 +20,6 @@ import type {
   UserSummary,
 } from './contracts.ts';
 import { userRegistered, userUpdated } from './events.ts';
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 import { accounts } from './schema.ts';
 
 /** What the users module's use cases run on. */

@@ -1,0 +1,30 @@
+import { userRegistered, userUpdated } from '../../src/contracts/users/v1/index.ts';
+import { createIdempotencyStore } from '../../src/platform/http/idempotency/index.ts';
+import { defineModule, type Module, type ModuleContext } from '../../src/platform/module.ts';
+import type { AccountsDeps } from './deps.ts';
+import { accountsRoutes } from './routes.ts';
+import { idempotencyRecords, users } from './schema.ts';
+import { seedAccounts } from './seed.ts';
+import type { TokenIssuer } from './token-issuer.ts';
+
+/** users-service's business logic as one platform module, on the service's own `users` schema. */
+export function createAccountsModule(context: ModuleContext, tokens: TokenIssuer): Module {
+  const deps: AccountsDeps = {
+    db: context.db,
+    events: context.events,
+    tokens,
+    idempotency: createIdempotencyStore(context.db, idempotencyRecords),
+  };
+  return defineModule({
+    name: 'users',
+    schema: users,
+    routes: accountsRoutes(deps),
+    publishes: [userRegistered, userUpdated],
+    seed: async () => {
+      const created = await seedAccounts(deps);
+      if (created > 0) context.logger.info({ accounts: created }, 'demo accounts seeded');
+    },
+    prune: (olderThanMs, limit) => deps.idempotency.prune(olderThanMs, limit),
+    api: {},
+  });
+}

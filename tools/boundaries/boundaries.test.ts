@@ -29,7 +29,7 @@ describe('lintBoundaries', () => {
     ]);
   });
 
-  it('not-to-test and not-to-dev-dep: production code imports neither test code nor dev tools', async () => {
+  it('not-to-test and not-to-dev-dep: production code imports neither test code nor dev tools (a drizzle config may)', async () => {
     // The packages are made here: a node_modules folder cannot be committed with the fixture.
     const root = mkdtempSync(join(tmpdir(), 'boundaries-'));
     try {

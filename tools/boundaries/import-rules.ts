@@ -16,8 +16,11 @@ const privateModuleFile = {
 
 const testFile = '\\.test\\.[cm]?tsx?$';
 
-/** What ships in the image: the components' folders, without their tests. */
-const productionCode = { path: '^(src|extracted|facade)/', pathNot: testFile };
+/** A component's drizzle-kit config: a tool of development (migrations), never run by the app. */
+const drizzleConfig = '(^|/)drizzle\\.config\\.ts$';
+
+/** What ships in the image: the components' folders, without their tests and tooling configs. */
+const productionCode = { path: '^(src|extracted|facade)/', pathNot: [testFile, drizzleConfig] };
 
 interface ImportRule {
   rule: RuleId;

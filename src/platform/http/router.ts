@@ -8,7 +8,12 @@ import { problemResponse, validationProblem, zodFieldErrors } from './problem.ts
  * validation answered as a 400 problem with field paths. A NUL character anywhere in what a
  * route validates is refused here too, whatever the schema says (PostgreSQL cannot store it).
  */
-export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
+export function createRouter<E extends AppEnv = AppEnv>(
+  options: {
+    /** The `type` of the 400 a failed validation answers (a service's stable code). */
+    validationType?: string;
+  } = {},
+): OpenAPIHono<E> {
   return new OpenAPIHono<E>({
     defaultHook: async (result, c) => {
       const raw = await rawInputOf(c, result.target, 'data' in result ? result.data : undefined);
@@ -16,7 +21,9 @@ export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
         ...nulCharacterErrors(result.target, raw),
         ...(result.success ? [] : zodFieldErrors(result.target, result.error)),
       ];
-      if (errors.length > 0) return problemResponse(c, validationProblem(result.target, errors));
+      if (errors.length > 0) {
+        return problemResponse(c, validationProblem(result.target, errors, options.validationType));
+      }
     },
   });
 }

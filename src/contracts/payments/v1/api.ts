@@ -20,19 +20,14 @@ const chargeableSchema = amountSchema.refine((amount) => amount.amount_minor > 0
   path: ['amount_minor'],
 });
 
-/** A reference to an entity another component owns (an order, a customer): opaque here. */
-const referenceSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, "_", ".", ":" and "-" only');
-
-export const orderRefSchema = referenceSchema.openapi({
+// Orders and customers are other components' entities, referenced by their ids (uuids, as the
+// payment.* events carry them).
+export const orderRefSchema = z.uuid().openapi({
   description: 'The order this pays for; one payment per order_ref.',
   example: '0b8c0b6e-8c1f-4a55-9f0e-1f2a3b4c5d6e',
 });
-export const customerRefSchema = referenceSchema.openapi({
-  description: 'Whose money it is (the users side id of the customer).',
+export const customerRefSchema = z.uuid().openapi({
+  description: 'Whose money it is: the id of the customer on the users side.',
   example: '5d0c9a47-1f3e-4b8a-9c2d-7e6f5a4b3c2d',
 });
 

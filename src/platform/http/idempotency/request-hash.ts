@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted, so the same body hashes the same whatever its key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The fingerprint of a request under an Idempotency-Key: method, path and body. A JSON body is
+ * compared by its meaning (key order and spacing do not count); anything else byte for byte.
+ */
+export function requestHash(method: string, path: string, body: string): string {
+  let canonical = body;
+  try {
+    canonical = canonicalJson(JSON.parse(body));
+  } catch {
+    // Not JSON: the raw text is the request.
+  }
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n`)
+    .update(canonical)
+    .digest('hex');
+}

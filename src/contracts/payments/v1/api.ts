@@ -129,8 +129,8 @@ export const listPaymentsQuerySchema = z.object({
   include_total: z.enum(['true', 'false']).optional(),
 });
 export type ListPaymentsQuery = z.infer<typeof listPaymentsQuerySchema>;
-/** What a caller builds (defaults not applied yet). */
-export type ListPaymentsRequest = z.input<typeof listPaymentsQuerySchema>;
+/** What a caller sends (the limit may be left to its default). */
+export type ListPaymentsRequest = Omit<ListPaymentsQuery, 'limit'> & { limit?: number };
 
 /** Newest first (created_at, then id, both descending): a stable order for the cursor. */
 export const paymentPageSchema = z

@@ -91,7 +91,7 @@ export const importRules: ImportRule[] = [
     },
     describe: (from, to) => ({
       message: `service ${segment(from, 1)} imports ${to} from the monolith's modules`,
-      fix: `keep what the service needs inside extracted/${segment(from, 1)} (or call the monolith over HTTP); only src/platform may be shared`,
+      fix: `keep what the service needs inside extracted/${segment(from, 1)} (or call the monolith over HTTP); only src/platform and the published contracts (src/contracts) may be shared`,
     }),
   },
   {
@@ -103,7 +103,7 @@ export const importRules: ImportRule[] = [
     },
     describe: (from, to) => ({
       message: `service ${segment(from, 1)} imports ${to}, a file of service ${segment(to, 1)}`,
-      fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform`,
+      fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform and src/contracts`,
     }),
   },
   {

@@ -1,5 +1,5 @@
 import type { Principal } from '../../src/platform/auth/access-token.ts';
-import { codedProblem } from '../../src/platform/http/problem-codes.ts';
+import { codedProblem } from '../../src/platform/http/problem.ts';
 
 /**
  * Who may read or change an account: the forwarded end user on their own account, an admin on

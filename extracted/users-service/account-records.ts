@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Account } from '../../src/contracts/users/v1/index.ts';
 import type { Executor } from '../../src/platform/db/database.ts';
-import { codedProblem } from '../../src/platform/http/problem-codes.ts';
+import { codedProblem } from '../../src/platform/http/problem.ts';
 import { accounts } from './schema.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;

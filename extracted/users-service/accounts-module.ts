@@ -1,5 +1,5 @@
 import { userRegistered, userUpdated } from '../../src/contracts/users/v1/index.ts';
-import { createIdempotencyStore } from '../../src/platform/http/idempotency/index.ts';
+import { createIdempotencyStore } from '../../src/platform/http/idempotency/store.ts';
 import { defineModule, type Module, type ModuleContext } from '../../src/platform/module.ts';
 import type { AccountsDeps } from './deps.ts';
 import { accountsRoutes } from './routes.ts';
@@ -13,7 +13,7 @@ export function createAccountsModule(context: ModuleContext, tokens: TokenIssuer
     db: context.db,
     events: context.events,
     tokens,
-    idempotency: createIdempotencyStore(context.db, idempotencyRecords),
+    idempotency: createIdempotencyStore(context.db, idempotencyRecords, { logger: context.logger }),
   };
   return defineModule({
     name: 'users',

@@ -5,7 +5,6 @@ import { hashPassword } from '../../src/platform/auth/passwords.ts';
 import type { EventPublisher } from '../../src/platform/bus/event-bus.ts';
 import type { EventContext } from '../../src/platform/bus/event-contract.ts';
 import type { Transaction } from '../../src/platform/db/database.ts';
-import { idempotently, secretRequestHash } from '../../src/platform/http/idempotency/index.ts';
 import { rethrowTaken, toAccount } from './account-records.ts';
 import type { AccountsDeps } from './deps.ts';
 import { accounts } from './schema.ts';
@@ -43,45 +42,18 @@ export async function insertAccount(
   return toAccount(row);
 }
 
-export interface CreateAccountOptions {
-  /** The Idempotency-Key and whose it is; without one every call creates. */
-  idempotency?: { scope: string; key: string };
-  context?: EventContext;
-}
-
-/**
- * Sign-up: always a customer. A taken login name or email address is a 409 with its code.
- * With an Idempotency-Key, the same body again answers the first answer (`replayed`).
- */
+/** Sign-up: always a customer. A taken login name or email address is a 409 with its code. */
 export async function createAccount(
   deps: AccountsDeps,
   input: CreateAccount,
-  { idempotency, context }: CreateAccountOptions = {},
-): Promise<{ account: Account; replayed: boolean }> {
-  // The body holds a password: its fingerprint is a salted scrypt, never a bare SHA-256.
-  const request = idempotency && {
-    ...idempotency,
-    requestHash: await secretRequestHash(input, `${idempotency.scope}:${idempotency.key}`),
-  };
-  let replayed = true;
-  const answer = await idempotently(deps.idempotency, request, async (keep) => {
-    replayed = false;
-    // Hashed before the transaction, so no connection is held through the scrypt work.
-    const passwordHash = await hashPassword(input.password);
-    const { password: _, ...profile } = input;
-    return deps.db
-      .transaction(async (tx) => {
-        const account = await insertAccount(
-          tx,
-          deps.events,
-          { ...profile, passwordHash, roles: ['customer'] },
-          context,
-        );
-        const created = { status: 201, body: account };
-        await keep(tx, created);
-        return created;
-      })
-      .catch(rethrowTaken);
-  });
-  return { account: answer.body as Account, replayed };
+  context?: EventContext,
+): Promise<Account> {
+  // Hashed before the transaction, so no connection is held through the scrypt work.
+  const passwordHash = await hashPassword(input.password);
+  const { password: _, ...profile } = input;
+  return deps.db
+    .transaction((tx) =>
+      insertAccount(tx, deps.events, { ...profile, passwordHash, roles: ['customer'] }, context),
+    )
+    .catch(rethrowTaken);
 }

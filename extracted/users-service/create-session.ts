@@ -1,7 +1,7 @@
 import { eq, or } from 'drizzle-orm';
 import type { CreateSession, Session } from '../../src/contracts/users/v1/index.ts';
 import { verifyAgainstDecoy, verifyPassword } from '../../src/platform/auth/passwords.ts';
-import { codedProblem } from '../../src/platform/http/problem-codes.ts';
+import { codedProblem } from '../../src/platform/http/problem.ts';
 import { toAccount } from './account-records.ts';
 import type { AccountsDeps } from './deps.ts';
 import { accounts } from './schema.ts';

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import {
   accountIdSchema,
   accountSchema,
@@ -9,9 +10,11 @@ import {
   updateAccountSchema,
 } from '../../src/contracts/users/v1/index.ts';
 import { requireUser } from '../../src/platform/auth/authenticate.ts';
+import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { eventContextOf } from '../../src/platform/http/event-context.ts';
+import { idempotency } from '../../src/platform/http/idempotency/middleware.ts';
 import { noStore, noStoreHeaders } from '../../src/platform/http/no-store.ts';
-import { codedValidationProblem } from '../../src/platform/http/problem-codes.ts';
+import { errorType } from '../../src/platform/http/problem.ts';
 import {
   authErrors,
   bearerSecurity,
@@ -31,33 +34,35 @@ const tags = ['accounts'];
 const idParams = z.object({ id: accountIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
 const errorCodes = (codes: string) => `Problem \`type\` codes: ${codes}.`;
 
-const createAccountRoute = createRoute({
-  method: 'post',
-  path: '/v1/accounts',
-  operationId: 'createAccount',
-  tags,
-  summary: 'Create an account; every new account is a customer',
-  description:
-    'The same `Idempotency-Key` with the same body answers the first answer again (`Idempotent-Replayed: true`); with another body, 422 `idempotency-key-reused`.',
-  request: {
-    headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
-    body: jsonBody(createAccountSchema),
-  },
-  responses: {
-    201: {
-      ...jsonDoc(accountSchema, 'Created (or the first answer to this Idempotency-Key)'),
-      headers: z.object({
-        Location: z.string(),
-        'Idempotent-Replayed': z.literal('true').optional(),
-      }),
+const createAccountRoute = (idempotent: MiddlewareHandler<AppEnv>) =>
+  createRoute({
+    method: 'post',
+    path: '/v1/accounts',
+    operationId: 'createAccount',
+    tags,
+    summary: 'Create an account; every new account is a customer',
+    description:
+      'The same `Idempotency-Key` with the same body answers the first answer again (`Idempotent-Replayed: true`); with another body, 422 `idempotency-key-reused`.',
+    request: {
+      headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
+      body: jsonBody(createAccountSchema),
     },
-    400: problemDoc(`Invalid body. ${errorCodes('`validation-failed`')}`),
-    409: problemDoc(
-      `Taken, or the same key still in flight. ${errorCodes('`login-name-taken`, `email-address-taken`, `idempotency-key-in-flight`')}`,
-    ),
-    422: problemDoc(`Key reused with another body. ${errorCodes('`idempotency-key-reused`')}`),
-  },
-});
+    responses: {
+      201: {
+        ...jsonDoc(accountSchema, 'Created (or the first answer to this Idempotency-Key)'),
+        headers: z.object({
+          Location: z.string(),
+          'Idempotent-Replayed': z.literal('true').optional(),
+        }),
+      },
+      400: problemDoc(`Invalid body. ${errorCodes('`validation-failed`')}`),
+      409: problemDoc(
+        `Taken, or the same key still in flight. ${errorCodes('`login-name-taken`, `email-address-taken`, `idempotency-key-in-use`')}`,
+      ),
+      422: problemDoc(`Key reused with another body. ${errorCodes('`idempotency-key-reused`')}`),
+    },
+    middleware: [idempotent] as const,
+  });
 
 const getAccountRoute = createRoute({
   method: 'get',
@@ -118,17 +123,19 @@ const createSessionRoute = createRoute({
 });
 
 export function accountsRoutes(deps: AccountsDeps) {
-  const router = createRouter({ validationProblem: codedValidationProblem });
+  const router = createRouter({ validationType: errorType('validation-failed') });
 
-  router.openapi(createAccountRoute, async (c) => {
-    const key = c.req.valid('header')['idempotency-key'];
-    const { account, replayed } = await createAccount(deps, c.req.valid('json'), {
-      // Keys are the caller's own: two callers' equal keys never meet.
-      idempotency: key === undefined ? undefined : { scope: c.var.user?.id ?? 'anonymous', key },
-      context: eventContextOf(c),
-    });
+  // Keys are the caller's own: two callers' equal keys never meet. The body holds a password,
+  // so its fingerprint is a salted scrypt.
+  const idempotent = idempotency({
+    store: deps.idempotency,
+    scopeOf: (c) => c.var.user?.id ?? 'anonymous',
+    validationType: errorType('validation-failed'),
+    secretBody: true,
+  });
+  router.openapi(createAccountRoute(idempotent), async (c) => {
+    const account = await createAccount(deps, c.req.valid('json'), eventContextOf(c));
     c.header('Location', `/v1/accounts/${account.id}`);
-    if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(account, 201);
   });
 

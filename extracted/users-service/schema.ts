@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { roles } from '../../src/platform/auth/access-token.ts';
-import { idempotencyRecordsTable } from '../../src/platform/http/idempotency/index.ts';
+import { idempotencyRecordsTable } from '../../src/platform/http/idempotency/table.ts';
 
 /** users-service's schema, in its own database. Sessions are stateless tokens: no session table. */
 export const users = pgSchema('users');

@@ -7,7 +7,7 @@ import {
 } from '../../src/contracts/users/v1/index.ts';
 import { hashPassword, verifyPassword } from '../../src/platform/auth/passwords.ts';
 import type { EventContext } from '../../src/platform/bus/event-contract.ts';
-import { codedProblem } from '../../src/platform/http/problem-codes.ts';
+import { codedProblem } from '../../src/platform/http/problem.ts';
 import { accountNotFound } from './account-access.ts';
 import { type AccountRow, findAccountRow, rethrowTaken, toAccount } from './account-records.ts';
 import type { AccountsDeps } from './deps.ts';

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type Problem, ProblemError, problemType } from '../../src/platform/http/problem.ts';
-import { codedProblem, codedValidationProblem } from '../../src/platform/http/problem-codes.ts';
+import {
+  codedProblem,
+  errorType,
+  type FieldError,
+  type Problem,
+  ProblemError,
+  problemType,
+  validationProblem,
+} from '../../src/platform/http/problem.ts';
+
+const codedValidationProblem = (target: string, errors: FieldError[]) =>
+  validationProblem(target, errors, errorType('validation-failed'));
+
 import { legacyProblem } from './users-problems.ts';
 
 const id = randomUUID();
@@ -125,7 +136,7 @@ describe('v1 problems → legacy problems and statuses', () => {
     [413, new ProblemError(413, 'The request body is larger than 1048576 bytes.')],
     [503, new ProblemError(503, 'A backing service (database or queue) is unavailable.')],
     [422, codedProblem(422, 'idempotency-key-reused', 'reused')],
-    [409, codedProblem(409, 'idempotency-key-in-flight', 'in flight')],
+    [409, codedProblem(409, 'idempotency-key-in-use', 'in flight')],
   ])('passes a %i the legacy API has no word for, only at the legacy path', (status, error) => {
     expect(legacyProblem(v1(error), { instance: '/api/users' })).toEqual({
       status,

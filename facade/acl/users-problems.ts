@@ -1,5 +1,9 @@
-import { type Problem, ProblemError, validationProblem } from '../../src/platform/http/problem.ts';
-import { problemCodeOf } from '../../src/platform/http/problem-codes.ts';
+import {
+  errorCodeOf,
+  type Problem,
+  ProblemError,
+  validationProblem,
+} from '../../src/platform/http/problem.ts';
 import { legacyFieldPath } from './users-fields.ts';
 
 // users-service's problems as the legacy users API answers them: the same status, title,
@@ -55,7 +59,7 @@ export function legacyProblem(
   problem: Problem,
   context: LegacyProblemContext,
 ): { status: number; body: Problem } {
-  const code = problemCodeOf(problem);
+  const code = errorCodeOf(problem.type);
   const translate = code === undefined ? undefined : byCode[code];
   const body = translate ? translate(problem, context) : { ...problem };
   return { status: body.status, body: { ...body, instance: context.instance } };

@@ -74,6 +74,8 @@ describe('lintBoundaries', () => {
       { file: 'extracted/users-service/app.ts', line: 3, rule: 'extracted-standalone' },
     ]);
     expect(findings[1]?.message).toContain('payments-service');
+    // The payments-service fixture imports the published contract: allowed.
+    expect(findings.map((f) => f.file)).not.toContain('extracted/payments-service/money.ts');
   });
 
   it('contracts-platform-only: flags a contract importing a module, not the platform', async () => {

@@ -106,7 +106,7 @@ export const importRules: ImportRule[] = [
     },
     describe: (from, to) => ({
       message: `service ${segment(from, 1)} imports ${to}, a file of service ${segment(to, 1)}`,
-      fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform`,
+      fix: `call ${segment(to, 1)} over its HTTP API; share code only through src/platform and src/contracts`,
     }),
   },
   {

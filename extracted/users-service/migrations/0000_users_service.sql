@@ -65,10 +65,13 @@ CREATE TABLE "users"."idempotency_records" (
 	"scope" text NOT NULL,
 	"key" text NOT NULL,
 	"request_hash" text NOT NULL,
-	"status" integer,
-	"response" jsonb,
-	"locked_until" timestamp with time zone NOT NULL,
+	"holder" text,
+	"held_until" timestamp with time zone,
+	"response_status" integer,
+	"response_body" text,
+	"response_headers" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"completed_at" timestamp with time zone,
 	CONSTRAINT "idempotency_records_scope_key_pk" PRIMARY KEY("scope","key")
 );
 --> statement-breakpoint

@@ -73,6 +73,26 @@ export type RefundPaymentBody = z.infer<typeof refundPaymentBodySchema>;
 export const refundPaymentSchema = z.object({ orderId: orderIdSchema, reason: refundReasonSchema });
 export type RefundPaymentInput = z.infer<typeof refundPaymentSchema>;
 
+export const listPaymentsQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /** The payment of one order. */
+  orderId: orderIdSchema.optional(),
+  /** Admins only: whose payments to list (default: the caller's own; an admin's default is all). */
+  userId: z.uuid().optional(),
+});
+export type ListPaymentsQuery = z.infer<typeof listPaymentsQuerySchema>;
+
+export const paymentPageSchema = z
+  .object({
+    items: z.array(paymentSchema),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  })
+  .openapi('PaymentPage');
+export type PaymentPage = z.infer<typeof paymentPageSchema>;
+
 export const paymentStatsSchema = z.object({
   captured: z.number().int(),
   refunded: z.number().int(),

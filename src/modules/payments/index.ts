@@ -23,13 +23,23 @@ import { payments } from './schema.ts';
 import { capturePayment, getPaymentStats, type PaymentsDeps, refundPayment } from './service.ts';
 
 export { type PaymentsConfig, paymentsConfig } from './config.ts';
-export type {
-  CapturePaymentInput,
-  Money,
-  Payment,
-  PaymentStats,
-  PaymentStatus,
-  RefundPaymentInput,
+export {
+  type CapturePaymentBody,
+  type CapturePaymentInput,
+  capturePaymentBodySchema,
+  type ListPaymentsQuery,
+  listPaymentsQuerySchema,
+  type Money,
+  type Payment,
+  type PaymentPage,
+  type PaymentStats,
+  type PaymentStatus,
+  paymentPageSchema,
+  paymentSchema,
+  paymentStatuses,
+  type RefundPaymentBody,
+  type RefundPaymentInput,
+  refundPaymentBodySchema,
 } from './contracts.ts';
 export * from './events.ts';
 export { type ChargeResult, NotCharged, type PaymentProvider } from './ports.ts';

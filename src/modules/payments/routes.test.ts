@@ -267,3 +267,54 @@ describe('auth', () => {
     expect(after.status).toBe('captured');
   });
 });
+
+describe('GET /api/payments', () => {
+  type Page = { items: Payment[]; page: number; pageSize: number; total: number };
+  const list = async (query: string, token: string): Promise<Page> => {
+    const response = await send('GET', `/api/payments${query}`, token);
+    expect(response.status).toBe(200);
+    return (await response.json()) as Page;
+  };
+
+  it("lists a customer's own payments only, newest first, in pages", async () => {
+    const listed = await list('?pageSize=100', customerToken);
+    expect(listed.items.length).toBeGreaterThan(0);
+    expect(new Set(listed.items.map((payment) => payment.userId))).toEqual(new Set([customerId]));
+    const times = listed.items.map((payment) => payment.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const firstPage = await list('?page=1&pageSize=1', customerToken);
+    const secondPage = await list('?page=2&pageSize=1', customerToken);
+    expect(firstPage).toMatchObject({ page: 1, pageSize: 1, total: listed.total });
+    expect([...firstPage.items, ...secondPage.items]).toEqual(listed.items.slice(0, 2));
+  });
+
+  it('finds the payment of one order (orderId), and nothing of an order not yours', async () => {
+    const payment = await customersPayment(4100);
+    expect(await list(`?orderId=${payment.orderId}`, customerToken)).toEqual({
+      items: [payment],
+      page: 1,
+      pageSize: 20,
+      total: 1,
+    });
+    expect(await list(`?orderId=${payment.orderId}`, otherCustomerToken)).toMatchObject({
+      items: [],
+      total: 0,
+    });
+  });
+
+  it("lets an admin list everyone's, or one user's with userId; a customer asking for another's is refused (403)", async () => {
+    const all = await list('?pageSize=100', adminToken);
+    expect(new Set(all.items.map((payment) => payment.userId)).size).toBeGreaterThan(1);
+    const ones = await list(`?userId=${customerId}&pageSize=100`, adminToken);
+    expect(new Set(ones.items.map((payment) => payment.userId))).toEqual(new Set([customerId]));
+    await expectProblem(await send('GET', `/api/payments?userId=${adminId}`, customerToken), 403);
+    expect((await list(`?userId=${customerId}`, customerToken)).items.length).toBeGreaterThan(0);
+  });
+
+  it('answers 401 without a token and 400 for a bad query', async () => {
+    await expectProblem(await send('GET', '/api/payments', undefined), 401);
+    for (const query of ['?page=0', '?pageSize=101', '?orderId=x', '?userId=y']) {
+      await expectProblem(await send('GET', `/api/payments${query}`, adminToken), 400);
+    }
+  });
+});

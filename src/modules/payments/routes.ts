@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Role } from '../../platform/auth/access-token.ts';
 import { requireRole, requireUser } from '../../platform/auth/authenticate.ts';
 import { eventContextOf } from '../../platform/http/event-context.ts';
-import { conflict, notFound } from '../../platform/http/problem.ts';
+import { conflict, notFound, ProblemError } from '../../platform/http/problem.ts';
 import {
   authErrors,
   bearerSecurity,
@@ -14,11 +14,19 @@ import {
 import { createRouter } from '../../platform/http/router.ts';
 import {
   capturePaymentBodySchema,
+  listPaymentsQuerySchema,
   paymentIdSchema,
+  paymentPageSchema,
   paymentSchema,
   refundPaymentBodySchema,
 } from './contracts.ts';
-import { capturePayment, getPaymentFor, type PaymentsDeps, refundPayment } from './service.ts';
+import {
+  capturePayment,
+  getPaymentFor,
+  listPayments,
+  type PaymentsDeps,
+  refundPayment,
+} from './service.ts';
 
 const tags = ['payments'];
 const idParams = z.object({ id: paymentIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
@@ -69,6 +77,22 @@ const getRoute = createRoute({
   },
 });
 
+const listRoute = createRoute({
+  method: 'get',
+  path: '/payments',
+  operationId: 'listPayments',
+  tags,
+  summary: "Your payments, newest first (admins see everyone's, or one user's with userId)",
+  security: bearerSecurity,
+  middleware: [requireUser()] as const,
+  request: { query: listPaymentsQuerySchema },
+  responses: {
+    200: jsonDoc(paymentPageSchema, 'A page of payments'),
+    400: problemDoc('Invalid query'),
+    ...authErrors,
+  },
+});
+
 const refundRoute = createRoute({
   method: 'post',
   path: '/payments/{id}/refund',
@@ -110,6 +134,17 @@ export function paymentsRoutes(deps: PaymentsDeps) {
   router.openapi(getRoute, async (c) =>
     c.json(await getPaymentFor(deps.db, c.req.valid('param').id, callerOf(c.var.user)), 200),
   );
+
+  router.openapi(listRoute, async (c) => {
+    const caller = callerOf(c.var.user);
+    const { orderId, userId, ...page } = c.req.valid('query');
+    const isAdmin = caller.roles.includes('admin');
+    if (userId && userId !== caller.id && !isAdmin) {
+      throw new ProblemError(403, "Only admins may list other users' payments.");
+    }
+    const owner = isAdmin ? userId : caller.id;
+    return c.json(await listPayments(deps.db, { userId: owner, orderId }, page), 200);
+  });
 
   router.openapi(refundRoute, async (c) => {
     const { id } = c.req.valid('param');

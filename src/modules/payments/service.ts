@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
@@ -12,7 +12,13 @@ import {
   refusedBeforeCharging,
   settlePayment,
 } from './capture-attempt.ts';
-import type { CapturePaymentInput, Payment, PaymentStats } from './contracts.ts';
+import type {
+  CapturePaymentInput,
+  ListPaymentsQuery,
+  Payment,
+  PaymentPage,
+  PaymentStats,
+} from './contracts.ts';
 import { paymentRefunded } from './events.ts';
 import { facts, findPayment, toPayment } from './payment-records.ts';
 import type { PaymentProvider } from './ports.ts';
@@ -171,4 +177,35 @@ export async function getPaymentFor(
     throw notFound(`Payment ${id} does not exist.`);
   }
   return payment;
+}
+
+/**
+ * A page of payments, newest first (created, then id: a stable order). `userId` undefined lists
+ * everyone's (an admin without a filter).
+ */
+export async function listPayments(
+  db: Executor,
+  filter: { userId?: string | undefined; orderId?: string | undefined },
+  query: Pick<ListPaymentsQuery, 'page' | 'pageSize'>,
+): Promise<PaymentPage> {
+  const matches: SQL[] = [];
+  if (filter.userId) matches.push(eq(paymentRecords.userId, filter.userId));
+  if (filter.orderId) matches.push(eq(paymentRecords.orderId, filter.orderId));
+  const where = and(...matches);
+  const [rows, totals] = await Promise.all([
+    db
+      .select()
+      .from(paymentRecords)
+      .where(where)
+      .orderBy(desc(paymentRecords.createdAt), desc(paymentRecords.id))
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize),
+    db.select({ total: count() }).from(paymentRecords).where(where),
+  ]);
+  return {
+    items: rows.map(toPayment),
+    page: query.page,
+    pageSize: query.pageSize,
+    total: totals[0]?.total ?? 0,
+  };
 }

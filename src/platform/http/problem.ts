@@ -63,6 +63,29 @@ export function problemType(status: number): string {
   return `https://httpwg.org/specs/rfc9110.html#status.${status}`;
 }
 
+/** Where the stable error codes of the services live: `type` is this plus the code. */
+export const ERROR_TYPE_BASE = 'https://commerce.example/errors/';
+
+/** The problem `type` that carries a stable machine code (`payment-not-found`, …). */
+export const errorType = (code: string): string => `${ERROR_TYPE_BASE}${code}`;
+
+/** The code a problem `type` carries, or undefined when it is not one of ours. */
+export const errorCodeOf = (type: string): string | undefined =>
+  type.startsWith(ERROR_TYPE_BASE) ? type.slice(ERROR_TYPE_BASE.length) : undefined;
+
+/**
+ * A problem whose meaning travels as a code in `type`, not as its status: across a process
+ * boundary a 409 from a lock must not read as "already paid".
+ */
+export function codedProblem(
+  status: ContentfulStatusCode,
+  code: string,
+  detail: string,
+  extra: Omit<NonNullable<ConstructorParameters<typeof ProblemError>[2]>, 'type'> = {},
+): ProblemError {
+  return new ProblemError(status, detail, { ...extra, type: errorType(code) });
+}
+
 export const notFound = (detail: string) => new ProblemError(404, detail);
 export const conflict = (detail: string) => new ProblemError(409, detail);
 
@@ -90,9 +113,13 @@ export const zodFieldErrors = (target: string, error: z.ZodError): FieldError[] 
     message: issue.message,
   }));
 
-export function validationProblem(target: string, errors: FieldError[]): Problem {
+export function validationProblem(
+  target: string,
+  errors: FieldError[],
+  type: string = problemType(400),
+): Problem {
   return {
-    type: problemType(400),
+    type,
     title: 'Invalid request',
     status: 400,
     detail: `The request ${target} is invalid.`,

@@ -1,24 +1,19 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
 import { nulCharacterErrors, rawInputOf } from './nul-character.ts';
-import { type Problem, problemResponse, validationProblem, zodFieldErrors } from './problem.ts';
-
-export interface RouterOptions {
-  /**
-   * Builds the 400 for a request that fails validation; a service passes
-   * `codedValidationProblem` so its `type` carries the `validation-failed` code.
-   */
-  validationProblem?: (target: string, errors: NonNullable<Problem['errors']>) => Problem;
-}
+import { problemResponse, validationProblem, zodFieldErrors } from './problem.ts';
 
 /**
  * The one way to make a router: every route validated from its zod schema, and a failed
  * validation answered as a 400 problem with field paths. A NUL character anywhere in what a
  * route validates is refused here too, whatever the schema says (PostgreSQL cannot store it).
  */
-export function createRouter<E extends AppEnv = AppEnv>({
-  validationProblem: toProblem = validationProblem,
-}: RouterOptions = {}): OpenAPIHono<E> {
+export function createRouter<E extends AppEnv = AppEnv>(
+  options: {
+    /** The `type` of the 400 a failed validation answers (a service's stable code). */
+    validationType?: string;
+  } = {},
+): OpenAPIHono<E> {
   return new OpenAPIHono<E>({
     defaultHook: async (result, c) => {
       const raw = await rawInputOf(c, result.target, 'data' in result ? result.data : undefined);
@@ -26,7 +21,9 @@ export function createRouter<E extends AppEnv = AppEnv>({
         ...nulCharacterErrors(result.target, raw),
         ...(result.success ? [] : zodFieldErrors(result.target, result.error)),
       ];
-      if (errors.length > 0) return problemResponse(c, toProblem(result.target, errors));
+      if (errors.length > 0) {
+        return problemResponse(c, validationProblem(result.target, errors, options.validationType));
+      }
     },
   });
 }

@@ -136,6 +136,6 @@ export const usersErrorCodes = [
   'password-changed-meanwhile',
   'account-not-found',
   'idempotency-key-reused',
-  'idempotency-key-in-flight',
+  'idempotency-key-in-use',
 ] as const;
 export type UsersErrorCode = (typeof usersErrorCodes)[number];

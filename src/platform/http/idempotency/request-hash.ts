@@ -12,23 +12,44 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The fingerprint of a validated request body (so trimmed values compare equal). */
-export const requestHash = (body: unknown) =>
-  createHash('sha256').update(canonicalJson(body)).digest('hex');
+/**
+ * The fingerprint of a request under an Idempotency-Key: method, path and body. A JSON body is
+ * compared by its meaning (key order and spacing do not count); anything else byte for byte.
+ */
+export function requestHash(method: string, path: string, body: string): string {
+  return createHash('sha256')
+    .update(canonicalRequest(method, path, body))
+    .digest('hex');
+}
 
 /**
- * The fingerprint of a body that carries a secret (a password): scrypt salted with the
- * idempotency key, so a stored fingerprint is as costly to brute-force as a stored password
- * hash, where a bare SHA-256 would hand the password out cheaply.
+ * The fingerprint of a request whose body carries a secret (a password): scrypt salted with the
+ * key's scope and the key, so a stored fingerprint is as costly to brute-force as a stored
+ * password hash, where a bare SHA-256 would hand the password out cheaply.
  */
-export function secretRequestHash(body: unknown, salt: string): Promise<string> {
+export function secretRequestHash(
+  method: string,
+  path: string,
+  body: string,
+  salt: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     scrypt(
-      canonicalJson(body),
+      canonicalRequest(method, path, body),
       `idempotency:${salt}`,
       32,
       { N: 16_384, r: 8, p: 1 },
       (error, key) => (error ? reject(error) : resolve(key.toString('hex'))),
     );
   });
+}
+
+function canonicalRequest(method: string, path: string, body: string): string {
+  let canonical = body;
+  try {
+    canonical = canonicalJson(JSON.parse(body));
+  } catch {
+    // Not JSON: the raw text is the request.
+  }
+  return `${method.toUpperCase()} ${path}\n${canonical}`;
 }

@@ -1,118 +1,177 @@
-import { and, eq, isNull, lt, lte, sql } from 'drizzle-orm';
-import type { Database, Executor } from '../../db/database.ts';
-import { type Problem, ProblemError } from '../problem.ts';
-import { codedProblem } from '../problem-codes.ts';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, getTableColumns, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/database.ts';
+import { ago, fromNow } from '../../db/sql-time.ts';
+import { startHeartbeat } from '../../resilience/heartbeat.ts';
+import { codedProblem } from '../problem.ts';
 import type { IdempotencyTable } from './table.ts';
 
-/** An answer as it is kept for replays: its status and its JSON body (a problem for a 4xx). */
+/** The first answer under a key, as it is replayed. */
 export interface StoredAnswer {
   status: number;
-  body: unknown;
+  body: string;
+  headers: Record<string, string>;
 }
 
-export type Claim =
-  /** The key is new (or its dead claim lapsed): run the request, then `complete` or `release`. */
-  | { outcome: 'run' }
-  /** The key answered before with the same request: answer this again. */
+/** What `begin` hands the request: run it (then complete or release), or replay an answer. */
+export type IdempotencyClaim =
+  | {
+      outcome: 'run';
+      /** Keeps the answer for every repeat; a no-op if the claim was lost meanwhile. */
+      complete(answer: StoredAnswer): Promise<void>;
+      /** Forgets the key (the request failed with no answer worth keeping): a retry runs again. */
+      release(): Promise<void>;
+    }
   | { outcome: 'replay'; answer: StoredAnswer };
-
-export interface IdempotencyRequest {
-  scope: string;
-  key: string;
-  requestHash: string;
-}
 
 export interface IdempotencyStore {
   /**
-   * Claims the key for this request. Another request's fingerprint → 422
-   * `idempotency-key-reused`; the same request still running → 409 `idempotency-key-in-flight`.
+   * Claims `key` for a request with fingerprint `hash`, or finds its first answer. Same key with
+   * another fingerprint: 422 `idempotency-key-reused`. A request still running under the key is
+   * waited for up to `waitMs` (its answer is then replayed), then 409 `idempotency-key-in-use`.
    */
-  claim(request: IdempotencyRequest): Promise<Claim>;
-  /** Keeps the answer; pass the write's transaction, so the answer commits with the write. */
-  complete(request: IdempotencyRequest, answer: StoredAnswer, executor?: Executor): Promise<void>;
-  /** Gives the key back after a failure no replay should repeat (a 5xx, a lost database). */
-  release(request: IdempotencyRequest): Promise<void>;
-  /** Retention: deletes up to `limit` records older than `olderThanMs`; returns how many. */
+  begin(scope: string, key: string, hash: string): Promise<IdempotencyClaim>;
+  /** Retention: deletes up to `limit` records older than `olderThanMs` that no request holds. */
   prune(olderThanMs: number, limit: number): Promise<number>;
 }
 
-/** A problem answer kept by `complete`, thrown again on replay. */
-export function replayedProblem(answer: StoredAnswer): ProblemError {
-  const problem = answer.body as Problem;
-  return new ProblemError(answer.status as ProblemError['status'], problem.detail ?? '', {
-    type: problem.type,
-    title: problem.title,
-    ...(problem.errors && { errors: problem.errors }),
-  });
+export interface IdempotencyStoreOptions {
+  /**
+   * How long a running request's claim holds without its heartbeat: a process that died with a
+   * key in hand frees it this much later, and a repeat then runs the request again.
+   */
+  leaseMs?: number;
+  /** How long a repeat waits for the first request under its key before answering 409. */
+  waitMs?: number;
+  logger: Logger;
 }
+
+const POLL_MS = 25;
+
+export const keyReused = () =>
+  codedProblem(
+    422,
+    'idempotency-key-reused',
+    'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+  );
+
+export const keyInUse = () =>
+  codedProblem(
+    409,
+    'idempotency-key-in-use',
+    'A request with this Idempotency-Key is still being processed; retry shortly to get its answer.',
+    { headers: { 'Retry-After': '1' } },
+  );
 
 export function createIdempotencyStore(
   db: Database,
   table: IdempotencyTable,
-  { claimMs = 60_000 }: { claimMs?: number } = {},
+  { leaseMs = 10_000, waitMs = 5_000, logger }: IdempotencyStoreOptions,
 ): IdempotencyStore {
-  const where = ({ scope, key }: IdempotencyRequest) =>
-    and(eq(table.scope, scope), eq(table.key, key));
-  const lockedUntil = sql`now() + ${`${claimMs} milliseconds`}::interval`;
+  const byKey = (scope: string, key: string) => and(eq(table.scope, scope), eq(table.key, key));
+  const heldBy = (scope: string, key: string, holder: string) =>
+    and(byKey(scope, key), eq(table.holder, holder), isNull(table.responseStatus));
+
+  function claimFor(scope: string, key: string, holder: string): IdempotencyClaim {
+    const heartbeat = startHeartbeat(
+      leaseMs / 3,
+      () =>
+        db
+          .update(table)
+          .set({ heldUntil: fromNow(leaseMs) })
+          .where(heldBy(scope, key, holder)),
+      (error) => logger.warn({ err: error, key }, 'Idempotency-Key claim renewal failed'),
+    );
+    return {
+      outcome: 'run',
+      async complete(answer) {
+        await heartbeat.stop();
+        await db
+          .update(table)
+          .set({
+            responseStatus: answer.status,
+            responseBody: answer.body,
+            responseHeaders: answer.headers,
+            holder: null,
+            heldUntil: null,
+            completedAt: sql`now()`,
+          })
+          .where(heldBy(scope, key, holder));
+      },
+      async release() {
+        await heartbeat.stop();
+        await db.delete(table).where(heldBy(scope, key, holder));
+      },
+    };
+  }
 
   return {
-    async claim(request) {
-      const inserted = await db
-        .insert(table)
-        .values({ ...request, lockedUntil })
-        .onConflictDoNothing()
-        .returning({ key: table.key });
-      if (inserted.length > 0) return { outcome: 'run' };
+    async begin(scope, key, hash) {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const holder = randomUUID();
+        const [inserted] = await db
+          .insert(table)
+          .values({ scope, key, requestHash: hash, holder, heldUntil: fromNow(leaseMs) })
+          .onConflictDoNothing()
+          .returning({ key: table.key });
+        if (inserted) return claimFor(scope, key, holder);
 
-      const [found] = await db.select().from(table).where(where(request));
-      // Pruned between the insert and the read: a fresh claim is as good as any.
-      if (!found) return this.claim(request);
-      if (found.requestHash !== request.requestHash) {
-        throw codedProblem(
-          422,
-          'idempotency-key-reused',
-          'This Idempotency-Key was already used with a different request; use a new key for a new request.',
-        );
+        const [row] = await db
+          .select({ ...getTableColumns(table), live: sql<boolean>`${table.heldUntil} > now()` })
+          .from(table)
+          .where(byKey(scope, key));
+        if (row) {
+          if (row.requestHash !== hash) throw keyReused();
+          if (row.responseStatus !== null) {
+            return {
+              outcome: 'replay',
+              answer: {
+                status: row.responseStatus,
+                body: row.responseBody ?? '',
+                headers: row.responseHeaders ?? {},
+              },
+            };
+          }
+          if (!row.live) {
+            // Its holder died (the claim lapsed): this request runs it again.
+            const [taken] = await db
+              .update(table)
+              .set({ holder, heldUntil: fromNow(leaseMs) })
+              .where(
+                and(
+                  byKey(scope, key),
+                  isNull(table.responseStatus),
+                  row.holder === null ? isNull(table.holder) : eq(table.holder, row.holder),
+                ),
+              )
+              .returning({ key: table.key });
+            if (taken) return claimFor(scope, key, holder);
+          }
+        }
+        // Gone (released) or taken meanwhile: look again, within the wait.
+        if (row?.live && Date.now() >= deadline) throw keyInUse();
+        await sleep(POLL_MS);
       }
-      if (found.status !== null) {
-        return { outcome: 'replay', answer: { status: found.status, body: found.response } };
-      }
-      // The first request died without an answer: its claim lapsed, so this one takes over.
-      const taken = await db
-        .update(table)
-        .set({ lockedUntil })
-        .where(and(where(request), isNull(table.status), lte(table.lockedUntil, sql`now()`)))
-        .returning({ key: table.key });
-      if (taken.length > 0) return { outcome: 'run' };
-      throw codedProblem(
-        409,
-        'idempotency-key-in-flight',
-        'A request with this Idempotency-Key is still being processed; retry shortly.',
-        { headers: { 'Retry-After': '1' } },
-      );
-    },
-
-    async complete(request, answer, executor = db) {
-      await executor
-        .update(table)
-        .set({ status: answer.status, response: answer.body })
-        .where(and(where(request), isNull(table.status)));
-    },
-
-    async release(request) {
-      await db.delete(table).where(and(where(request), isNull(table.status)));
     },
 
     async prune(olderThanMs, limit) {
-      const cutoff = sql`now() - ${`${olderThanMs} milliseconds`}::interval`;
-      const doomed = db
+      const old = db
         .select({ scope: table.scope, key: table.key })
         .from(table)
-        .where(lt(table.createdAt, cutoff))
-        .limit(limit);
+        .where(
+          and(
+            lt(table.createdAt, ago(olderThanMs)),
+            or(isNotNull(table.responseStatus), lt(table.heldUntil, sql`now()`)),
+          ),
+        )
+        .limit(limit)
+        .for('update', { skipLocked: true });
       const deleted = await db
         .delete(table)
-        .where(sql`(${table.scope}, ${table.key}) in (${doomed})`)
+        .where(sql`(${table.scope}, ${table.key}) in (${old})`)
         .returning({ key: table.key });
       return deleted.length;
     },

@@ -1,0 +1,65 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentV1 } from '../../src/contracts/payments/v1/index.ts';
+import { captureRequest } from '../../test/extracted/payments-service/harness.ts';
+import { loadPaymentsServiceConfig, type PaymentsService, startPaymentsService } from './index.ts';
+
+// The service as `npm run start:payments` runs it with no database server: PGlite under
+// <DATA_DIR>/payments-service, over a real socket.
+
+let dataDir: string;
+let service: PaymentsService;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'payments-service-'));
+  const config = loadPaymentsServiceConfig({
+    DATA_DIR: dataDir,
+    PAYMENTS_SERVICE_PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  service = await startPaymentsService(config, pino({ level: 'silent' }));
+});
+afterAll(async () => {
+  await service?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('payments-service on PGlite', () => {
+  it('keeps its database in its own directory and is ready', async () => {
+    expect(service.database.kind).toBe('pglite');
+    expect(await readdir(dataDir)).toContain('payments-service');
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('documents its API at /openapi.json', async () => {
+    const response = await fetch(`${service.url}/openapi.json`);
+    const document = (await response.json()) as {
+      info: { title: string };
+      paths: Record<string, unknown>;
+    };
+    expect(document.info.title).toBe('payments-service');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/refunds']),
+    );
+    expect((await fetch(`${service.url}/docs`)).status).toBe(200);
+    expect((await fetch(`${service.url}/metrics`)).status).toBe(200);
+  });
+
+  it('captures, reads and lists over HTTP', async () => {
+    const request = captureRequest();
+    const created = await fetch(`${service.url}/v1/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'pglite-1' },
+      body: JSON.stringify(request),
+    });
+    expect(created.status).toBe(201);
+    const payment = (await created.json()) as PaymentV1;
+    const read = await fetch(`${service.url}/v1/payments/${payment.id}`);
+    expect(await read.json()).toEqual(payment);
+    const listed = await fetch(`${service.url}/v1/payments?order_ref=${request.order_ref}`);
+    expect(await listed.json()).toEqual({ data: [payment], next_cursor: null });
+  });
+});

@@ -21,6 +21,16 @@ export const monolithConfigSchema = componentConfigSchema(
       MONOLITH_PORT: portSetting(3001),
       /** The monolith's PostgreSQL; without it an embedded PGlite directory under DATA_DIR. */
       DATABASE_URL: optionalUrl,
+      /**
+       * Which adapter orders' payment port starts with (until an admin switches the seam at
+       * runtime, PUT /admin/seams/payment-gateway): the legacy payments module in this process, or
+       * payments-service over HTTP.
+       */
+      PAYMENT_GATEWAY: z.enum(['in-process', 'http']).default('in-process'),
+      /** Where payments-service answers, for the HTTP adapter. */
+      PAYMENTS_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),
+      /** The bound on each call to payments-service (connect, send, answer). */
+      PAYMENTS_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
       /** Each admin dashboard source gets this long before it is reported unavailable. */
       DASHBOARD_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
       ...authConfig.shape,

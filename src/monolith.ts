@@ -3,14 +3,19 @@ import type { Logger } from 'pino';
 import { cartProductsFromCatalog } from './adapters/cart/cart-products.ts';
 import { orderPlacementFromOrders } from './adapters/cart/order-placement.ts';
 import { inProcessInventory } from './adapters/orders/inventory.ts';
-import { inProcessPaymentGateway } from './adapters/orders/payment-gateway.ts';
+import {
+  httpPaymentGateway,
+  inProcessPaymentGateway,
+  paymentGatewayAdapters,
+  switchablePaymentGateway,
+} from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
 import { type CatalogApi, createCatalogModule } from './modules/catalog/index.ts';
 import { createNotificationsModule } from './modules/notifications/index.ts';
-import { createOrdersModule, type OrdersApi } from './modules/orders/index.ts';
+import { createOrdersModule, type OrdersApi, type PaymentGateway } from './modules/orders/index.ts';
 import { createPaymentsModule, type PaymentsApi } from './modules/payments/index.ts';
 import { createShippingModule } from './modules/shipping/index.ts';
 import { createUsersModule, type UsersApi } from './modules/users/index.ts';
@@ -24,7 +29,11 @@ import {
   startComponent,
 } from './platform/component/start-component.ts';
 import type { DatabaseHandle } from './platform/db/database.ts';
+import { createServiceClient } from './platform/http/service-client.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
+import { createUpstreamPolicy } from './platform/resilience/upstream-policy.ts';
+import { seamAdminRoutes } from './platform/seams/admin-routes.ts';
+import { createSeam } from './platform/seams/seam.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
 export interface Modules {
@@ -36,11 +45,18 @@ export interface Modules {
 }
 
 /**
- * The system's parts and how they connect. Cross-module calls go through ports owned by the
- * caller; here each port gets its in-process adapter (the seam where an HTTP adapter to an
- * extracted service goes in later).
+ * The internal seams of the strangler fig: a port whose adapter can be another component. Given
+ * the in-process adapter, each returns what the port is wired to (by default, that adapter).
  */
-export function createModules(context: ModuleContext<MonolithConfig>): Modules {
+export interface Seams {
+  payments?(inProcess: PaymentGateway): PaymentGateway;
+}
+
+/**
+ * The system's parts and how they connect. Cross-module calls go through ports owned by the
+ * caller; here each port gets its in-process adapter, or, at a seam, what the seam chooses.
+ */
+export function createModules(context: ModuleContext<MonolithConfig>, seams: Seams = {}): Modules {
   const users = createUsersModule(context);
   const catalog = createCatalogModule(context);
   const payments = createPaymentsModule(context);
@@ -50,7 +66,7 @@ export function createModules(context: ModuleContext<MonolithConfig>): Modules {
     {
       pricing: inProcessProductPricing(catalog.api),
       inventory: inProcessInventory(catalog.api),
-      payments: inProcessPaymentGateway(payments.api),
+      payments: (seams.payments ?? ((gateway) => gateway))(inProcessPaymentGateway(payments.api)),
       shipping: inProcessShippingScheduler(shipping.api),
     },
     {
@@ -99,14 +115,40 @@ export const monolithComponent = defineComponent<MonolithConfig>({
       { name: 'notifications', description: 'Messages sent to the signed-in customer' },
       { name: 'admin', description: 'The operator dashboard' },
       { name: 'events', description: 'Event deliveries parked as dead, and their replay' },
+      {
+        name: 'seams',
+        description: 'Which adapter each internal seam uses (in-process or an extracted service)',
+      },
       { name: 'operations', description: 'What this component serves, and where' },
     ],
   },
   build(context) {
     const { config, bus } = context;
-    const wired = createModules(context);
+    // The payment port's seam: the legacy module here, or payments-service over HTTP.
+    const paymentSeam = createSeam({
+      db: context.db,
+      name: 'payment-gateway',
+      adapters: paymentGatewayAdapters,
+      initial: config.PAYMENT_GATEWAY,
+    });
+    const paymentsService = createServiceClient({
+      baseUrl: config.PAYMENTS_SERVICE_URL,
+      timeoutMs: config.PAYMENTS_SERVICE_TIMEOUT_MS,
+    });
+    const wired = createModules(context, {
+      payments: (inProcess) =>
+        switchablePaymentGateway(paymentSeam, {
+          'in-process': inProcess,
+          http: httpPaymentGateway({
+            client: paymentsService,
+            policy: createUpstreamPolicy({ name: 'payments-service' }),
+          }),
+        }),
+    });
     return {
       modules: wired.all,
+      stop: () => paymentsService.close(),
+      prunes: [{ name: 'seams', prune: paymentSeam.prune }],
       authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
       mount(app) {
         // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
@@ -123,6 +165,7 @@ export const monolithComponent = defineComponent<MonolithConfig>({
           ),
         );
         app.route('/admin/events', eventAdminRoutes(bus));
+        app.route('/admin/seams', seamAdminRoutes([paymentSeam]));
       },
       entryPoints: {
         products: '/api/products',
@@ -134,6 +177,7 @@ export const monolithComponent = defineComponent<MonolithConfig>({
         notifications: '/api/notifications',
         adminDashboard: '/api/admin/dashboard',
         deadEvents: '/admin/events/dead',
+        seams: '/admin/seams',
       },
     };
   },

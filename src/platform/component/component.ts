@@ -8,6 +8,7 @@ import type { ReadinessCheck } from '../health.ts';
 import type { ApiInfo } from '../http/api-docs.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { Module, ModuleContext } from '../module.ts';
+import type { Prune } from '../retention.ts';
 
 /**
  * What a component hands its parts once its database is open: the monolith's modules and a
@@ -38,6 +39,8 @@ export interface ComponentParts {
   checks?: Record<string, ReadinessCheck>;
   /** Runs after the modules stopped, before the bus and the database close. */
   stop?(): Promise<void>;
+  /** Retention of what the component keeps beside its modules (seam pins, …). */
+  prunes?: Array<{ name: string; prune: Prune }>;
 }
 
 /**

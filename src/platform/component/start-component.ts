@@ -166,6 +166,7 @@ async function wire<C extends BaseConfig>(
     [
       { name: 'events', prune: bus.prune },
       ...modules.flatMap((m) => (m.prune ? [{ name: m.name, prune: m.prune }] : [])),
+      ...(parts.prunes ?? []),
     ],
     { windowMs: config.RETENTION_MS, intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
     logger,

@@ -6,9 +6,10 @@ import { runMain } from './platform/component/run-main.ts';
 // Entry point: validates the environment, starts the monolith and stops it cleanly on a signal.
 await runMain({
   name: 'commerce',
+  component: 'monolith',
   loadConfig: () => loadMonolithConfig(),
   async start(config, logger) {
-    const monolith = await startMonolith(config, logger.child({ component: 'monolith' }));
+    const monolith = await startMonolith(config, logger);
     return {
       stop: monolith.stop,
       ready: {

@@ -4,9 +4,10 @@ import { loadUsersServiceConfig, startUsersService } from './index.ts';
 // `npm run start:users`: users-service alone, on its own database.
 await runMain({
   name: 'commerce',
+  component: 'users-service',
   loadConfig: () => loadUsersServiceConfig(),
   async start(config, logger) {
-    const service = await startUsersService(config, logger.child({ component: 'users-service' }));
+    const service = await startUsersService(config, logger);
     return {
       stop: service.stop,
       ready: { url: service.url, database: service.database.kind },

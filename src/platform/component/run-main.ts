@@ -19,11 +19,14 @@ export interface Started {
  */
 export async function runMain<C extends { LOG_LEVEL: string; SHUTDOWN_TIMEOUT_MS: number }>({
   name,
+  component,
   loadConfig,
   start,
 }: {
   /** The `name` of every log line. */
   name: string;
+  /** The `component` of every log line, when the process runs one component. */
+  component?: string;
   loadConfig: () => C;
   start: (config: C, logger: Logger) => Promise<Started>;
 }): Promise<void> {
@@ -35,7 +38,8 @@ export async function runMain<C extends { LOG_LEVEL: string; SHUTDOWN_TIMEOUT_MS
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, name });
+  const root = createLogger({ level: config.LOG_LEVEL, name });
+  const logger = component ? root.child({ component }) : root;
   try {
     const started = await start(config, logger);
     exitGracefullyOnSignal(started.stop, logger, config.SHUTDOWN_TIMEOUT_MS);

@@ -6,6 +6,7 @@ import { inProcessInventory } from './adapters/in-process/inventory.ts';
 import { inProcessPaymentGateway } from './adapters/in-process/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/in-process/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/in-process/shipping-scheduler.ts';
+import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
 import { type CatalogApi, createCatalogModule } from './modules/catalog/index.ts';
@@ -15,7 +16,13 @@ import { createPaymentsModule, type PaymentsApi } from './modules/payments/index
 import { createShippingModule } from './modules/shipping/index.ts';
 import { createUsersModule, type UsersApi } from './modules/users/index.ts';
 import type { MonolithConfig } from './monolith-config.ts';
+import { accessTokenVerifier } from './platform/auth/access-token-verifier.ts';
 import { authenticate } from './platform/auth/authenticate.ts';
+import { jwksRoutes } from './platform/auth/jwks-routes.ts';
+import { publicKeySource } from './platform/auth/key-source.ts';
+import { loadServiceSigningKey } from './platform/auth/service-keys.ts';
+import { loadUsersSigningKeys, type SigningKeySet } from './platform/auth/signing-keys.ts';
+import { tokenRevocations } from './platform/auth/token-revocations.ts';
 import { eventAdminRoutes } from './platform/bus/admin-routes.ts';
 import { defineComponent } from './platform/component/component.ts';
 import {
@@ -38,10 +45,13 @@ export interface Modules {
 /**
  * The system's parts and how they connect. Cross-module calls go through ports owned by the
  * caller; here each port gets its in-process adapter (the seam where an HTTP adapter to an
- * extracted service goes in later).
+ * extracted service goes in later). The users module signs access tokens with `signingKeys`.
  */
-export function createModules(context: ModuleContext<MonolithConfig>): Modules {
-  const users = createUsersModule(context);
+export function createModules(
+  context: ModuleContext<MonolithConfig>,
+  { signingKeys }: { signingKeys: SigningKeySet },
+): Modules {
+  const users = createUsersModule(context, { signingKeys });
   const catalog = createCatalogModule(context);
   const payments = createPaymentsModule(context);
   const shipping = createShippingModule(context);
@@ -103,12 +113,41 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     ],
   },
   build(context) {
-    const { config, bus } = context;
-    const wired = createModules(context);
+    const { component, config, bus, db, logger } = context;
+    // The legacy users module is a users side: it signs with the shared users keys.
+    const signingKeys = loadUsersSigningKeys(config);
+    const serviceKey = loadServiceSigningKey(component, config);
+    const wired = createModules(context, { signingKeys });
+    // Revoked tokens (a password change, on either users side) are refused here too.
+    const revocations = tokenRevocations({ component, db, logger, event: userTokensRevoked });
+    // Public keys only: its own users side's, and the users-service's JWKS when configured.
+    const verifier = accessTokenVerifier({
+      issuer: config.JWT_ISSUER,
+      keys: publicKeySource({ jwks: signingKeys.publicJwks(), url: config.USERS_JWKS_URL }),
+      revocations: revocations.api,
+    });
     return {
-      modules: wired.all,
-      authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
+      modules: [revocations, ...wired.all],
+      authenticate: authenticate(verifier),
       mount(app) {
+        app.route(
+          '/',
+          jwksRoutes({
+            path: '/.well-known/jwks.json',
+            operationId: 'getUsersJwks',
+            summary: "The users side's public keys, which verify access tokens",
+            keys: signingKeys.publicJwks,
+          }),
+        );
+        app.route(
+          '/',
+          jwksRoutes({
+            path: '/.well-known/service-jwks.json',
+            operationId: 'getServiceJwks',
+            summary: "The monolith's public service key, which verifies its calls to services",
+            keys: () => [serviceKey.publicJwk],
+          }),
+        );
         // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
         app.route(
           '/api',

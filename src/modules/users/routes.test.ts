@@ -22,7 +22,7 @@ beforeAll(async () => {
   harness = await openModuleHarness('users-routes');
   ({ db, cleanup, tokenFor } = harness);
   ttlSeconds = harness.context.config.JWT_TTL_SECONDS;
-  users = createUsersModule(harness.context);
+  users = createUsersModule(harness.context, { signingKeys: harness.signingKeys });
   harness.mount(users);
 });
 afterAll(async () => {

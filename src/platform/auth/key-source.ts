@@ -37,12 +37,6 @@ export interface PublicKeySource {
 
 export class KeySourceUnavailable extends Error {}
 
-function localSet(jwks: readonly PublicJwk[]): JWTVerifyGetKey {
-  // Parsed again: a private JWK (with `d`) handed in by mistake is refused here, not published.
-  const keys = jwks.map((jwk) => publicJwkSchema.parse(jwk));
-  return createLocalJWKSet({ keys } as JSONWebKeySet);
-}
-
 function remoteSet(url: URL, options: KeySourceOptions['remote'] = {}): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(url, {
     cacheMaxAge: options.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS,
@@ -63,9 +57,10 @@ function remoteSet(url: URL, options: KeySourceOptions['remote'] = {}): JWTVerif
 }
 
 export function publicKeySource(options: KeySourceOptions): PublicKeySource {
+  // Parsed, not trusted: a private JWK (with `d`) handed in by mistake is refused here.
   const local = options.jwks?.map((jwk) => publicJwkSchema.parse(jwk)) ?? [];
   const sets = [
-    ...(local.length > 0 ? [localSet(local)] : []),
+    ...(local.length > 0 ? [createLocalJWKSet({ keys: local } as JSONWebKeySet)] : []),
     ...(options.url ? [remoteSet(new URL(options.url), options.remote)] : []),
   ];
   return {

@@ -49,17 +49,20 @@ export function requireServiceCaller({ audience, trustedCallers }: ServiceCaller
   const callers = new Map(
     Object.entries(trustedCallers).map(([name, source]) => [name, keySourceOf(source)]),
   );
-  const refuse = (detail: string, error: string) =>
+  // RFC 6750: a call with no credentials gets the challenge alone, a bad token its error too.
+  const refuse = (detail: string, error?: 'invalid_token') =>
     new ProblemError(401, detail, {
       type: errorType('service-credentials-invalid'),
-      headers: { 'WWW-Authenticate': `Bearer realm="${audience}", error="${error}"` },
+      headers: {
+        'WWW-Authenticate': `Bearer realm="${audience}"${error ? `, error="${error}"` : ''}`,
+      },
     });
 
   return createMiddleware<AppEnv>(async (c, next) => {
     if (isOpenServicePath(c.req.method, c.req.path)) return next();
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
-      throw refuse('This service takes calls with a service token only.', 'invalid_request');
+      throw refuse('This service takes calls with a service token only.');
     }
     const check = await checkServiceToken(token, { audience, trustedCallers: callers });
     if (!check.ok) {

@@ -8,6 +8,7 @@ import {
   unsignedToken,
 } from '../../../test/support/forged-tokens.ts';
 import { serveApp } from '../../../test/support/serve-app.ts';
+import { testServiceCaller } from '../../../test/support/service-credentials.ts';
 import { mountOperations } from '../health.ts';
 import { mountApiDocs } from '../http/api-docs.ts';
 import { createHttpApp } from '../http/create-app.ts';
@@ -340,5 +341,43 @@ describe('a forwarded end user', () => {
       );
     }
     expect(statuses).toEqual([400, 400]);
+  });
+});
+
+describe('a service trusting a caller by local keys (test support for the services)', () => {
+  it('gives each credential case the answer every route of a service must give', async () => {
+    const caller = testServiceCaller('facade');
+    const app = createHttpApp({
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics('local-keys'),
+      bodyLimitBytes: 10_000,
+      authenticate: requireServiceCaller({
+        audience: 'users-service',
+        trustedCallers: caller.trustedCallers,
+      }),
+    });
+    app.get('/v1/accounts/:id', (c) => c.json({ caller: c.var.caller }));
+    const cases = await caller.authorizations('users-service');
+    const statuses = Object.fromEntries(
+      await Promise.all(
+        Object.entries(cases).map(async ([name, authorization]) => [
+          name,
+          (
+            await app.request(`/v1/accounts/${randomUUID()}`, {
+              headers: authorization ? { authorization } : {},
+            })
+          ).status,
+        ]),
+      ),
+    );
+    expect(statuses).toEqual({
+      valid: 200,
+      missing: 401,
+      forged: 401,
+      expired: 401,
+      untrusted: 401,
+      userToken: 401,
+      wrongAudience: 403,
+    });
   });
 });

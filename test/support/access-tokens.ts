@@ -51,3 +51,14 @@ export function testAccessTokens({
     },
   };
 }
+
+/**
+ * Signing keys for a component a test starts on PostgreSQL, as settings: without them it would
+ * make and keep its keys under the default DATA_DIR, the checkout's `.data`.
+ */
+export function signingKeyEnv(): { USERS_SIGNING_KEYS: string; SERVICE_SIGNING_KEY: string } {
+  return {
+    USERS_SIGNING_KEYS: JSON.stringify([generatePrivateJwk()]),
+    SERVICE_SIGNING_KEY: JSON.stringify(generatePrivateJwk()),
+  };
+}

@@ -5,6 +5,7 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: [
     './src/platform/bus/schema.ts',
+    './src/platform/auth/schema.ts',
     './src/platform/seams/schema.ts',
     './src/modules/*/schema.ts',
   ],

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { loadMonolithConfig } from './monolith-config.ts';
-import { DEV_JWT_SECRET } from './platform/auth/auth-config.ts';
+import { generatePrivateJwk } from './platform/auth/jwk.ts';
 import { ConfigError } from './platform/config/base-config.ts';
 
-const secret = 'a-production-secret-that-is-long-enough';
-const production = { NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: 'postgres://db/x' };
+const usersKeys = [generatePrivateJwk(), generatePrivateJwk()];
+const serviceKey = generatePrivateJwk();
+const production = {
+  NODE_ENV: 'production',
+  USERS_SIGNING_KEYS: JSON.stringify(usersKeys),
+  SERVICE_SIGNING_KEY: JSON.stringify(serviceKey),
+  DATABASE_URL: 'postgres://db/x',
+};
 
 describe("the monolith's configuration", () => {
-  it('runs with no environment at all: port 3001, embedded database, dev signing key, demo data', () => {
+  it('runs with no environment at all: port 3001, embedded database, keys made on start, demo data', () => {
     const config = loadMonolithConfig({});
+    expect(config.USERS_SIGNING_KEYS).toBeUndefined();
+    expect(config.SERVICE_SIGNING_KEY).toBeUndefined();
     expect(config).toMatchObject({
       MONOLITH_PORT: 3001,
-      JWT_SECRET: DEV_JWT_SECRET,
+      JWT_ISSUER: 'commerce',
       SEED_DEMO_DATA: true,
       SAGA_LEASE_MS: 30_000,
       PAYMENT_PROVIDER_TIMEOUT_MS: 10_000,
@@ -22,14 +30,42 @@ describe("the monolith's configuration", () => {
     );
   });
 
-  it("requires its modules' production secrets in production", () => {
-    expect(() => loadMonolithConfig({ NODE_ENV: 'production' })).toThrow(
-      /JWT_SECRET[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*JWT_SECRET/,
-    );
-    for (const weak of [DEV_JWT_SECRET, 'too-short-secret!']) {
-      expect(() => loadMonolithConfig({ ...production, JWT_SECRET: weak })).toThrow(/JWT_SECRET/);
+  it('requires its signing keys and database in production, naming each', () => {
+    let message = '';
+    try {
+      loadMonolithConfig({ NODE_ENV: 'production' });
+    } catch (error) {
+      message = String(error);
     }
-    expect(loadMonolithConfig(production).JWT_SECRET).toBe(secret);
+    expect(
+      message
+        .match(/^ {2}\w+(?=:)/gm)
+        ?.map((line) => line.trim())
+        .sort(),
+    ).toEqual(['DATABASE_URL', 'SERVICE_SIGNING_KEY', 'USERS_SIGNING_KEYS']);
+    const config = loadMonolithConfig(production);
+    expect(config.USERS_SIGNING_KEYS).toEqual(usersKeys);
+    expect(config.SERVICE_SIGNING_KEY).toEqual(serviceKey);
+  });
+
+  it('refuses signing keys that are not Ed25519 private JWKs with kids of their own', () => {
+    const { kid: _, ...withoutKid } = generatePrivateJwk();
+    const { d: __, ...publicOnly } = generatePrivateJwk();
+    const twin = generatePrivateJwk();
+    for (const keys of [
+      'not json',
+      '[]',
+      JSON.stringify([withoutKid]),
+      JSON.stringify([publicOnly]),
+      JSON.stringify([twin, { ...generatePrivateJwk(), kid: twin.kid }]),
+    ]) {
+      expect(() => loadMonolithConfig({ USERS_SIGNING_KEYS: keys }), keys).toThrow(
+        /USERS_SIGNING_KEYS/,
+      );
+    }
+    expect(() => loadMonolithConfig({ SERVICE_SIGNING_KEY: JSON.stringify(publicOnly) })).toThrow(
+      /SERVICE_SIGNING_KEY/,
+    );
   });
 
   it("refuses the saga's failure injection in production", () => {

@@ -4,6 +4,8 @@ import { paymentsConfig } from './modules/payments/index.ts';
 import { shippingConfig } from './modules/shipping/index.ts';
 import { usersConfig } from './modules/users/index.ts';
 import { authConfig } from './platform/auth/auth-config.ts';
+import { serviceCallerConfig } from './platform/auth/service-credentials-config.ts';
+import { usersSigningConfig } from './platform/auth/signing-keys.ts';
 import {
   componentConfigSchema,
   configSlice,
@@ -12,7 +14,15 @@ import {
   portSetting,
 } from './platform/config/base-config.ts';
 
-const slices = [authConfig, usersConfig, ordersConfig, paymentsConfig, shippingConfig];
+const slices = [
+  authConfig,
+  usersSigningConfig,
+  serviceCallerConfig,
+  usersConfig,
+  ordersConfig,
+  paymentsConfig,
+  shippingConfig,
+];
 
 /** The monolith's configuration: the platform's base, its own settings, and each module's slice. */
 export const monolithConfigSchema = componentConfigSchema(
@@ -34,6 +44,9 @@ export const monolithConfigSchema = componentConfigSchema(
       /** Each admin dashboard source gets this long before it is reported unavailable. */
       DASHBOARD_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
       ...authConfig.shape,
+      // The legacy users module signs access tokens; the monolith calls services as itself.
+      ...usersSigningConfig.shape,
+      ...serviceCallerConfig.shape,
       ...usersConfig.shape,
       ...ordersConfig.shape,
       ...paymentsConfig.shape,

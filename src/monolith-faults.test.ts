@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signingKeyEnv } from '../test/support/access-tokens.ts';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy.ts';
 import {
   createTestDatabase,
@@ -63,6 +64,7 @@ describe('the monolith under PostgreSQL and Redis faults', () => {
       MONOLITH_PORT: '0',
       HOST: '127.0.0.1',
       EVENT_RELAY_STALL_MS: '1000',
+      ...signingKeyEnv(),
     });
     const monolith = await startMonolith(config, pino({ level: 'silent' }));
     cleanups.push(monolith.stop);
@@ -103,6 +105,7 @@ describe('the monolith under PostgreSQL and Redis faults', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
         SHUTDOWN_TIMEOUT_MS: '3000',
+        ...signingKeyEnv(),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

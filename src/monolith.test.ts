@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../test/e2e/client.ts';
+import { signingKeyEnv } from '../test/support/access-tokens.ts';
 import { createTestDatabase, createTestRedis, eventually } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
 import { loadMonolithConfig } from './monolith-config.ts';
@@ -109,6 +110,7 @@ describe('monolith on PostgreSQL and Redis', () => {
       MONOLITH_PORT: '0',
       HOST: '127.0.0.1',
       SEED_DEMO_DATA: 'true',
+      ...signingKeyEnv(),
     });
     const monolith = await startMonolith(config, logger);
     cleanups.push(monolith.stop);

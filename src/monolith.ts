@@ -11,6 +11,7 @@ import {
 } from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
+import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
 import { type CatalogApi, createCatalogModule } from './modules/catalog/index.ts';
@@ -20,7 +21,15 @@ import { createPaymentsModule, type PaymentsApi } from './modules/payments/index
 import { createShippingModule } from './modules/shipping/index.ts';
 import { createUsersModule, type UsersApi } from './modules/users/index.ts';
 import type { MonolithConfig } from './monolith-config.ts';
+import { accessTokenVerifier } from './platform/auth/access-token-verifier.ts';
 import { authenticate } from './platform/auth/authenticate.ts';
+import { jwksRoutes } from './platform/auth/jwks-routes.ts';
+import { publicKeySource } from './platform/auth/key-source.ts';
+import { serviceCallHeaders } from './platform/auth/service-caller.ts';
+import { loadServiceSigningKey } from './platform/auth/service-keys.ts';
+import { serviceTokenSource } from './platform/auth/service-tokens.ts';
+import { loadUsersSigningKeys, type SigningKeySet } from './platform/auth/signing-keys.ts';
+import { tokenRevocations } from './platform/auth/token-revocations.ts';
 import { eventAdminRoutes } from './platform/bus/admin-routes.ts';
 import { defineComponent } from './platform/component/component.ts';
 import {
@@ -54,10 +63,14 @@ export interface Seams {
 
 /**
  * The system's parts and how they connect. Cross-module calls go through ports owned by the
- * caller; here each port gets its in-process adapter, or, at a seam, what the seam chooses.
+ * caller; here each port gets its in-process adapter, or, at a seam, what the seam chooses. The
+ * users module signs access tokens with `signingKeys`.
  */
-export function createModules(context: ModuleContext<MonolithConfig>, seams: Seams = {}): Modules {
-  const users = createUsersModule(context);
+export function createModules(
+  context: ModuleContext<MonolithConfig>,
+  { signingKeys, seams = {} }: { signingKeys: SigningKeySet; seams?: Seams },
+): Modules {
+  const users = createUsersModule(context, { signingKeys });
   const catalog = createCatalogModule(context);
   const payments = createPaymentsModule(context);
   const shipping = createShippingModule(context);
@@ -123,10 +136,14 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     ],
   },
   build(context) {
-    const { config, bus } = context;
+    const { component, config, bus, db, logger } = context;
+    // The legacy users module is a users side: it signs with the shared users keys.
+    const signingKeys = loadUsersSigningKeys(config);
+    const serviceKey = loadServiceSigningKey(component, config);
+    const serviceTokens = serviceTokenSource({ component, key: serviceKey });
     // The payment port's seam: the legacy module here, or payments-service over HTTP.
     const paymentSeam = createSeam({
-      db: context.db,
+      db,
       name: 'payment-gateway',
       adapters: paymentGatewayAdapters,
       initial: config.PAYMENT_GATEWAY,
@@ -134,23 +151,53 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     const paymentsService = createServiceClient({
       baseUrl: config.PAYMENTS_SERVICE_URL,
       timeoutMs: config.PAYMENTS_SERVICE_TIMEOUT_MS,
+      headers: () => serviceCallHeaders(serviceTokens, 'payments-service'),
     });
     const wired = createModules(context, {
-      payments: (inProcess) =>
-        switchablePaymentGateway(paymentSeam, {
-          'in-process': inProcess,
-          http: httpPaymentGateway({
-            client: paymentsService,
-            policy: createUpstreamPolicy({ name: 'payments-service' }),
+      signingKeys,
+      seams: {
+        payments: (inProcess) =>
+          switchablePaymentGateway(paymentSeam, {
+            'in-process': inProcess,
+            http: httpPaymentGateway({
+              client: paymentsService,
+              policy: createUpstreamPolicy({ name: 'payments-service' }),
+            }),
           }),
-        }),
+      },
+    });
+    // Revoked tokens (a password change, on either users side) are refused here too.
+    const revocations = tokenRevocations({ component, db, logger, event: userTokensRevoked });
+    // Public keys only: its own users side's, and the users-service's JWKS when configured.
+    const verifier = accessTokenVerifier({
+      issuer: config.JWT_ISSUER,
+      keys: publicKeySource({ jwks: signingKeys.publicJwks(), url: config.USERS_JWKS_URL }),
+      revocations: revocations.api,
     });
     return {
-      modules: wired.all,
+      modules: [revocations, ...wired.all],
       stop: () => paymentsService.close(),
       prunes: [{ name: 'seams', prune: paymentSeam.prune }],
-      authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
+      authenticate: authenticate(verifier),
       mount(app) {
+        app.route(
+          '/',
+          jwksRoutes({
+            path: '/.well-known/jwks.json',
+            operationId: 'getUsersJwks',
+            summary: "The users side's public keys, which verify access tokens",
+            keys: signingKeys.publicJwks,
+          }),
+        );
+        app.route(
+          '/',
+          jwksRoutes({
+            path: '/.well-known/service-jwks.json',
+            operationId: 'getServiceJwks',
+            summary: "The monolith's public service key, which verifies its calls to services",
+            keys: () => [serviceKey.publicJwk],
+          }),
+        );
         // Each source answers within its own timeout; a slow or failing one is reported, not fatal.
         app.route(
           '/api',

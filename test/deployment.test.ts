@@ -3,6 +3,7 @@ import { join, matchesGlob } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadMonolithConfig } from '../src/monolith-config.ts';
+import { generatePrivateJwk } from '../src/platform/auth/jwk.ts';
 
 // No Docker engine runs tests here, so this checks what docker-compose.yml implies instead.
 type PortMapping =
@@ -86,7 +87,10 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(
       Object.entries(monolith.environment ?? {}).map(([key, value]) => [
         key,
-        interpolate(String(value), { JWT_SECRET: 'a-production-secret-that-is-long-enough' }),
+        interpolate(String(value), {
+          USERS_SIGNING_KEYS: JSON.stringify([generatePrivateJwk()]),
+          MONOLITH_SERVICE_SIGNING_KEY: JSON.stringify(generatePrivateJwk()),
+        }),
       ]),
     );
     const config = loadMonolithConfig(env);

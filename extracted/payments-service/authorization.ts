@@ -9,20 +9,21 @@ import { forbidden } from './errors.ts';
  *   - read: a forwarded user sees only their own payments, unless admin; the caller's own
  *     authority sees all;
  *   - capture and refund: an admin user, or the caller's own authority.
- * Until service tokens are verified (the identity work), `authenticate` is the platform's access
- * token check and a call without a token counts as the caller's own authority; the swap changes
- * `actorOf` only.
+ * Every call is from a verified component (requireServiceCaller): `c.var.caller` says which.
  */
 
 export type Actor =
   | { kind: 'user'; id: string; admin: boolean }
-  /** The calling component on its own authority; `name` once service tokens say who it is. */
+  /** The calling component on its own authority. */
   | { kind: 'service'; name: string };
 
 export function actorOf(c: Context<AppEnv>): Actor {
   const user = c.var.user;
   if (user) return { kind: 'user', id: user.id, admin: user.roles.includes('admin') };
-  return { kind: 'service', name: 'caller' };
+  const caller = c.var.caller;
+  // requireServiceCaller lets no call through without one; this keeps the types honest.
+  if (!caller) throw new Error('payments-service reached without a verified caller');
+  return { kind: 'service', name: caller };
 }
 
 /** The customer whose payments the actor may see: all (undefined) or only their own. */

@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { authenticate } from '../../src/platform/auth/authenticate.ts';
+import {
+  requireServiceCaller,
+  type ServiceCallerOptions,
+} from '../../src/platform/auth/service-caller.ts';
 import { defineComponent } from '../../src/platform/component/component.ts';
 import {
   type RunningComponent,
@@ -19,8 +22,16 @@ export type { PaymentsServiceOptions } from './payments-module.ts';
 /** The service's own migrations: the platform's bus tables and its payments schema. */
 export const PAYMENTS_SERVICE_MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
-/** payments-service as a component; `options` swaps its provider (tests rehearse faults). */
-export const createPaymentsServiceComponent = (options: PaymentsServiceOptions = {}) =>
+/**
+ * payments-service as a component; `options` swaps its provider (tests rehearse faults), and
+ * `trustedCallers` gives the calling components' keys at hand (the single-process run, tests)
+ * instead of SERVICE_TRUSTED_CALLERS.
+ */
+export const createPaymentsServiceComponent = (
+  options: PaymentsServiceOptions & {
+    trustedCallers?: ServiceCallerOptions['trustedCallers'];
+  } = {},
+) =>
   defineComponent<PaymentsServiceConfig>({
     name: 'payments-service',
     routePrefix: '',
@@ -42,10 +53,11 @@ export const createPaymentsServiceComponent = (options: PaymentsServiceOptions =
     build(context) {
       return {
         modules: [createPaymentsServiceModule(context, options)],
-        // Swapped for service-token verification once the identity work lands (see authorization.ts).
-        authenticate: authenticate({
-          secret: context.config.JWT_SECRET,
-          issuer: context.config.JWT_ISSUER,
+        // Only trusted components call it (the monolith's payment seam, the facade), each with a
+        // service token; the end user they act for comes forwarded (see authorization.ts).
+        authenticate: requireServiceCaller({
+          audience: 'payments-service',
+          trustedCallers: options.trustedCallers ?? context.config.SERVICE_TRUSTED_CALLERS,
         }),
         entryPoints: { payments: '/v1/payments' },
       };

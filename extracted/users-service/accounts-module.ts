@@ -1,4 +1,8 @@
-import { userRegistered, userUpdated } from '../../src/contracts/users/v1/index.ts';
+import {
+  userRegistered,
+  userTokensRevoked,
+  userUpdated,
+} from '../../src/contracts/users/v1/index.ts';
 import { createIdempotencyStore } from '../../src/platform/http/idempotency/store.ts';
 import { defineModule, type Module, type ModuleContext } from '../../src/platform/module.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -19,7 +23,7 @@ export function createAccountsModule(context: ModuleContext, tokens: TokenIssuer
     name: 'users',
     schema: users,
     routes: accountsRoutes(deps),
-    publishes: [userRegistered, userUpdated],
+    publishes: [userRegistered, userUpdated, userTokensRevoked],
     seed: async () => {
       const created = await seedAccounts(deps);
       if (created > 0) context.logger.info({ accounts: created }, 'demo accounts seeded');

@@ -409,6 +409,11 @@ describe('PATCH /v1/accounts/{id}', () => {
       ['password'],
     ]);
     expect(JSON.stringify(events)).not.toMatch(/brand-new-secret|scrypt/);
+    // Every verifier refuses the tokens issued before the change, once this reaches it.
+    const row = await rowOf(account.id);
+    expect(
+      (await eventsFor('user.tokens_revoked', account.id)).map((event) => event.payload),
+    ).toEqual([{ userId: account.id, notBefore: row?.tokensValidAfter?.toISOString() }]);
   });
 
   it('answers 409 when the new login name or email address belongs to someone else', async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { authConfig } from '../../src/platform/auth/auth-config.ts';
+import { serviceCalleeConfig } from '../../src/platform/auth/service-credentials-config.ts';
+import { usersSigningConfig } from '../../src/platform/auth/signing-keys.ts';
 import {
   componentConfigSchema,
   configSlice,
@@ -8,7 +10,10 @@ import {
   portSetting,
 } from '../../src/platform/config/base-config.ts';
 
-/** users-service's own settings, on top of the platform's base and its auth slice. */
+/**
+ * users-service's own settings, on top of the platform's base: how its tokens are signed (the
+ * users side's keys) and which components may call it.
+ */
 export const usersServiceConfigSchema = componentConfigSchema(
   configSlice(
     {
@@ -23,8 +28,10 @@ export const usersServiceConfigSchema = componentConfigSchema(
         .max(7 * 24 * 3600)
         .default(3600),
       ...authConfig.shape,
+      ...usersSigningConfig.shape,
+      ...serviceCalleeConfig.shape,
     },
-    authConfig.productionRules,
+    [authConfig, usersSigningConfig, serviceCalleeConfig].flatMap((s) => s.productionRules ?? []),
   ),
   { databaseUrl: 'USERS_SERVICE_DATABASE_URL' },
 );

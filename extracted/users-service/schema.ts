@@ -17,6 +17,8 @@ export const accounts = users.table(
     passwordHash: text('password_hash').notNull(),
     roles: text('roles', { enum: roles }).array().notNull().default(sql`'{customer}'::text[]`),
     displayName: text('display_name'),
+    /** Access tokens issued before this (a password change) are refused everywhere. */
+    tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

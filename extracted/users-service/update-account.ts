@@ -3,6 +3,7 @@ import {
   type Account,
   type ChangedField,
   type UpdateAccount,
+  userTokensRevoked,
   userUpdated,
 } from '../../src/contracts/users/v1/index.ts';
 import { hashPassword, verifyPassword } from '../../src/platform/auth/passwords.ts';
@@ -49,7 +50,10 @@ export async function updateAccount(
         );
       }
       const changes: Partial<
-        Pick<AccountRow, 'loginName' | 'emailAddress' | 'displayName' | 'passwordHash'>
+        Pick<
+          AccountRow,
+          'loginName' | 'emailAddress' | 'displayName' | 'passwordHash' | 'tokensValidAfter'
+        >
       > = {};
       const changed: ChangedField[] = [];
       if (patch.login_name !== undefined && patch.login_name !== current.loginName) {
@@ -66,6 +70,8 @@ export async function updateAccount(
       }
       if (passwordHash) {
         changes.passwordHash = passwordHash;
+        // The clock tokens are issued by (iat_ms), so a sign-in right after this still counts.
+        changes.tokensValidAfter = new Date();
         changed.push('password');
       }
       if (changed.length === 0) return toAccount(current);
@@ -82,6 +88,15 @@ export async function updateAccount(
         { userId: row.id, username: row.loginName, email: row.emailAddress, changed },
         context,
       );
+      // Every verifier (the monolith, the facade) refuses the older tokens once it has this.
+      if (changes.tokensValidAfter) {
+        await deps.events.publish(
+          tx,
+          userTokensRevoked,
+          { userId: row.id, notBefore: changes.tokensValidAfter.toISOString() },
+          context,
+        );
+      }
       return toAccount(row);
     })
     .catch(rethrowTaken);

@@ -8,16 +8,23 @@ import { oas } from '@stoplight/spectral-rulesets';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Session } from '../../src/contracts/users/v1/index.ts';
-import { startComponent } from '../../src/platform/component/start-component.ts';
 import {
+  encodeForwardedUser,
+  FORWARDED_USER_HEADER,
+} from '../../src/platform/auth/forwarded-user.ts';
+import { startComponent } from '../../src/platform/component/start-component.ts';
+import { testServiceCaller } from '../../test/support/service-credentials.ts';
+import {
+  createUsersServiceComponent,
   DEMO_ACCOUNTS,
   loadUsersServiceConfig,
   type UsersService,
-  usersServiceComponent,
 } from './index.ts';
 
 let dataDir: string;
 let service: UsersService;
+// The facade, say: the component allowed to call it.
+const caller = testServiceCaller('facade');
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'users-service-'));
@@ -27,14 +34,26 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
   });
-  service = await startComponent(usersServiceComponent, config, pino({ level: 'silent' }));
+  service = await startComponent(
+    createUsersServiceComponent({ trustedCallers: caller.trustedCallers }),
+    config,
+    pino({ level: 'silent' }),
+  );
 });
 afterAll(async () => {
   await service?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const call = (path: string, init: RequestInit = {}) => fetch(`${service.url}${path}`, init);
+/** A call as the trusted caller makes it, with its service token. */
+const call = async (path: string, init: RequestInit = {}) =>
+  fetch(`${service.url}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${await caller.tokens.tokenFor('users-service')}`,
+      ...(init.headers as Record<string, string>),
+    },
+  });
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(path, {
     method: 'POST',
@@ -98,9 +117,13 @@ describe('users-service started with startComponent on PGlite', () => {
     const session = (await (
       await post('/v1/sessions', { login: 'http_user', password: 'http-password' })
     ).json()) as Session;
+    // The caller forwards the signed-in user it verified.
     const read = await call(`/v1/accounts/${account.id}`, {
-      headers: { authorization: `Bearer ${session.access_token}` },
+      headers: {
+        [FORWARDED_USER_HEADER]: encodeForwardedUser({ id: account.id, roles: account.roles }),
+      },
     });
+    expect(session.account.id).toBe(account.id);
     expect([read.status, await read.json()]).toEqual([200, account]);
   });
 });

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../../test/e2e/client.ts';
+import { signingKeyEnv } from '../../test/support/access-tokens.ts';
 import { createTestDatabase } from '../../test/support/services.ts';
 import { startMonolith } from '../monolith.ts';
 import { loadMonolithConfig } from '../monolith-config.ts';
@@ -55,7 +56,12 @@ async function freshPostgres() {
 }
 
 async function monolithOn(env: Record<string, string>) {
-  const config = loadMonolithConfig({ MONOLITH_PORT: '0', HOST: '127.0.0.1', ...env });
+  const config = loadMonolithConfig({
+    MONOLITH_PORT: '0',
+    HOST: '127.0.0.1',
+    ...signingKeyEnv(),
+    ...env,
+  });
   const monolith = await startMonolith(config, pino({ level: 'silent' }));
   cleanups.push(monolith.stop);
   return { monolith, api: apiClient(monolith.url) };

@@ -3,8 +3,12 @@ import { dirname, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { pino } from 'pino';
+import { userTokensRevoked } from '../contracts/users/v1/token-events.ts';
 import { createModules } from '../monolith.ts';
 import { loadMonolithConfig, type MonolithConfig } from '../monolith-config.ts';
+import { generatePrivateJwk } from '../platform/auth/jwk.ts';
+import { signingKeySet } from '../platform/auth/signing-keys.ts';
+import { tokenRevocations } from '../platform/auth/token-revocations.ts';
 import { createEventBus } from '../platform/bus/event-bus.ts';
 import type { ModuleContext } from '../platform/module.ts';
 import { renderEventCatalogue } from './event-catalogue.ts';
@@ -27,7 +31,19 @@ try {
     events: bus,
     logger,
   };
-  const markdown = renderEventCatalogue(createModules(context).all);
+  // Keys made for this run only: the catalogue signs nothing, and no key file is written.
+  const signingKeys = signingKeySet([generatePrivateJwk()]);
+  // The monolith's revocation list (wired in its build()) is a subscriber too.
+  const revocations = tokenRevocations({
+    component: 'monolith',
+    db,
+    logger,
+    event: userTokensRevoked,
+  });
+  const markdown = renderEventCatalogue([
+    revocations,
+    ...createModules(context, { signingKeys }).all,
+  ]);
   const shown = relative(process.cwd(), target);
 
   if (check) {

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { sign } from 'hono/jwt';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueAccessToken } from '../../src/platform/auth/access-token.ts';
-import { DEV_JWT_SECRET } from '../../src/platform/auth/auth-config.ts';
+import { accessTokenIssuer } from '../../src/platform/auth/access-token.ts';
+import { generatePrivateJwk } from '../../src/platform/auth/jwk.ts';
+import { signingKeySet } from '../../src/platform/auth/signing-keys.ts';
+import {
+  accessClaims,
+  hmacToken,
+  publicKeyAsSecrets,
+  unsignedToken,
+} from '../support/forged-tokens.ts';
 import { type StateProbe, stateProbe } from './db-fingerprint.ts';
 import {
   fetchOpenApi,
@@ -24,7 +31,17 @@ import { type Order, shop } from './shop.ts';
 // token, and a signed-in customer must neither see another customer's things nor reach the
 // admin's operations. The list comes from /openapi.json, so a new route is covered as it lands.
 
-const settings = { secret: DEV_JWT_SECRET, issuer: 'commerce', ttlSeconds: 3600 };
+// The monolith's users side signs with these (USERS_SIGNING_KEYS), so the test can mint tokens
+// it would issue, and tokens one claim or one key away from them.
+const usersKey = generatePrivateJwk();
+const signingKeys = signingKeySet([usersKey]);
+const settings = { issuer: 'commerce', ttlSeconds: 3600 };
+const issuer = accessTokenIssuer(signingKeys, settings);
+/** Another key under the monolith's kid: only the signature can tell. */
+const impostor = accessTokenIssuer(
+  signingKeySet([{ ...generatePrivateJwk(), kid: usersKey.kid }]),
+  settings,
+);
 const publicWrites = ['POST /api/auth/login', 'POST /api/users'];
 /** Browsing the catalog is the only thing an anonymous caller reads. */
 const publicReads = ['GET /api/products', 'GET /api/products/{id}', 'GET /api/products/{id}/stock'];
@@ -47,7 +64,10 @@ let order: Order;
 
 beforeAll(async () => {
   environment = await prepareEnvironment('postgres+redis', 'auth_matrix');
-  running = await runMonolith(environment, { JWT_SECRET: DEV_JWT_SECRET, JWT_ISSUER: 'commerce' });
+  running = await runMonolith(environment, {
+    USERS_SIGNING_KEYS: JSON.stringify([usersKey]),
+    JWT_ISSUER: 'commerce',
+  });
   operations = operationsOf(await fetchOpenApi(running.monolith.url));
   probe = await stateProbe(running.monolith.database.db, {
     redis: { url: environment.env.REDIS_URL!, prefix: environment.env.REDIS_PREFIX! },
@@ -166,46 +186,47 @@ describe('the OpenAPI document marks what needs a token', () => {
 });
 
 describe('a secured operation answers 401 problem+json to a caller without a valid token', () => {
-  const claims = (roles: string[]) => ({ id: alice.id, roles: roles as ['admin'] });
+  const admin = () => ({ id: alice.id, roles: ['admin'] as ['admin'] });
+  const bearer = (token: string) => `Bearer ${token}`;
+  /** Signed with the monolith's own key, one claim changed. */
+  const signedWith = (claims: Record<string, unknown>) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: usersKey.kid })
+      .sign(signingKeys.current.privateKey);
   const cases: Array<[string, () => Promise<string | undefined>]> = [
     ['no Authorization header', async () => undefined],
     [
       'an expired token',
-      async () =>
-        `Bearer ${(await issueAccessToken(settings, claims(['admin']), Date.now() - 2 * 3600_000)).token}`,
+      async () => bearer((await issuer.issue(admin(), Date.now() - 2 * 3600_000)).token),
     ],
     [
-      'a forged token (another secret)',
-      async () =>
-        `Bearer ${(await issueAccessToken({ ...settings, secret: 'not-the-secret-the-monolith-uses-at-all' }, claims(['admin']))).token}`,
+      "a forged token (another key under the monolith's kid)",
+      async () => bearer((await impostor.issue(admin())).token),
     ],
     ['a malformed header (Bearer abc)', async () => 'Bearer abc'],
     [
       'a token from another issuer',
-      async () =>
-        `Bearer ${(await issueAccessToken({ ...settings, issuer: 'somebody-else' }, claims(['admin']))).token}`,
+      async () => bearer(await signedWith(accessClaims(alice.id, { issuer: 'somebody-else' }))),
+    ],
+    [
+      'a service token, not an access token',
+      async () => bearer(await signedWith({ ...accessClaims(alice.id), token_use: 'service' })),
     ],
     [
       'an unsigned token (alg none)',
+      async () => bearer(unsignedToken(accessClaims(alice.id), usersKey.kid)),
+    ],
+    [
+      'a token HS256-signed with the public key as the secret',
       async () => {
-        const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-        const now = Math.floor(Date.now() / 1000);
-        return `Bearer ${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: alice.id, roles: ['admin'], iss: 'commerce', iat: now, exp: now + 600 })}.`;
+        const [, rawKey] = publicKeyAsSecrets(signingKeys.publicJwks()[0]!)[0]!;
+        return bearer(await hmacToken(accessClaims(alice.id), rawKey, { kid: usersKey.kid }));
       },
     ],
     [
-      'a token signed with the secret but HS512',
-      async () => {
-        const now = Math.floor(Date.now() / 1000);
-        const payload = {
-          sub: alice.id,
-          roles: ['admin'],
-          iss: 'commerce',
-          iat: now,
-          exp: now + 600,
-        };
-        return `Bearer ${await sign(payload, DEV_JWT_SECRET, 'HS512')}`;
-      },
+      'a token HS512-signed with a guessed secret',
+      async () =>
+        bearer(await hmacToken(accessClaims(alice.id), 'dev-only-jwt-secret', { alg: 'HS512' })),
     ],
     [
       'another scheme (Basic)',
@@ -213,8 +234,8 @@ describe('a secured operation answers 401 problem+json to a caller without a val
     ],
   ];
 
-  it('a fresh token with the same secret and issuer is accepted (the cases below are meaningful)', async () => {
-    const { token } = await issueAccessToken(settings, { id: alice.id, roles: ['customer'] });
+  it('a fresh token of the same key and issuer is accepted (the cases below are meaningful)', async () => {
+    const { token } = await issuer.issue({ id: alice.id, roles: ['customer'] });
     const me = await running.api.get<{ id: string }>('/api/users/me', token);
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(alice.id);
@@ -244,9 +265,7 @@ describe('a secured operation answers 401 problem+json to a caller without a val
 
 describe('a token that is sent must be valid, on public operations too', () => {
   it('answers 401 problem+json to a forged token on sign-up, login and catalog reads', async () => {
-    const claims = { id: alice.id, roles: ['admin'] as ['admin'] };
-    const other = { ...settings, secret: 'not-the-secret-the-monolith-uses-at-all' };
-    const forged = `Bearer ${(await issueAccessToken(other, claims)).token}`;
+    const forged = `Bearer ${(await impostor.issue({ id: alice.id, roles: ['admin'] })).token}`;
     const open = operations.filter((op) => !op.secured && op.path.startsWith('/api/'));
     expect(open.map((op) => op.label).sort()).toEqual([...publicReads, ...publicWrites].sort());
     const before = await probe.settled();

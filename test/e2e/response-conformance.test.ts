@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate } from '../../src/platform/auth/authenticate.ts';
 import { mountApiDocs } from '../../src/platform/http/api-docs.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { jsonDoc, problemDoc } from '../../src/platform/http/route-docs.ts';
 import type { RunningServer } from '../../src/platform/http/serve.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
+import { testAccessTokens } from '../support/access-tokens.ts';
 import { serveApp } from '../support/serve-app.ts';
 import { expectNoViolations } from './conformance-log.ts';
 import type { OpenApiDocument } from './openapi-operations.ts';
@@ -53,7 +53,7 @@ function buildApp() {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('conformance'),
     bodyLimitBytes: 1_000,
-    authenticate: authenticate({ secret: 'conformance-secret-of-some-length', issuer: 'test' }),
+    authenticate: testAccessTokens().authenticate,
   });
   app.openapi(getThing, (c) => {
     const answer = answers[c.req.valid('query').answer] ?? answers.right!;

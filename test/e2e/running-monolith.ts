@@ -25,11 +25,19 @@ export async function prepareEnvironment(mode: RunMode, label: string): Promise<
   }
   const database = await createTestDatabase(label);
   const redis = createTestRedis(label);
+  // Keys made on the first start go under DATA_DIR (not the checkout's .data).
+  const dataDir = await mkdtemp(join(tmpdir(), `${label}-`));
   return {
-    env: { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix },
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      DATA_DIR: dataDir,
+    },
     async cleanup() {
       await redis.cleanup();
       await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

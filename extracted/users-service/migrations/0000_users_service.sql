@@ -52,6 +52,7 @@ CREATE TABLE "users"."accounts" (
 	"password_hash" text NOT NULL,
 	"roles" text[] DEFAULT '{customer}'::text[] NOT NULL,
 	"display_name" text,
+	"tokens_valid_after" timestamp (3) with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "accounts_login_name_key" UNIQUE("login_name"),

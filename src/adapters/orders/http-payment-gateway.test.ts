@@ -12,6 +12,7 @@ import {
   openOrdersFixture,
 } from '../../../test/modules/orders/fixture.ts';
 import { createPaymentsModule } from '../../modules/payments/index.ts';
+import { serviceCallHeaders } from '../../platform/auth/service-caller.ts';
 import { createServiceClient, type ServiceClient } from '../../platform/http/service-client.ts';
 import { createUpstreamPolicy } from '../../platform/resilience/upstream-policy.ts';
 import { createSeam } from '../../platform/seams/seam.ts';
@@ -43,8 +44,13 @@ afterAll(async () => {
   await f.harness.cleanup();
 });
 
-function gatewayTo(url: string, timeoutMs = 2_000) {
-  const client = createServiceClient({ baseUrl: url, timeoutMs });
+/** The monolith's adapter to a payments-service, calling with the harness caller's tokens. */
+function gatewayTo(target: PaymentsServiceHarness, timeoutMs = 2_000, url = target.service.url) {
+  const client = createServiceClient({
+    baseUrl: url,
+    timeoutMs,
+    headers: () => serviceCallHeaders(target.caller.tokens, 'payments-service'),
+  });
   clients.push(client);
   return httpPaymentGateway({
     client,
@@ -62,7 +68,7 @@ const placement = (productId: string, cardToken?: string) => ({
 describe('the checkout saga over the HTTP payment gateway', () => {
   it("confirms the order with its payment captured in payments-service's database", async () => {
     const product = await f.product(5, { amountMinor: 2_400 });
-    const orders = f.newInstance({ ports: { payments: gatewayTo(service.service.url) } });
+    const orders = f.newInstance({ ports: { payments: gatewayTo(service) } });
     const { order } = await orders.api.placeOrder(placement(product.id), randomUUID());
 
     expect(order).toMatchObject({ status: 'confirmed' });
@@ -75,7 +81,7 @@ describe('the checkout saga over the HTTP payment gateway', () => {
 
   it('cancels a declined order with the decline as its reason, nothing held', async () => {
     const product = await f.product(5, { amountMinor: 2_500 });
-    const orders = f.newInstance({ ports: { payments: gatewayTo(service.service.url) } });
+    const orders = f.newInstance({ ports: { payments: gatewayTo(service) } });
     const { order } = await orders.api.placeOrder(
       placement(product.id, 'tok_decline'),
       randomUUID(),
@@ -95,7 +101,7 @@ describe('the checkout saga over the HTTP payment gateway', () => {
       provider: slowProvider.provider,
     });
     try {
-      const orders = f.newInstance({ ports: { payments: gatewayTo(slow.service.url, 300) } });
+      const orders = f.newInstance({ ports: { payments: gatewayTo(slow, 300) } });
       const { order } = await orders.api.placeOrder(placement(product.id), randomUUID());
 
       expect(order).toMatchObject({ status: 'confirmed' });
@@ -118,7 +124,7 @@ describe('the checkout saga over the HTTP payment gateway', () => {
     const url = down.service.url;
     await down.stop();
     const orders = f.newInstance({
-      ports: { payments: gatewayTo(url) },
+      ports: { payments: gatewayTo(down, 2_000, url) },
       sagaOutageRetryMs: 20_000,
     });
     const placing = orders.api.placeOrder(placement(product.id), randomUUID());
@@ -128,6 +134,7 @@ describe('the checkout saga over the HTTP payment gateway', () => {
       'http_gateway_back',
       { provider: provider.provider },
       { PAYMENTS_SERVICE_PORT: port },
+      down.caller,
     );
     try {
       const { order } = await placing;
@@ -140,7 +147,7 @@ describe('the checkout saga over the HTTP payment gateway', () => {
 
   it('refunds through payments-service when a later step fails', async () => {
     const product = await f.product(5, { amountMinor: 2_800 });
-    const orders = f.newInstance({ ports: { payments: gatewayTo(service.service.url) } });
+    const orders = f.newInstance({ ports: { payments: gatewayTo(service) } });
     const { order } = await orders.api.placeOrder(
       { ...placement(product.id), shippingAddress: address(REFUSED_COUNTRY) },
       randomUUID(),
@@ -168,7 +175,7 @@ describe('the payment-gateway seam switched during a stream of checkouts', () =>
       ports: {
         payments: switchablePaymentGateway(seam, {
           'in-process': inProcessPaymentGateway(legacy.api),
-          http: gatewayTo(service.service.url),
+          http: gatewayTo(service),
         }),
       },
     });

@@ -5,7 +5,7 @@ import type { Executor } from '../../platform/db/database.ts';
 import { conflict } from '../../platform/http/problem.ts';
 import { emailSchema, passwordSchema, type User, usernameSchema } from './contracts.ts';
 import { accounts } from './schema.ts';
-import { createAccountIn, rethrowTaken, toUser, type UsersDeps } from './service.ts';
+import { type AccountDeps, createAccountIn, rethrowTaken, toUser } from './service.ts';
 
 /** The first admin's sign-in; the same rules as a sign-up, so no weaker password gets in. */
 export const adminAccountSchema = z.object({
@@ -42,7 +42,7 @@ function existing(row: typeof accounts.$inferSelect): EnsureAdminResult {
  * username; a taken email is a 409 like a sign-up's.
  */
 export async function ensureAdminAccount(
-  deps: UsersDeps,
+  deps: AccountDeps,
   input: AdminAccountInput,
 ): Promise<EnsureAdminResult> {
   const [found] = await findByUsername(deps.db, input.username);

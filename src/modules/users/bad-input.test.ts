@@ -16,7 +16,7 @@ let token: string;
 beforeAll(async () => {
   harness = await openModuleHarness('users-bad-input');
   ({ db, cleanup } = harness);
-  harness.mount(createUsersModule(harness.context));
+  harness.mount(createUsersModule(harness.context, { signingKeys: harness.signingKeys }));
   const register = await harness.send('POST', '/api/users', {
     body: { username: 'fuzzed', email: 'fuzzed@example.com', password: 'fuzz-secret' },
   });

@@ -1,5 +1,8 @@
 // The users module's public surface. Other code imports the module only through this file.
+import { userTokensRevoked } from '../../contracts/users/v1/token-events.ts';
+import { accessTokenIssuer } from '../../platform/auth/access-token.ts';
 import type { AuthConfig } from '../../platform/auth/auth-config.ts';
+import type { SigningKeySet } from '../../platform/auth/signing-keys.ts';
 import { defineModule, type Module, type ModuleContext } from '../../platform/module.ts';
 import {
   type AdminAccountInput,
@@ -12,7 +15,13 @@ import { userRegistered, userUpdated } from './events.ts';
 import { usersRoutes } from './routes.ts';
 import { users } from './schema.ts';
 import { seedUsers } from './seed.ts';
-import { countUsers, findUser, toUserSummary, type UsersDeps } from './service.ts';
+import {
+  type AccountDeps,
+  countUsers,
+  findUser,
+  toUserSummary,
+  type UsersDeps,
+} from './service.ts';
 
 export {
   type AdminAccountInput,
@@ -44,19 +53,17 @@ export interface UsersApi {
   stats(): Promise<UserStats>;
 }
 
-/** The settings the users module reads: how tokens are signed, and for how long. */
-export type UsersModuleContext = ModuleContext<AuthConfig & UsersConfig>;
+/** The settings the users module reads: the tokens' issuer, and their lifetime. */
+export type UsersModuleContext = ModuleContext<Pick<AuthConfig, 'JWT_ISSUER'> & UsersConfig>;
 
-function usersDeps({ config, db, events }: UsersModuleContext): UsersDeps {
-  return {
-    db,
-    events,
-    tokens: {
-      secret: config.JWT_SECRET,
-      issuer: config.JWT_ISSUER,
-      ttlSeconds: config.JWT_TTL_SECONDS,
-    },
-  };
+/** What the composition root hands the module beyond its context. */
+export interface UsersModuleOptions {
+  /** The users side's signing keys (loadUsersSigningKeys): the module signs with the current one. */
+  signingKeys: SigningKeySet;
+}
+
+function accountDeps({ db, events }: UsersModuleContext): AccountDeps {
+  return { db, events };
 }
 
 /**
@@ -68,16 +75,25 @@ export function ensureAdmin(
   context: UsersModuleContext,
   input: AdminAccountInput,
 ): Promise<EnsureAdminResult> {
-  return ensureAdminAccount(usersDeps(context), input);
+  return ensureAdminAccount(accountDeps(context), input);
 }
 
-export function createUsersModule(context: UsersModuleContext): Module<UsersApi> {
-  const deps = usersDeps(context);
+export function createUsersModule(
+  context: UsersModuleContext,
+  { signingKeys }: UsersModuleOptions,
+): Module<UsersApi> {
+  const deps: UsersDeps = {
+    ...accountDeps(context),
+    tokens: accessTokenIssuer(signingKeys, {
+      issuer: context.config.JWT_ISSUER,
+      ttlSeconds: context.config.JWT_TTL_SECONDS,
+    }),
+  };
   return defineModule<UsersApi>({
     name: 'users',
     schema: users,
     routes: usersRoutes(deps),
-    publishes: [userRegistered, userUpdated],
+    publishes: [userRegistered, userUpdated, userTokensRevoked],
     seed: async () => {
       const created = await seedUsers(deps);
       if (created > 0) context.logger.info({ accounts: created }, 'users demo accounts seeded');

@@ -22,7 +22,7 @@ beforeAll(async () => {
   harness = await openModuleHarness('users-routes');
   ({ db, cleanup, tokenFor } = harness);
   ttlSeconds = harness.context.config.JWT_TTL_SECONDS;
-  users = createUsersModule(harness.context);
+  users = createUsersModule(harness.context, { signingKeys: harness.signingKeys });
   harness.mount(users);
 });
 afterAll(async () => {
@@ -411,6 +411,27 @@ describe('changing your account', () => {
     ]);
     expect(JSON.stringify(events)).not.toMatch(/brand-new-secret|scrypt/);
     expect(JSON.stringify(events)).not.toContain(input.password);
+  });
+
+  it('revokes the tokens issued before a password change, in its transaction, and only then', async () => {
+    const { input, user, token } = await signedUp();
+    await send('PATCH', '/api/users/me', { displayName: 'No password change' }, token);
+    expect(await eventsFor('user.tokens_revoked', user.id)).toEqual([]);
+    const [untouched] = await db.select().from(accounts).where(eq(accounts.id, user.id));
+    expect(untouched!.tokensValidAfter).toBeNull();
+
+    const changed = await send(
+      'PATCH',
+      '/api/users/me',
+      { password: 'another-new-secret', currentPassword: input.password },
+      token,
+    );
+    expect(changed.status).toBe(200);
+    const [row] = await db.select().from(accounts).where(eq(accounts.id, user.id));
+    const revoked = await eventsFor('user.tokens_revoked', user.id);
+    expect(revoked.map((event) => [event.version, event.payload])).toEqual([
+      [1, { userId: user.id, notBefore: row!.tokensValidAfter!.toISOString() }],
+    ]);
   });
 
   it('answers 409 when the new username or email belongs to someone else', async () => {

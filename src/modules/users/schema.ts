@@ -18,6 +18,11 @@ export const accounts = users.table(
     displayName: text('display_name'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Access tokens issued before this instant no longer count (set by a password change, and
+     * announced to every verifier as `user.tokens_revoked`); null: none revoked.
+     */
+    tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, precision: 3 }),
   },
   (t) => [
     check('accounts_username_lowercase', sql`${t.username} = lower(${t.username})`),

@@ -16,7 +16,7 @@ let users: Module<UsersApi>;
 beforeAll(async () => {
   harness = await openModuleHarness('users-seed');
   ({ db, cleanup } = harness);
-  users = createUsersModule(harness.context);
+  users = createUsersModule(harness.context, { signingKeys: harness.signingKeys });
   harness.mount(users);
 });
 afterAll(async () => {

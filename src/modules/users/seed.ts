@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Role } from '../../platform/auth/access-token.ts';
 import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { RegisterInput } from './contracts.ts';
-import { countUsers, createAccountIn, type UsersDeps } from './service.ts';
+import { type AccountDeps, countUsers, createAccountIn } from './service.ts';
 
 type DemoAccount = Pick<RegisterInput, 'username' | 'email' | 'password' | 'displayName'> & {
   roles: Role[];
@@ -30,7 +30,7 @@ export const DEMO_ACCOUNTS = [
 const SEED_LOCK = sql`select pg_advisory_xact_lock(hashtext('users.seed'))`;
 
 /** Adds the demo accounts when there are no accounts at all; returns how many it added. */
-export async function seedUsers(deps: UsersDeps): Promise<number> {
+export async function seedUsers(deps: AccountDeps): Promise<number> {
   if ((await countUsers(deps.db)) > 0) return 0;
   // Hashed before the lock is taken, so the lock is held for milliseconds, not scrypt time.
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((account) => hashPassword(account.password)));

@@ -1,10 +1,6 @@
 import { count, eq, or, sql } from 'drizzle-orm';
-import {
-  type AccessTokenSettings,
-  issueAccessToken,
-  type Principal,
-  type Role,
-} from '../../platform/auth/access-token.ts';
+import { userTokensRevoked } from '../../contracts/users/v1/token-events.ts';
+import type { AccessTokenIssuer, Principal, Role } from '../../platform/auth/access-token.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../platform/auth/passwords.ts';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
@@ -26,8 +22,11 @@ import { accounts } from './schema.ts';
 export interface UsersDeps {
   db: Database;
   events: EventPublisher;
-  tokens: AccessTokenSettings;
+  tokens: AccessTokenIssuer;
 }
+
+/** What the use cases that only store accounts (seed, the first admin) run on. */
+export type AccountDeps = Pick<UsersDeps, 'db' | 'events'>;
 
 type AccountRow = typeof accounts.$inferSelect;
 
@@ -137,10 +136,7 @@ export async function login(deps: UsersDeps, input: LoginInput): Promise<AccessT
     ? await verifyPassword(input.password, row.passwordHash)
     : await verifyAgainstDecoy(input.password);
   if (!row || !valid) throw invalidLogin();
-  const { token, expiresAt } = await issueAccessToken(deps.tokens, {
-    id: row.id,
-    roles: row.roles,
-  });
+  const { token, expiresAt } = await deps.tokens.issue({ id: row.id, roles: row.roles });
   return {
     accessToken: token,
     tokenType: 'Bearer',
@@ -152,6 +148,8 @@ export async function login(deps: UsersDeps, input: LoginInput): Promise<AccessT
 /**
  * Changes the caller's own account and publishes `user.updated` naming the fields that really
  * changed; a patch that changes nothing returns the account untouched and publishes nothing.
+ * A new password also revokes the tokens issued before it: the account records the instant,
+ * and `user.tokens_revoked` tells every verifier, in the same transaction.
  */
 export async function updateMe(
   deps: UsersDeps,
@@ -184,7 +182,7 @@ export async function updateMe(
         throw conflict('The password changed meanwhile; try again.');
       }
       const changes: Partial<
-        Pick<AccountRow, 'username' | 'email' | 'displayName' | 'passwordHash'>
+        Pick<AccountRow, 'username' | 'email' | 'displayName' | 'passwordHash' | 'tokensValidAfter'>
       > = {};
       const changed: ChangedField[] = [];
       if (patch.username !== undefined && patch.username !== current.username) {
@@ -201,6 +199,8 @@ export async function updateMe(
       }
       if (passwordHash) {
         changes.passwordHash = passwordHash;
+        // The clock tokens are issued by (iat_ms), so a sign-in right after this still counts.
+        changes.tokensValidAfter = new Date();
         changed.push('password');
       }
       if (changed.length === 0) return toUser(current);
@@ -217,6 +217,14 @@ export async function updateMe(
         { userId: row.id, username: row.username, email: row.email, changed },
         context,
       );
+      if (changes.tokensValidAfter) {
+        await deps.events.publish(
+          tx,
+          userTokensRevoked,
+          { userId: row.id, notBefore: changes.tokensValidAfter.toISOString() },
+          context,
+        );
+      }
       return toUser(row);
     })
     .catch(rethrowTaken);

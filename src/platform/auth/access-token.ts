@@ -1,5 +1,7 @@
-import { sign, verify } from 'hono/jwt';
+import { SignJWT } from 'jose';
 import { z } from 'zod';
+import { TOKEN_ALGORITHM } from './jwk.ts';
+import type { SigningKeySet } from './signing-keys.ts';
 
 export const roles = ['customer', 'admin'] as const;
 export const roleSchema = z.enum(roles);
@@ -12,48 +14,60 @@ export const principalSchema = z.object({
 });
 export type Principal = z.infer<typeof principalSchema>;
 
-const claimsSchema = z.object({
+/**
+ * What a token is for, in its `token_use` claim: a user's access token and a service token are
+ * signed alike, and this keeps either from passing for the other.
+ */
+export const tokenUses = { access: 'access', service: 'service' } as const;
+
+/** The longest an access token may live; verifiers refuse older ones, revocations expire after it. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * An access token's claims. `iat_ms` is the issue time in milliseconds: a password change
+ * revokes the tokens issued before it, and one issued in the same second after it stays valid.
+ */
+export const accessTokenClaimsSchema = z.object({
   sub: z.uuid(),
   roles: z.array(roleSchema).min(1),
   iss: z.string(),
   iat: z.number().int(),
+  iat_ms: z.number().int().nonnegative(),
   exp: z.number().int(),
+  token_use: z.literal(tokenUses.access),
 });
+export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
 
 export interface AccessTokenSettings {
-  secret: string;
   issuer: string;
   ttlSeconds: number;
 }
 
-export async function issueAccessToken(
-  settings: AccessTokenSettings,
-  principal: Principal,
-  now = Date.now(),
-): Promise<{ token: string; expiresAt: Date }> {
-  const iat = Math.floor(now / 1000);
-  const exp = iat + settings.ttlSeconds;
-  const token = await sign(
-    { sub: principal.id, roles: principal.roles, iss: settings.issuer, iat, exp },
-    settings.secret,
-    'HS256',
-  );
-  return { token, expiresAt: new Date(exp * 1000) };
+/** Signs a principal's access token with the users side's current key (its kid in the header). */
+export interface AccessTokenIssuer {
+  issue(principal: Principal, now?: number): Promise<{ token: string; expiresAt: Date }>;
 }
 
-/**
- * Checks signature, issuer and expiry; the caller cannot tell (and need not care) whether the
- * monolith or an extracted users-service issued the token, as long as both sign alike.
- */
-export async function verifyAccessToken(
-  settings: Pick<AccessTokenSettings, 'secret' | 'issuer'>,
-  token: string,
-): Promise<Principal | undefined> {
-  try {
-    const payload = await verify(token, settings.secret, { alg: 'HS256', iss: settings.issuer });
-    const claims = claimsSchema.parse(payload);
-    return { id: claims.sub, roles: claims.roles };
-  } catch {
-    return undefined;
-  }
+export function accessTokenIssuer(
+  keys: SigningKeySet,
+  settings: AccessTokenSettings,
+): AccessTokenIssuer {
+  return {
+    async issue(principal, now = Date.now()) {
+      const iat = Math.floor(now / 1000);
+      const exp = iat + settings.ttlSeconds;
+      const token = await new SignJWT({
+        roles: principal.roles,
+        iat_ms: now,
+        token_use: tokenUses.access,
+      })
+        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.current.kid, typ: 'JWT' })
+        .setSubject(principal.id)
+        .setIssuer(settings.issuer)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(keys.current.privateKey);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+  };
 }

@@ -1,29 +1,47 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { type AccessTokenSettings, type Role, verifyAccessToken } from './access-token.ts';
+import type { Role } from './access-token.ts';
+import type { AccessTokenVerifier } from './access-token-verifier.ts';
 
 const challenge = { 'WWW-Authenticate': 'Bearer' };
 
+/** Key sets are public and fetched by verifiers that hold no token: never checked. */
+export const isWellKnownPath = (path: string) => path.startsWith('/.well-known/');
+
+/** The bearer token of an Authorization header; undefined for another scheme or none. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const [scheme, token] = header?.split(' ', 2) ?? [];
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
 /**
  * Reads `Authorization: Bearer <jwt>` when present and sets `c.var.user`. A present but invalid,
- * forged or expired token is a 401 even on public routes: the caller should know.
+ * forged, expired or revoked token is a 401 even on public routes: the caller should know.
  */
-export const authenticate = (settings: Pick<AccessTokenSettings, 'secret' | 'issuer'>) =>
+export const authenticate = (verifier: AccessTokenVerifier) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization');
-    if (header) {
-      const [scheme, token] = header.split(' ', 2);
-      const user =
-        scheme?.toLowerCase() === 'bearer' && token
-          ? await verifyAccessToken(settings, token)
-          : undefined;
-      if (!user) {
-        throw new ProblemError(401, 'The access token is missing, malformed, forged or expired.', {
-          headers: challenge,
-        });
+    if (header && !isWellKnownPath(c.req.path)) {
+      const token = bearerToken(header);
+      const result = token
+        ? await verifier.verify(token)
+        : { ok: false as const, reason: 'not a bearer token' };
+      if (!result.ok) {
+        c.var.logger?.debug({ reason: result.reason }, 'access token refused');
+        if (result.unavailable) {
+          // Not the caller's fault: the keys that would tell could not be fetched.
+          throw new ProblemError(503, 'The keys to check the access token are unavailable.', {
+            headers: { 'Retry-After': '5' },
+          });
+        }
+        throw new ProblemError(
+          401,
+          'The access token is missing, malformed, forged, expired or revoked.',
+          { headers: challenge },
+        );
       }
-      c.set('user', user);
+      c.set('user', result.principal);
     }
     await next();
   });

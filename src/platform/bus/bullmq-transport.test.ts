@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
@@ -7,6 +6,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testAccessTokens } from '../../../test/support/access-tokens.ts';
 import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import {
   countEffects,
@@ -23,8 +23,6 @@ import {
   openMigratedTestDatabase,
   type TestRedis,
 } from '../../../test/support/services.ts';
-import { issueAccessToken } from '../auth/access-token.ts';
-import { authenticate } from '../auth/authenticate.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { createHttpApp } from '../http/create-app.ts';
 import { createMetrics } from '../metrics.ts';
@@ -101,18 +99,17 @@ const thing = thingHappened.name;
 
 /** The event bus's admin API as the monolith serves it, with an admin's token. */
 function adminApp(bus: EventBus) {
-  const config = { JWT_SECRET: 'bus-test-secret-of-some-length', JWT_ISSUER: 'test' };
+  const tokens = testAccessTokens();
   const app = createHttpApp({
     logger,
     metrics: createMetrics('test'),
     bodyLimitBytes: 1_000_000,
-    authenticate: authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }),
+    authenticate: tokens.authenticate,
   });
   app.route('/admin/events', eventAdminRoutes(bus));
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
   return {
     async replay(eventId: string, subscriber: string) {
-      const { token } = await issueAccessToken(settings, { id: randomUUID(), roles: ['admin'] });
+      const token = await tokens.tokenFor(['admin']);
       return app.request(`/admin/events/dead/${eventId}/${subscriber}/replay`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAccessTokens } from '../../../test/support/access-tokens.ts';
 import { startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import { openMigratedTestDatabase } from '../../../test/support/services.ts';
-import { authenticate } from '../auth/authenticate.ts';
 import { createHttpApp } from '../http/create-app.ts';
 import { createMetrics } from '../metrics.ts';
 import { type Database, openDatabase } from './database.ts';
@@ -38,7 +38,7 @@ describe('PostgreSQL data exceptions', () => {
       logger: pino({ level: 'silent' }),
       metrics: createMetrics('test'),
       bodyLimitBytes: 10_000,
-      authenticate: authenticate({ secret: 'test-secret-of-some-length', issuer: 'test' }),
+      authenticate: testAccessTokens().authenticate,
     });
     app.post('/notes', async (c) => {
       await storeNote(await c.req.text());
@@ -66,7 +66,7 @@ describe('an unreachable database', () => {
       logger: pino({ level: 'silent' }),
       metrics: createMetrics('test'),
       bodyLimitBytes: 10_000,
-      authenticate: authenticate({ secret: 'test-secret-of-some-length', issuer: 'test' }),
+      authenticate: testAccessTokens().authenticate,
     });
     app.get('/notes', async (c) => c.json(await far.db.execute(sql`select count(*) from notes`)));
     app.get('/tx', async (c) =>

@@ -9,5 +9,7 @@ export type AppEnv = {
     logger: Logger;
     /** The signed-in caller, when the request carried a valid access token. */
     user?: Principal;
+    /** The calling component, when a service token of a trusted caller came with the request. */
+    caller?: string;
   };
 };

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { authenticate } from '../auth/authenticate.ts';
+import { testAccessTokens } from '../../../test/support/access-tokens.ts';
 import { type Health, mountOperations } from '../health.ts';
 import { createMetrics } from '../metrics.ts';
 import { DOCS_CONTENT_SECURITY_POLICY, mountApiDocs } from './api-docs.ts';
@@ -49,7 +49,7 @@ function buildApp(health: Health = { started: true, stopping: false, checks: {} 
     logger: pino({ level: 'silent' }),
     metrics,
     bodyLimitBytes: 1_000,
-    authenticate: authenticate({ secret: 'test-secret-of-some-length', issuer: 'test' }),
+    authenticate: testAccessTokens().authenticate,
   });
   const things = createRouter();
   things.openapi(echo, (c) => c.json({ name: c.req.valid('json').name }, 200));

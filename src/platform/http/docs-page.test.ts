@@ -3,8 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAccessTokens } from '../../../test/support/access-tokens.ts';
 import { serveApp } from '../../../test/support/serve-app.ts';
-import { authenticate } from '../auth/authenticate.ts';
 import { createMetrics } from '../metrics.ts';
 import { mountApiDocs } from './api-docs.ts';
 import { createHttpApp } from './create-app.ts';
@@ -37,7 +37,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('test'),
     bodyLimitBytes: 1_000,
-    authenticate: authenticate({ secret: 'test-secret-of-some-length', issuer: 'test' }),
+    authenticate: testAccessTokens().authenticate,
   });
   const things = createRouter();
   things.openapi(listThings, (c) => c.json({ names: ['a'] }, 200));

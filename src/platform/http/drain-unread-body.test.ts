@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { createRoute, z } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAccessTokens } from '../../../test/support/access-tokens.ts';
 import { serveApp } from '../../../test/support/serve-app.ts';
-import { issueAccessToken } from '../auth/access-token.ts';
-import { authenticate, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { createMetrics } from '../metrics.ts';
 import type { AppEnv } from './app-env.ts';
 import { createHttpApp } from './create-app.ts';
@@ -18,7 +17,7 @@ import type { RunningServer } from './serve.ts';
 // A request refused before its body is read (bad token, wrong role, unknown path) must leave
 // the keep-alive connection usable: the client's next request on it gets its answer.
 
-const auth = { secret: 'drain-test-secret-of-enough-length', issuer: 'drain-test' };
+const tokens = testAccessTokens();
 const LIMIT = 1_048_576;
 let server: RunningServer;
 let customerToken: string;
@@ -28,7 +27,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('test'),
     bodyLimitBytes: LIMIT,
-    authenticate: authenticate(auth),
+    authenticate: tokens.authenticate,
   });
   const things = createRouter();
   things.openapi(
@@ -46,9 +45,7 @@ beforeAll(async () => {
   things.get('/ping', (c) => c.text('pong'));
   app.route('/api', things);
   server = await serveApp(app);
-  const settings = { ...auth, ttlSeconds: 600 };
-  customerToken = (await issueAccessToken(settings, { id: randomUUID(), roles: ['customer'] }))
-    .token;
+  customerToken = await tokens.tokenFor(['customer']);
 });
 afterAll(async () => {
   await server?.close();

@@ -9,20 +9,31 @@ import {
 } from '../../../extracted/payments-service/index.ts';
 import { paymentRecords } from '../../../extracted/payments-service/schema.ts';
 import type { CreatePaymentRequest } from '../../../src/contracts/payments/v1/index.ts';
-import { issueAccessToken, type Role } from '../../../src/platform/auth/access-token.ts';
+import type { Role } from '../../../src/platform/auth/access-token.ts';
+import {
+  encodeForwardedUser,
+  FORWARDED_USER_HEADER,
+} from '../../../src/platform/auth/forwarded-user.ts';
 import { outbox } from '../../../src/platform/bus/schema.ts';
 import { startComponent } from '../../../src/platform/component/start-component.ts';
+import { testServiceCaller } from '../../support/service-credentials.ts';
 import { createTestDatabase } from '../../support/services.ts';
 
 export interface PaymentsServiceHarness {
   service: PaymentsService;
-  /** A request to the service's app (no socket); a body that is not a string is sent as JSON. */
+  /** The component calling it (the monolith): its service tokens are trusted by the service. */
+  caller: ReturnType<typeof testServiceCaller>;
+  /**
+   * A request to the service's app (no socket), as a trusted caller makes it: with a valid
+   * service token, and `token` (from tokenFor) forwarding an end user. A body that is not a
+   * string is sent as JSON; `headers` may override Authorization.
+   */
   send(
     method: string,
     path: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
-  /** An access token for a made-up (or given) user: a forwarded end user. */
+  /** A made-up (or given) end user, for `send` to forward. */
   tokenFor(roles: Role[], userId?: string): Promise<string>;
   rowsFor(orderRef: string): Promise<(typeof paymentRecords.$inferSelect)[]>;
   /** The names of the events in the service's outbox about this order, oldest first. */
@@ -36,6 +47,8 @@ export async function startPaymentsServiceOnPostgres(
   label: string,
   options: PaymentsServiceOptions = {},
   env: Record<string, string> = {},
+  /** Who calls it; pass another harness's to restart "the same" service for the same caller. */
+  caller = testServiceCaller('monolith'),
 ): Promise<PaymentsServiceHarness> {
   const database = await createTestDatabase(label);
   const config = loadPaymentsServiceConfig({
@@ -45,20 +58,22 @@ export async function startPaymentsServiceOnPostgres(
     ...env,
   });
   const service = await startComponent(
-    createPaymentsServiceComponent(options),
+    createPaymentsServiceComponent({ ...options, trustedCallers: caller.trustedCallers }),
     config,
     pino({ level: 'silent' }),
   );
   const { db } = service.database;
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
   return {
     service,
-    send(method, path, { token, body, headers = {} } = {}) {
+    caller,
+    async send(method, path, { token, body, headers = {} } = {}) {
+      const authorization = `Bearer ${await caller.tokens.tokenFor('payments-service')}`;
       return Promise.resolve(
         service.app.request(path, {
           method,
           headers: {
-            ...(token !== undefined && { authorization: `Bearer ${token}` }),
+            authorization,
+            ...(token !== undefined && { [FORWARDED_USER_HEADER]: token }),
             ...(body !== undefined && { 'content-type': 'application/json' }),
             ...headers,
           },
@@ -69,7 +84,7 @@ export async function startPaymentsServiceOnPostgres(
       );
     },
     async tokenFor(roles, userId = randomUUID()) {
-      return (await issueAccessToken(settings, { id: userId, roles })).token;
+      return encodeForwardedUser({ id: userId, roles });
     },
     rowsFor: (orderRef) =>
       db.select().from(paymentRecords).where(eq(paymentRecords.orderRef, orderRef)),

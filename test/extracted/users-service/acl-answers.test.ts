@@ -26,7 +26,7 @@ beforeAll(async () => {
     openModuleHarness('users-acl-legacy'),
     startUsersServiceOnPostgres('users-acl-service'),
   ]);
-  legacy.mount(createUsersModule(legacy.context));
+  legacy.mount(createUsersModule(legacy.context, { signingKeys: legacy.signingKeys }));
 });
 afterAll(async () => {
   await Promise.all([legacy?.cleanup(), service?.cleanup()]);

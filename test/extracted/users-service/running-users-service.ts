@@ -1,32 +1,61 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import {
+  createUsersServiceComponent,
   loadUsersServiceConfig,
-  startUsersService,
   type UsersService,
   type UsersServiceConfig,
 } from '../../../extracted/users-service/index.ts';
-import { issueAccessToken, type Role } from '../../../src/platform/auth/access-token.ts';
+import type { Role } from '../../../src/platform/auth/access-token.ts';
+import {
+  encodeForwardedUser,
+  FORWARDED_USER_HEADER,
+} from '../../../src/platform/auth/forwarded-user.ts';
+import { startComponent } from '../../../src/platform/component/start-component.ts';
 import type { Database } from '../../../src/platform/db/database.ts';
+import { signingKeyEnv } from '../../support/access-tokens.ts';
+import { testServiceCaller } from '../../support/service-credentials.ts';
 import { createTestDatabase } from '../../support/services.ts';
 
 export interface RunningUsersService {
   service: UsersService;
   config: UsersServiceConfig;
   db: Database;
-  /** A request to the service's app; a body that is not a string is sent as JSON. */
+  /** The component calling it (the facade): its service tokens are trusted by the service. */
+  caller: ReturnType<typeof testServiceCaller>;
+  /**
+   * A request to the service's app as a trusted caller makes it: a valid service token, and
+   * `token` (from tokenFor) forwarding an end user. A body that is not a string is sent as JSON.
+   */
   send(
     method: string,
     path: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
-  /** A valid access token for a made-up (or given) user with these roles. */
+  /** A made-up (or given) end user with these roles, for `send` to forward. */
   tokenFor(roles: Role[], userId?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
+/**
+ * What a caller forwards for `token`: a forwarded user already (from tokenFor), or, for an access
+ * token the service issued, the user it names, as the facade forwards a signed-in client.
+ */
+function forwardedUser(token: string): string {
+  const [, payload] = token.split('.');
+  if (!payload) return token;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+    sub: string;
+    roles: Role[];
+  };
+  return encodeForwardedUser({ id: claims.sub, roles: claims.roles });
+}
+
 /** users-service started as it runs, on a fresh PostgreSQL database of its own. */
-export async function startUsersServiceOnPostgres(label: string): Promise<RunningUsersService> {
+export async function startUsersServiceOnPostgres(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<RunningUsersService> {
   const database = await createTestDatabase(label);
   const config = loadUsersServiceConfig({
     USERS_SERVICE_DATABASE_URL: database.url,
@@ -34,25 +63,34 @@ export async function startUsersServiceOnPostgres(label: string): Promise<Runnin
     HOST: '127.0.0.1',
     SEED_DEMO_DATA: 'false',
     LOG_LEVEL: 'silent',
+    // Keys of its own, so no test writes a key file into the checkout.
+    USERS_SIGNING_KEYS: signingKeyEnv().USERS_SIGNING_KEYS,
+    ...env,
   });
-  const service = await startUsersService(config, pino({ level: 'silent' }));
-  const settings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: 600 };
+  const caller = testServiceCaller('facade');
+  const service = await startComponent(
+    createUsersServiceComponent({ trustedCallers: caller.trustedCallers }),
+    config,
+    pino({ level: 'silent' }),
+  );
   return {
     service,
     config,
+    caller,
     db: service.database.db,
     send: async (method, path, { token, body, headers = {} } = {}) =>
       service.app.request(path, {
         method,
         headers: {
-          ...(token !== undefined && { authorization: `Bearer ${token}` }),
+          authorization: `Bearer ${await caller.tokens.tokenFor('users-service')}`,
+          ...(token !== undefined && { [FORWARDED_USER_HEADER]: forwardedUser(token) }),
           ...(body !== undefined && { 'content-type': 'application/json' }),
           ...headers,
         },
         ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       }),
     async tokenFor(roles, userId = randomUUID()) {
-      return (await issueAccessToken(settings, { id: userId, roles })).token;
+      return encodeForwardedUser({ id: userId, roles });
     },
     async cleanup() {
       await service.stop();

@@ -3,3 +3,4 @@
 // src/platform.
 export * from './api.ts';
 export * from './events.ts';
+export * from './token-events.ts';

@@ -81,6 +81,7 @@ describe.each(['in-process', 'bullmq'] as const)('events across components, %s',
     // The deployment's fact: the consumer component subscribes to the event, by name.
     const publisher = createEventBus({
       ...transport(publisherDb),
+      component: 'publisher-component',
       remoteSubscribers: { [thingHappened.name]: [subscriber] },
     });
     const consumer = createEventBus(transport(consumerDb));
@@ -97,6 +98,9 @@ describe.each(['in-process', 'bullmq'] as const)('events across components, %s',
 
     const eventId = await publish(publisher, 7);
     await eventually(async () => expect(await countEffects(consumerDb, subscriber)).toBe(1));
+    // Each event names the component it came from.
+    const [row] = await publisherDb.select().from(outbox).where(eq(outbox.id, eventId));
+    expect(row?.metadata.origin).toBe('publisher-component');
     expect((await inboxOf(consumerDb, subscriber)).map((row) => row.eventId)).toEqual([eventId]);
     expect(await inboxOf(publisherDb, subscriber)).toEqual([]);
     expect(

@@ -50,6 +50,8 @@ export interface EventBus extends EventPublisher {
 export interface EventBusOptions {
   db: Database;
   logger: Logger;
+  /** The publishing component, written into every event's metadata as its origin. */
+  component?: string;
   /** With Redis, delivery runs through BullMQ; without it, in-process. */
   redis?: { client: Redis; prefix: string } | undefined;
   /**
@@ -121,7 +123,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
 
   return {
     async publish(tx, contract, payload, context) {
-      const envelope = await publishEvent(tx, contract, payload, context);
+      const envelope = await publishEvent(tx, contract, payload, context, options.component);
       // The caller's transaction commits after this returns: the relay looks again once its
       // gathering window (relayGatherMs) has passed, with whatever else was published meanwhile.
       relayLoop?.nudge();

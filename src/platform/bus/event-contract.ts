@@ -25,6 +25,11 @@ export const eventMetadataSchema = z.object({
   /** The event (or request) that directly caused this one. */
   causationId: z.string().nullable(),
   traceId: z.string(),
+  /**
+   * The component that published it (`monolith`, `payments-service`, …): the origin marker
+   * that lets a component keeping two stores in step skip the events it wrote itself.
+   */
+  origin: z.string().optional(),
 });
 
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;

@@ -12,6 +12,7 @@ export async function publishEvent<C extends EventContract>(
   contract: C,
   payload: PayloadOf<C>,
   context: EventContext = {},
+  origin?: string,
 ): Promise<EventEnvelope<PayloadOf<C>>> {
   const id = randomUUID();
   const envelope: EventEnvelope<PayloadOf<C>> = {
@@ -24,6 +25,7 @@ export async function publishEvent<C extends EventContract>(
       correlationId: context.correlationId ?? id,
       causationId: context.causationId ?? null,
       traceId: context.traceId ?? randomBytes(16).toString('hex'),
+      ...(origin && { origin }),
     },
   };
   await tx.insert(outbox).values({

@@ -106,6 +106,7 @@ async function wire<C extends BaseConfig>(
   const bus = createEventBus({
     db: database.db,
     logger,
+    component: definition.name,
     redis: redis && { client: redis, prefix: config.REDIS_PREFIX },
     maxAttempts: config.EVENT_MAX_ATTEMPTS,
     retryBaseMs: config.EVENT_RETRY_BASE_MS,

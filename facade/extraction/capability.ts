@@ -1,0 +1,43 @@
+import type { Database } from '../../src/platform/db/database.ts';
+
+// What moving one capability's data between the legacy module and its extracted service takes:
+// reading both stores in a stable order, copying a legacy row into the service (the backfill),
+// and seeing both rows in one shape (through the ACL) so they can be compared (the verifier).
+
+/** Where a batch read resumes: rows are read in (createdAt, id) order. */
+export interface RowKey {
+  createdAt: string;
+  id: string;
+}
+
+/** One entity as both stores are compared: its id and the fields that must agree. */
+export interface ComparableRow {
+  id: string;
+  fields: Record<string, unknown>;
+}
+
+export interface CapabilityExtraction<LegacyRow = unknown, ServiceRow = unknown> {
+  /** `users` or `payments`: the argument of extract:backfill and extract:verify. */
+  name: string;
+  /** Legacy rows after `after` (or from the start), in (createdAt, id) order, at most `limit`. */
+  readLegacy(
+    db: Database,
+    after: RowKey | undefined,
+    limit: number,
+  ): Promise<Array<{ key: RowKey; row: LegacyRow }>>;
+  /** The same for the service's store. */
+  readService(
+    db: Database,
+    after: RowKey | undefined,
+    limit: number,
+  ): Promise<Array<{ key: RowKey; row: ServiceRow }>>;
+  /**
+   * Writes the legacy row into the service's store, keyed by its id and guarded by its version:
+   * `copied` when the service's row was missing or older, `unchanged` when it was as new or
+   * newer. Idempotent: copying the same row twice copies it once.
+   */
+  copyToService(db: Database, row: LegacyRow): Promise<'copied' | 'unchanged'>;
+  /** The legacy row in the compared shape (the ACL's mapping to the service's vocabulary). */
+  compareLegacy(row: LegacyRow): ComparableRow;
+  compareService(row: ServiceRow): ComparableRow;
+}

@@ -29,7 +29,15 @@ interface Spawned {
 /** Runs `npm start`'s entry point as its own process, as a newcomer would; stdout is a pipe. */
 function spawnMain(env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    // The services' ports are free ones too, so parallel test files never meet.
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      USERS_SERVICE_PORT: '0',
+      PAYMENTS_SERVICE_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -73,7 +81,7 @@ describe('npm start (src/main.ts)', () => {
     const { url, startupMs } = await ready(started);
     expect(startupMs).toBeGreaterThan(0);
     expect((await fetch(`${url}/api/products`)).status).toBe(200);
-    expect(started.stderr()).toContain(`API docs  ${url}/docs`);
+    expect(started.stderr()).toContain(`monolith          ${url}  (API docs ${url}/docs)`);
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
     const lines = started.stdout().split('\n').filter(Boolean);
@@ -123,12 +131,14 @@ describe('npm start (src/main.ts)', () => {
     );
     expect(await Promise.race([second.exited, stillRunning])).toBe(1);
     expect(second.stderr()).toContain(
-      `The database directory ${join(dataDir, 'monolith')} is in use by process ${first.child.pid}`,
+      `The database directory ${join(dataDir, 'users-service')} is in use by process ${first.child.pid}`,
     );
     expect((await fetch(`${url}/api/products`)).status).toBe(200);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    expect(existsSync(join(dataDir, 'monolith.lock'))).toBe(false);
+    for (const name of ['users-service', 'payments-service', 'monolith']) {
+      expect(existsSync(join(dataDir, `${name}.lock`)), name).toBe(false);
+    }
   }, 90_000);
 });

@@ -1,40 +1,31 @@
-import { DEMO_ACCOUNTS } from './modules/users/index.ts';
-import { startMonolith } from './monolith.ts';
-import { loadMonolithConfig } from './monolith-config.ts';
 import { runMain } from './platform/component/run-main.ts';
+import { COMPONENTS, type ComponentName, checkSystemConfig, startSystem } from './system.ts';
 
-// Entry point: validates the environment, starts the monolith and stops it cleanly on a signal.
+// Entry point: `node src/main.ts` (npm start) runs every component in one process;
+// `node src/main.ts <component>` (or COMPONENT=<component>) runs one, as each container does.
+const chosen = process.argv[2] ?? process.env.COMPONENT ?? 'all';
+if (chosen !== 'all' && !(COMPONENTS as readonly string[]).includes(chosen)) {
+  process.stderr.write(`Unknown component "${chosen}"; one of: all, ${COMPONENTS.join(', ')}.\n`);
+  process.exit(2);
+}
+const only = chosen === 'all' ? undefined : (chosen as ComponentName);
+
 await runMain({
   name: 'commerce',
-  component: 'monolith',
-  loadConfig: () => loadMonolithConfig(),
-  async start(config, logger) {
-    const monolith = await startMonolith(config, logger);
+  ...(only && { component: only }),
+  loadConfig: () => checkSystemConfig(process.env, only),
+  async start(_config, logger) {
+    const system = await startSystem(process.env, logger, only);
+    const urls = Object.fromEntries(system.components.map((c) => [c.name, c.url]));
     return {
-      stop: monolith.stop,
+      stop: system.stop,
       ready: {
-        database: monolith.database.kind,
-        location: monolith.database.location,
-        eventDelivery: config.REDIS_URL ? 'bullmq' : 'in-process',
-        url: monolith.url,
+        // Where clients go: the monolith (the facade, once it stands in front).
+        url: urls.monolith ?? Object.values(urls)[0],
+        components: urls,
+        eventDelivery: process.env.REDIS_URL ? 'bullmq' : 'in-process',
       },
-      banner: [
-        `  monolith  ${monolith.url}`,
-        `  products  ${monolith.url}/api/products`,
-        `  API docs  ${monolith.url}/docs`,
-        `  health    ${monolith.url}/health/ready`,
-        `  metrics   ${monolith.url}/metrics`,
-        ...(config.SEED_DEMO_DATA
-          ? [
-              '',
-              '  demo accounts (POST /api/auth/login with { login, password }):',
-              ...DEMO_ACCOUNTS.map(
-                (account) =>
-                  `    ${account.roles.join(',').padEnd(9)} ${account.username} / ${account.password}`,
-              ),
-            ]
-          : []),
-      ],
+      banner: system.banner,
     };
   },
 });

@@ -37,6 +37,19 @@ export interface StartOptions {
   remoteSubscribers?: RemoteSubscribers;
   /** Without Redis, the broker the components of this process share. */
   broker?: InProcessBroker;
+  /**
+   * The component's port, already taken (`listenOn`): a process starting several components
+   * takes every port before it touches any database.
+   */
+  listener?: Listener;
+}
+
+/** Takes the component's port (the setting that chose it is named if it is taken). */
+export function listenOn<C extends BaseConfig>(
+  definition: Pick<ComponentDefinition<C>, 'port'>,
+  config: C,
+): Promise<Listener> {
+  return listen({ ...definition.port(config), host: config.HOST });
 }
 
 /**
@@ -78,7 +91,7 @@ export async function startComponent<C extends BaseConfig>(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<RunningComponent> {
-  const listener = await listen({ ...definition.port(config), host: config.HOST });
+  const listener = options.listener ?? (await listenOn(definition, config));
   try {
     const database = await openComponentDatabase(definition, config);
     try {

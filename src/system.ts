@@ -1,0 +1,227 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  createPaymentsServiceComponent,
+  loadPaymentsServiceConfig,
+} from '../extracted/payments-service/index.ts';
+import {
+  createUsersServiceComponent,
+  loadUsersServiceConfig,
+} from '../extracted/users-service/index.ts';
+import { DEMO_ACCOUNTS } from './modules/users/index.ts';
+import { monolithComponent } from './monolith.ts';
+import { loadMonolithConfig } from './monolith-config.ts';
+import type { KeySourceOptions } from './platform/auth/key-source.ts';
+import { loadServiceSigningKey } from './platform/auth/service-keys.ts';
+import type { RemoteSubscribers } from './platform/bus/bullmq-transport.ts';
+import { createInProcessBroker } from './platform/bus/in-process-broker.ts';
+import type { ComponentDefinition } from './platform/component/component.ts';
+import {
+  listenOn,
+  type RunningComponent,
+  type StartOptions,
+  startComponent,
+} from './platform/component/start-component.ts';
+import {
+  type BaseConfig,
+  baseConfigShape,
+  ConfigError,
+  loadConfig,
+} from './platform/config/base-config.ts';
+import type { Listener } from './platform/http/serve.ts';
+
+// The whole system: its components in start order (each after what it calls), who consumes
+// whose events, and the run that starts them beside each other in one process. The only place
+// in src/ that knows the extracted services.
+
+/** Every component, in the order they start (they stop in reverse). */
+export const COMPONENTS = ['users-service', 'payments-service', 'monolith'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+type Env = Record<string, string | undefined>;
+type Declared = Pick<ComponentDefinition<BaseConfig>, 'name' | 'consumes'>;
+
+/** A component with its configuration, as the system starts it. */
+interface Part {
+  declared: Declared;
+  seedsDemoData: boolean;
+  listen(): Promise<Listener>;
+  start(logger: Logger, options: StartOptions): Promise<RunningComponent>;
+  /** Its lines of the start-up banner. */
+  banner(url: string): string[];
+}
+
+function part<C extends BaseConfig>(
+  definition: ComponentDefinition<C>,
+  config: C,
+  banner: Part['banner'],
+): Part {
+  return {
+    declared: definition,
+    seedsDemoData: config.SEED_DEMO_DATA,
+    listen: () => listenOn(definition, config),
+    start: (logger, options) => startComponent(definition, config, logger, options),
+    banner,
+  };
+}
+
+const configLoaders: Record<ComponentName, (env: Env) => BaseConfig> = {
+  'users-service': loadUsersServiceConfig,
+  'payments-service': loadPaymentsServiceConfig,
+  monolith: loadMonolithConfig,
+};
+
+/** What the process itself reads: the base settings every component shares. */
+const systemConfigSchema = z
+  .object(baseConfigShape)
+  .transform((config) => ({ ...config, SEED_DEMO_DATA: config.SEED_DEMO_DATA ?? false }));
+
+/**
+ * Validates the environment of `only` one component, or of all of them: every bad value is
+ * named before anything starts (ConfigError).
+ */
+export function checkSystemConfig(env: Env, only?: ComponentName): BaseConfig {
+  const problems = new Set<string>();
+  for (const name of only ? [only] : COMPONENTS) {
+    try {
+      configLoaders[name](env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const line of error.message.split('\n').slice(1)) problems.add(line);
+    }
+  }
+  if (problems.size > 0) throw new ConfigError(`Invalid environment:\n${[...problems].join('\n')}`);
+  return loadConfig(systemConfigSchema, env);
+}
+
+/** What each component consumes from the others: a fact of the deployment, in one place. */
+export function remoteSubscribersOf(
+  name: string,
+  definitions: readonly Declared[],
+): RemoteSubscribers {
+  const subscribers: Record<string, string[]> = {};
+  for (const definition of definitions) {
+    if (definition.name === name) continue;
+    for (const [event, names] of Object.entries(definition.consumes ?? {})) {
+      subscribers[event] = [...new Set([...(subscribers[event] ?? []), ...names])];
+    }
+  }
+  return subscribers;
+}
+
+/**
+ * Every component's definition and configuration from one environment. In one process the
+ * services trust the monolith's service key directly (its public half, from the same DATA_DIR),
+ * and the monolith reaches payments-service where it listens; run apart (compose),
+ * SERVICE_TRUSTED_CALLERS and PAYMENTS_SERVICE_URL say where.
+ */
+function partsOf(env: Env, together: { urls: ReadonlyMap<string, string> } | undefined) {
+  const paymentsUrl = together?.urls.get('payments-service');
+  const monolith = loadMonolithConfig({
+    ...(paymentsUrl && { PAYMENTS_SERVICE_URL: paymentsUrl }),
+    ...env,
+  });
+  const trustedCallers: Record<string, KeySourceOptions> | undefined = together && {
+    monolith: { jwks: [loadServiceSigningKey('monolith', monolith).publicJwk] },
+  };
+  const parts: Record<ComponentName, Part> = {
+    'users-service': part(
+      createUsersServiceComponent({ trustedCallers }),
+      loadUsersServiceConfig(env),
+      (url) => [`  users-service     ${url}  (API docs ${url}/docs)`],
+    ),
+    'payments-service': part(
+      createPaymentsServiceComponent({ trustedCallers }),
+      loadPaymentsServiceConfig(env),
+      (url) => [`  payments-service  ${url}  (API docs ${url}/docs)`],
+    ),
+    monolith: part(monolithComponent, monolith, (url) => [
+      `  monolith          ${url}  (API docs ${url}/docs)`,
+      `  products          ${url}/api/products`,
+      `  health            ${url}/health/ready`,
+    ]),
+  };
+  return parts;
+}
+
+export interface RunningSystem {
+  components: RunningComponent[];
+  banner: string[];
+  /** Stops the components in reverse start order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `only` one component, or all of them in one process: every port first (a taken one
+ * fails before any database is touched), then each component in dependency order on its own
+ * database. Without Redis they share one in-process broker, so events cross components as
+ * BullMQ carries them between containers. A start that fails stops what had started.
+ */
+export async function startSystem(
+  env: Env,
+  logger: Logger,
+  only?: ComponentName,
+): Promise<RunningSystem> {
+  const names = only ? [only] : [...COMPONENTS];
+  if (names.length > 1) {
+    // They stop one after another: all of them within the one SHUTDOWN_TIMEOUT_MS.
+    const { SHUTDOWN_TIMEOUT_MS } = loadConfig(systemConfigSchema, env);
+    env = { ...env, SHUTDOWN_TIMEOUT_MS: String(Math.floor(SHUTDOWN_TIMEOUT_MS / names.length)) };
+  }
+  const ports = partsOf(env, undefined);
+  const listeners = new Map<ComponentName, Listener>();
+  try {
+    for (const name of names) listeners.set(name, await ports[name].listen());
+  } catch (error) {
+    for (const listener of listeners.values()) await listener.close();
+    throw error;
+  }
+
+  const together =
+    names.length > 1
+      ? { urls: new Map([...listeners].map(([name, listener]) => [name, listener.url])) }
+      : undefined;
+  const parts = partsOf(env, together);
+  const declared = COMPONENTS.map((name) => parts[name].declared);
+  const broker = env.REDIS_URL ? undefined : createInProcessBroker();
+  const running: RunningComponent[] = [];
+  const stop = async () => {
+    for (const component of [...running].reverse()) await component.stop();
+  };
+  try {
+    for (const name of names) {
+      running.push(
+        // Alone, the process's logger already names it.
+        await parts[name].start(together ? logger.child({ component: name }) : logger, {
+          broker,
+          remoteSubscribers: remoteSubscribersOf(name, declared),
+          listener: listeners.get(name),
+        }),
+      );
+    }
+  } catch (error) {
+    await stop();
+    for (const name of names.slice(running.length + 1)) await listeners.get(name)?.close();
+    throw error;
+  }
+  const seeded = names.includes('monolith') && parts.monolith.seedsDemoData;
+  return {
+    components: running,
+    banner: [
+      ...running.flatMap((component) =>
+        parts[component.name as ComponentName].banner(component.url),
+      ),
+      ...(seeded
+        ? [
+            '',
+            '  demo accounts (POST /api/auth/login with { login, password }):',
+            ...DEMO_ACCOUNTS.map(
+              (account) =>
+                `    ${account.roles.join(',').padEnd(9)} ${account.username} / ${account.password}`,
+            ),
+          ]
+        : []),
+    ],
+    stop,
+  };
+}

@@ -109,6 +109,14 @@ export const monolithComponent = defineComponent<MonolithConfig>({
   name: 'monolith',
   routePrefix: '/api',
   port: (config) => ({ port: config.MONOLITH_PORT, setting: 'MONOLITH_PORT' }),
+  // What it takes from the extracted services: their business events reach notifications as
+  // the legacy modules' do, and users-service's revocations reach the token check.
+  consumes: {
+    'user.registered': ['notifications.on-user-registered'],
+    'user.updated': ['notifications.on-user-updated'],
+    'user.tokens_revoked': ['monolith.token-revocations'],
+    'payment.failed': ['notifications.on-payment-failed'],
+  },
   database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),
   about: {
     title: 'Commerce monolith',

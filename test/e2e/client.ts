@@ -47,6 +47,8 @@ export function apiClient(baseUrl: string) {
     ) => call<T>('POST', path, { token, body, headers }),
     patch: <T = Record<string, unknown>>(path: string, body: unknown, token?: string) =>
       call<T>('PATCH', path, { token, body }),
+    put: <T = Record<string, unknown>>(path: string, body: unknown, token?: string) =>
+      call<T>('PUT', path, { token, body }),
     delete: (path: string, token?: string) => call('DELETE', path, { token }),
     async login(login: string, password: string): Promise<string> {
       const reply = await call<{ accessToken: string }>('POST', '/api/auth/login', {

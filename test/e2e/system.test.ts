@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paymentRecords } from '../../extracted/payments-service/schema.ts';
+import { serviceCallHeaders } from '../../src/platform/auth/service-caller.ts';
+import { loadServiceSigningKey } from '../../src/platform/auth/service-keys.ts';
+import { serviceTokenSource } from '../../src/platform/auth/service-tokens.ts';
+import type { RunningComponent } from '../../src/platform/component/start-component.ts';
+import { type RunningSystem, startSystem } from '../../src/system.ts';
+import { eventually } from '../support/services.ts';
+import { type ApiClient, apiClient } from './client.ts';
+import { type Order, shop } from './shop.ts';
+
+// The whole system as `npm start` runs it on a fresh clone: users-service, payments-service and
+// the monolith in one process, each on its own embedded database, events crossing components
+// through the in-process broker. A client speaks only the legacy API.
+
+let dataDir: string;
+let system: RunningSystem;
+let api: ApiClient;
+const component = (name: string): RunningComponent => {
+  const found = system.components.find((c) => c.name === name);
+  if (!found) throw new Error(`${name} is not running`);
+  return found;
+};
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'system-'));
+  system = await startSystem(
+    {
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      MONOLITH_PORT: '0',
+      USERS_SERVICE_PORT: '0',
+      PAYMENTS_SERVICE_PORT: '0',
+      EVENT_RETRY_BASE_MS: '50',
+    },
+    pino({ level: 'silent' }),
+  );
+  api = apiClient(component('monolith').url);
+}, 120_000);
+afterAll(async () => {
+  await system?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const switchSeam = async (admin: string, adapter: 'http' | 'in-process') => {
+  const changed = await api.put<{ adapter: string }>(
+    '/admin/seams/payment-gateway',
+    { adapter, reason: `e2e: ${adapter}` },
+    admin,
+  );
+  expect([changed.status, changed.body.adapter]).toEqual([200, adapter]);
+};
+
+describe('the whole system in one process', () => {
+  it('serves the three components, each on its own embedded database, in start order', () => {
+    expect(system.components.map((c) => [c.name, c.database.kind])).toEqual([
+      ['users-service', 'pglite'],
+      ['payments-service', 'pglite'],
+      ['monolith', 'pglite'],
+    ]);
+    expect(system.banner.join('\n')).toMatch(/payments-service {2}http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("captures a legacy client's checkout in payments-service, then in the legacy module after a switch, and back", async () => {
+    const s = shop(api);
+    const admin = await s.adminToken();
+    const customer = await s.newCustomer();
+    const product = await s.newProduct(admin, 1_500, 10);
+    const payments = component('payments-service').database.db;
+    const place = async () => {
+      const placed = await s.placeOrder(customer.token, [{ productId: product, quantity: 1 }]);
+      expect(placed.status).toBe(201);
+      return placed.body as Order;
+    };
+
+    await switchSeam(admin, 'http');
+    const viaService = await place();
+    expect(viaService.status).toBe('confirmed');
+    const [row] = await payments
+      .select()
+      .from(paymentRecords)
+      .where(eq(paymentRecords.orderRef, viaService.id));
+    expect(row).toMatchObject({ id: viaService.paymentId, status: 'captured', amountMinor: 1_500 });
+    // And through its own API, as the monolith (a trusted caller) sees it.
+    const tokens = serviceTokenSource({
+      component: 'monolith',
+      key: loadServiceSigningKey('monolith', { DATA_DIR: dataDir, SERVICE_SIGNING_KEY: undefined }),
+    });
+    const listed = await fetch(
+      `${component('payments-service').url}/v1/payments?order_ref=${viaService.id}`,
+      { headers: await serviceCallHeaders(tokens, 'payments-service') },
+    );
+    expect(((await listed.json()) as { data: Array<{ id: string; status: string }> }).data).toEqual(
+      [expect.objectContaining({ id: viaService.paymentId, status: 'captured' })],
+    );
+
+    await switchSeam(admin, 'in-process');
+    const viaLegacy = await place();
+    expect(viaLegacy.status).toBe('confirmed');
+    const legacyPayment = await api.get<{ status: string }>(
+      `/api/payments/${viaLegacy.paymentId}`,
+      customer.token,
+    );
+    expect(legacyPayment.body.status).toBe('captured');
+    expect(
+      await payments.select().from(paymentRecords).where(eq(paymentRecords.orderRef, viaLegacy.id)),
+    ).toEqual([]);
+
+    await switchSeam(admin, 'http');
+    expect((await place()).status).toBe('confirmed');
+  });
+
+  it("delivers payments-service's payment.failed to the monolith's notifications", async () => {
+    const s = shop(api);
+    const admin = await s.adminToken();
+    const customer = await s.newCustomer();
+    const product = await s.newProduct(admin, 1_600, 10);
+    await switchSeam(admin, 'http');
+    const placed = await s.placeOrder(customer.token, [{ productId: product, quantity: 1 }], {
+      cardToken: 'tok_decline',
+      key: randomUUID(),
+    });
+    expect((placed.body as Order).status).toBe('cancelled');
+    await eventually(async () => {
+      const notifications = await api.get<{ items: Array<{ kind: string }> }>(
+        '/api/notifications',
+        customer.token,
+      );
+      expect(notifications.body.items.map((n) => n.kind)).toContain('payment_failed');
+    });
+  });
+});

@@ -17,6 +17,7 @@ import {
 } from '../../src/modules/payments/index.ts';
 import { errorType, problemSchema, problemType } from '../../src/platform/http/problem.ts';
 import {
+  captureBodyToV1,
   captureRequestFromV1,
   captureRequestToV1,
   captureResponseFromV1,
@@ -24,6 +25,7 @@ import {
   paymentStatusFromV1,
   paymentStatusToV1,
   paymentToV1,
+  refundBodyToV1,
   refundRequestFromV1,
   refundRequestToV1,
   refundResponseFromV1,
@@ -129,6 +131,50 @@ describe('a legacy capture as a v1 request', () => {
 
   it('answers the capture as the legacy 201 with the legacy payment', () => {
     expect(captureResponseFromV1(v1Payment)).toEqual({ status: 201, body: legacyPayment });
+  });
+});
+
+describe('a legacy body as the client sent it (not yet validated)', () => {
+  it('translates a valid capture as captureRequestToV1 does', () => {
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.option(fc.constantFrom('tok_visa', 'tok_decline'), { nil: undefined }),
+        (order, cardToken) => {
+          const body: CapturePaymentBody = {
+            orderId: order,
+            amount: { amountMinor: 700, currency: 'EUR' },
+            ...(cardToken !== undefined && { cardToken }),
+          };
+          expect(captureBodyToV1(body, { id: userId })).toEqual(
+            captureRequestToV1(body, { id: userId }),
+          );
+        },
+      ),
+    );
+  });
+
+  it('renames what is there and leaves the values, so the service refuses what the client sent', () => {
+    expect(
+      captureBodyToV1({ orderId: 'x', amount: { amountMinor: 0 }, extra: 1 }, { id: userId }),
+    ).toEqual({
+      order_ref: 'x',
+      amount: { amount_minor: 0 },
+      source: { type: 'customer_default' },
+      customer_ref: userId,
+    });
+    expect(captureBodyToV1({ amount: 'ten' }, { id: userId })).toEqual({
+      amount: 'ten',
+      source: { type: 'customer_default' },
+      customer_ref: userId,
+    });
+    expect(captureBodyToV1([1], { id: userId })).toEqual([1]);
+  });
+
+  it('passes a refund reason, and nothing else', () => {
+    expect(refundBodyToV1({ reason: 'r', other: 1 })).toEqual({ reason: 'r' });
+    expect(refundBodyToV1({})).toEqual({});
+    expect(refundBodyToV1('text')).toBe('text');
   });
 });
 

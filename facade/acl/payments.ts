@@ -63,6 +63,38 @@ export function captureRequestToV1(
   };
 }
 
+/**
+ * A legacy capture body as the client sent it (unknown JSON, not yet validated) as a v1 body:
+ * each field renamed, values untouched, so payments-service validates exactly what the client
+ * sent and its field errors map back (fieldPathFromV1). A body that is not an object passes as
+ * it is and fails there as it would have here. A valid body translates as captureRequestToV1.
+ */
+export function captureBodyToV1(body: unknown, caller: { id: string }): unknown {
+  if (!isObject(body)) return body;
+  const { orderId, amount, cardToken } = body;
+  return {
+    ...(orderId !== undefined && { order_ref: orderId }),
+    ...(amount !== undefined && {
+      amount: isObject(amount)
+        ? {
+            ...(amount.amountMinor !== undefined && { amount_minor: amount.amountMinor }),
+            ...(amount.currency !== undefined && { currency: amount.currency }),
+          }
+        : amount,
+    }),
+    source:
+      cardToken === undefined ? { type: 'customer_default' } : { type: 'card', token: cardToken },
+    customer_ref: caller.id,
+  };
+}
+
+/** A legacy refund body as the client sent it, as a v1 body (the one field has one name). */
+export const refundBodyToV1 = (body: unknown): unknown =>
+  isObject(body) ? { ...(body.reason !== undefined && { reason: body.reason }) } : body;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** The other way: a v1 capture as the legacy body and the caller it books the payment to. */
 export function captureRequestFromV1(request: CreatePaymentRequest): {
   body: CapturePaymentBody;

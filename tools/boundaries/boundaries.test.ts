@@ -84,6 +84,13 @@ describe('lintBoundaries', () => {
     ]);
   });
 
+  it('system-composition-root: only src/system.ts reaches the services and the facade, through their index.ts', async () => {
+    expect(where(await lintBoundaries(fixture('system-composition-root')))).toEqual([
+      { file: 'src/monolith.ts', line: 1, rule: 'system-composition-root' },
+      { file: 'src/system.ts', line: 3, rule: 'system-composition-root' },
+    ]);
+  });
+
   it('facade-through-contracts: flags the facade importing a private module file', async () => {
     expect(where(await lintBoundaries(fixture('facade-through-contracts')))).toEqual([
       { file: 'facade/routes.ts', line: 2, rule: 'facade-through-contracts' },

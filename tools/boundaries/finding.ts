@@ -5,6 +5,7 @@ export type RuleId =
   | 'no-module-cycles'
   | 'extracted-standalone'
   | 'contracts-platform-only'
+  | 'system-composition-root'
   | 'facade-through-contracts'
   | 'schema-per-module'
   | 'no-cross-schema-fk'

@@ -124,6 +124,32 @@ export const importRules: ImportRule[] = [
     }),
   },
   {
+    // The monolith does not know the services: only the whole system's composition root starts
+    // them, and it reaches each through its surface.
+    rule: 'system-composition-root',
+    cruiser: {
+      name: 'system-composition-root-only',
+      from: { path: '^src/', pathNot: ['^src/system\\.ts$', testFile] },
+      to: { path: '^(extracted|facade)/' },
+    },
+    describe: (from, to) => ({
+      message: `${from} imports ${to}; in src/ only src/system.ts knows the services and the facade`,
+      fix: 'reach the service over HTTP through a port adapter (src/adapters/<owner>/), or wire it in src/system.ts',
+    }),
+  },
+  {
+    rule: 'system-composition-root',
+    cruiser: {
+      name: 'system-composition-root-through-index',
+      from: { path: '^src/system\\.ts$' },
+      to: { path: '^(extracted/[^/]+|facade)/', pathNot: '^(extracted/[^/]+|facade)/index\\.ts$' },
+    },
+    describe: (_from, to) => ({
+      message: `src/system.ts imports ${to}, not the component's index.ts`,
+      fix: "export what the system needs from the component's index.ts and import it from there",
+    }),
+  },
+  {
     rule: 'facade-through-contracts',
     cruiser: {
       name: 'facade-through-contracts',

@@ -116,6 +116,25 @@ describe('the whole system in one process', () => {
     expect((await place()).status).toBe('confirmed');
   });
 
+  it('accepts at the monolith an access token users-service issued', async () => {
+    const tokens = serviceTokenSource({
+      component: 'monolith',
+      key: loadServiceSigningKey('monolith', { DATA_DIR: dataDir, SERVICE_SIGNING_KEY: undefined }),
+    });
+    const session = await fetch(`${component('users-service').url}/v1/sessions`, {
+      method: 'POST',
+      headers: {
+        ...(await serviceCallHeaders(tokens, 'users-service')),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ login: 'customer', password: 'customer-password' }),
+    });
+    expect(session.status).toBe(201);
+    const { access_token: token } = (await session.json()) as { access_token: string };
+    expect((await api.get('/api/orders', token)).status).toBe(200);
+    expect((await api.get('/api/orders', `${token}x`)).status).toBe(401);
+  });
+
   it("delivers payments-service's payment.failed to the monolith's notifications", async () => {
     const s = shop(api);
     const admin = await s.adminToken();

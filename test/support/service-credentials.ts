@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
+import type { Principal } from '../../src/platform/auth/access-token.ts';
+import {
+  encodeForwardedUser,
+  FORWARDED_USER_HEADER,
+} from '../../src/platform/auth/forwarded-user.ts';
 import { generatePrivateJwk, type SigningKey, signingKeyOf } from '../../src/platform/auth/jwk.ts';
 import type { KeySourceOptions } from '../../src/platform/auth/key-source.ts';
 import { serviceTokenSource } from '../../src/platform/auth/service-tokens.ts';
@@ -81,3 +87,48 @@ export async function serveServiceJwks(
       }),
   };
 }
+
+export interface SendOptions {
+  /** The end user the caller forwards: a forwarded-user value, or an access token it verified. */
+  token?: string;
+  /** A body that is not a string is sent as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What a caller forwards for `token`: the value itself, or the user an access token names. */
+function forwardedUserOf(token: string): string {
+  const [, payload] = token.split('.');
+  if (!payload) return token;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+    sub: string;
+    roles: Principal['roles'];
+  };
+  return encodeForwardedUser({ id: claims.sub, roles: claims.roles });
+}
+
+/**
+ * Requests to a service's app as `caller` makes them: its service token for `audience` on every
+ * call, and the end user it forwards (as the facade forwards a client it verified).
+ */
+export function sendAsCaller(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  caller: ReturnType<typeof testServiceCaller>,
+  audience: string,
+) {
+  return async (method: string, path: string, { token, body, headers = {} }: SendOptions = {}) =>
+    app.request(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${await caller.tokens.tokenFor(audience)}`,
+        ...(token !== undefined && { [FORWARDED_USER_HEADER]: forwardedUserOf(token) }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+}
+
+/** A made-up (or given) end user with these roles, as `sendAsCaller` forwards it. */
+export const forwardedUser = async (roles: Principal['roles'], userId = randomUUID()) =>
+  encodeForwardedUser({ id: userId, roles });

@@ -1,21 +1,10 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.ts';
+import { canonicalJson } from '../../platform/http/idempotency/request-hash.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
 import { type Order, orderSchema, type PlaceOrderInput } from './contracts.ts';
 import { idempotencyKeys } from './schema.ts';
-
-/** JSON with object keys sorted, so the same body hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, field]) => field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** Fingerprint of a placement request (after validation, so trimmed values compare equal). */
 export function hashRequest(input: PlaceOrderInput): string {

@@ -10,13 +10,13 @@ import {
 import { paymentRecords } from '../../../extracted/payments-service/schema.ts';
 import type { CreatePaymentRequest } from '../../../src/contracts/payments/v1/index.ts';
 import type { Role } from '../../../src/platform/auth/access-token.ts';
-import {
-  encodeForwardedUser,
-  FORWARDED_USER_HEADER,
-} from '../../../src/platform/auth/forwarded-user.ts';
 import { outbox } from '../../../src/platform/bus/schema.ts';
 import { startComponent } from '../../../src/platform/component/start-component.ts';
-import { testServiceCaller } from '../../support/service-credentials.ts';
+import {
+  forwardedUser,
+  sendAsCaller,
+  testServiceCaller,
+} from '../../support/service-credentials.ts';
 import { createTestDatabase } from '../../support/services.ts';
 
 export interface PaymentsServiceHarness {
@@ -66,26 +66,8 @@ export async function startPaymentsServiceOnPostgres(
   return {
     service,
     caller,
-    async send(method, path, { token, body, headers = {} } = {}) {
-      const authorization = `Bearer ${await caller.tokens.tokenFor('payments-service')}`;
-      return Promise.resolve(
-        service.app.request(path, {
-          method,
-          headers: {
-            authorization,
-            ...(token !== undefined && { [FORWARDED_USER_HEADER]: token }),
-            ...(body !== undefined && { 'content-type': 'application/json' }),
-            ...headers,
-          },
-          ...(body !== undefined && {
-            body: typeof body === 'string' ? body : JSON.stringify(body),
-          }),
-        }),
-      );
-    },
-    async tokenFor(roles, userId = randomUUID()) {
-      return encodeForwardedUser({ id: userId, roles });
-    },
+    send: sendAsCaller(service.app, caller, 'payments-service'),
+    tokenFor: forwardedUser,
     rowsFor: (orderRef) =>
       db.select().from(paymentRecords).where(eq(paymentRecords.orderRef, orderRef)),
     async eventsFor(orderRef) {

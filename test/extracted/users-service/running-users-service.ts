@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import {
   createUsersServiceComponent,
@@ -7,14 +6,14 @@ import {
   type UsersServiceConfig,
 } from '../../../extracted/users-service/index.ts';
 import type { Role } from '../../../src/platform/auth/access-token.ts';
-import {
-  encodeForwardedUser,
-  FORWARDED_USER_HEADER,
-} from '../../../src/platform/auth/forwarded-user.ts';
 import { startComponent } from '../../../src/platform/component/start-component.ts';
 import type { Database } from '../../../src/platform/db/database.ts';
 import { signingKeyEnv } from '../../support/access-tokens.ts';
-import { testServiceCaller } from '../../support/service-credentials.ts';
+import {
+  forwardedUser,
+  sendAsCaller,
+  testServiceCaller,
+} from '../../support/service-credentials.ts';
 import { createTestDatabase } from '../../support/services.ts';
 
 export interface RunningUsersService {
@@ -35,20 +34,6 @@ export interface RunningUsersService {
   /** A made-up (or given) end user with these roles, for `send` to forward. */
   tokenFor(roles: Role[], userId?: string): Promise<string>;
   cleanup(): Promise<void>;
-}
-
-/**
- * What a caller forwards for `token`: a forwarded user already (from tokenFor), or, for an access
- * token the service issued, the user it names, as the facade forwards a signed-in client.
- */
-function forwardedUser(token: string): string {
-  const [, payload] = token.split('.');
-  if (!payload) return token;
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
-    sub: string;
-    roles: Role[];
-  };
-  return encodeForwardedUser({ id: claims.sub, roles: claims.roles });
 }
 
 /** users-service started as it runs, on a fresh PostgreSQL database of its own. */
@@ -78,20 +63,8 @@ export async function startUsersServiceOnPostgres(
     config,
     caller,
     db: service.database.db,
-    send: async (method, path, { token, body, headers = {} } = {}) =>
-      service.app.request(path, {
-        method,
-        headers: {
-          authorization: `Bearer ${await caller.tokens.tokenFor('users-service')}`,
-          ...(token !== undefined && { [FORWARDED_USER_HEADER]: forwardedUser(token) }),
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      }),
-    async tokenFor(roles, userId = randomUUID()) {
-      return encodeForwardedUser({ id: userId, roles });
-    },
+    send: sendAsCaller(service.app, caller, 'users-service'),
+    tokenFor: forwardedUser,
     async cleanup() {
       await service.stop();
       await database.drop();

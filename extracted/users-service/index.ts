@@ -28,6 +28,7 @@ export {
 export { accountStatesAfter, REPLICATE_FROM_LEGACY, replicateAccount } from './replication.ts';
 export { DEMO_ACCOUNTS } from './seed.ts';
 
+/** Its migrations folder: what its database is migrated with (the extraction's tests open one). */
 export const USERS_SERVICE_MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export interface UsersServiceOptions {

@@ -11,6 +11,7 @@ import {
 } from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
+import { userChanged } from './contracts/users/v1/replication.ts';
 import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
@@ -19,7 +20,7 @@ import { createNotificationsModule } from './modules/notifications/index.ts';
 import { createOrdersModule, type OrdersApi, type PaymentGateway } from './modules/orders/index.ts';
 import { createPaymentsModule, type PaymentsApi } from './modules/payments/index.ts';
 import { createShippingModule } from './modules/shipping/index.ts';
-import { createUsersModule, type UsersApi } from './modules/users/index.ts';
+import { createUsersModule, REPLICATE_FROM_SERVICE, type UsersApi } from './modules/users/index.ts';
 import type { MonolithConfig } from './monolith-config.ts';
 import { accessTokenVerifier } from './platform/auth/access-token-verifier.ts';
 import { authenticate } from './platform/auth/authenticate.ts';
@@ -64,13 +65,18 @@ export interface Seams {
 /**
  * The system's parts and how they connect. Cross-module calls go through ports owned by the
  * caller; here each port gets its in-process adapter, or, at a seam, what the seam chooses. The
- * users module signs access tokens with `signingKeys`.
+ * users module signs access tokens with `signingKeys`, and skips the `user.changed` events
+ * `component` (default `monolith`) published.
  */
 export function createModules(
   context: ModuleContext<MonolithConfig>,
-  { signingKeys, seams = {} }: { signingKeys: SigningKeySet; seams?: Seams },
+  {
+    signingKeys,
+    seams = {},
+    component,
+  }: { signingKeys: SigningKeySet; seams?: Seams; component?: string },
 ): Modules {
-  const users = createUsersModule(context, { signingKeys });
+  const users = createUsersModule(context, { signingKeys, component });
   const catalog = createCatalogModule(context);
   const payments = createPaymentsModule(context);
   const shipping = createShippingModule(context);
@@ -108,6 +114,12 @@ export const MONOLITH_MIGRATIONS = fileURLToPath(new URL('../migrations', import
 export const monolithComponent = defineComponent<MonolithConfig>({
   name: 'monolith',
   routePrefix: '/api',
+  // From users-service: its account writes (into the legacy users store, while both live) and
+  // its password changes' revocations (refused here too).
+  consumes: {
+    [userChanged.name]: [REPLICATE_FROM_SERVICE],
+    [userTokensRevoked.name]: ['monolith.token-revocations'],
+  },
   port: (config) => ({ port: config.MONOLITH_PORT, setting: 'MONOLITH_PORT' }),
   // What it takes from the extracted services: their business events reach notifications as
   // the legacy modules' do, and users-service's revocations reach the token check.
@@ -163,6 +175,7 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     });
     const wired = createModules(context, {
       signingKeys,
+      component,
       seams: {
         payments: (inProcess) =>
           switchablePaymentGateway(paymentSeam, {

@@ -151,7 +151,8 @@ describe('POST /v1/accounts', () => {
       201,
       ...Array(9).fill(409),
     ]);
-    expect(await state()).toEqual({ accounts: before.accounts! + 1, events: before.events! + 1 });
+    // One sign-up's events: user.registered and user.changed (for the legacy store).
+    expect(await state()).toEqual({ accounts: before.accounts! + 1, events: before.events! + 2 });
   });
 
   it('answers 400 validation-failed with field paths for bad input, and writes nothing', async () => {
@@ -199,7 +200,8 @@ describe('Idempotency-Key on POST /v1/accounts', () => {
       again.headers.get('idempotent-replayed'),
     ]).toEqual([null, 'true']);
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
-    expect(await state()).toEqual({ accounts: before.accounts! + 1, events: before.events! + 1 });
+    // One sign-up's events: user.registered and user.changed (for the legacy store).
+    expect(await state()).toEqual({ accounts: before.accounts! + 1, events: before.events! + 2 });
   });
 
   it('answers 422 idempotency-key-reused for the same key with another body, creating nothing', async () => {

@@ -7,15 +7,21 @@ import type { EventContext } from '../../src/platform/bus/event-contract.ts';
 import type { Transaction } from '../../src/platform/db/database.ts';
 import { rethrowTaken, toAccount } from './account-records.ts';
 import type { AccountsDeps } from './deps.ts';
+import { publishAccountChanged } from './replication.ts';
 import { accounts } from './schema.ts';
 
 /** The fields a new row needs, the password already hashed. */
 export interface NewAccount extends Omit<CreateAccount, 'password'> {
   passwordHash: string;
   roles: Role[];
+  /** A fixed id (the demo accounts, equal on both users sides); otherwise a random one. */
+  id?: string;
 }
 
-/** Inserts the account and publishes `user.registered` v1 in the caller's transaction. */
+/**
+ * Inserts the account and publishes `user.registered` v1 and `user.changed` v1 (for the legacy
+ * module's store) in the caller's transaction.
+ */
 export async function insertAccount(
   tx: Transaction,
   events: EventPublisher,
@@ -25,6 +31,7 @@ export async function insertAccount(
   const [row] = await tx
     .insert(accounts)
     .values({
+      ...(account.id !== undefined && { id: account.id }),
       loginName: account.login_name,
       emailAddress: account.email_address,
       passwordHash: account.passwordHash,
@@ -39,6 +46,7 @@ export async function insertAccount(
     { userId: row.id, username: row.loginName, email: row.emailAddress },
     context,
   );
+  await publishAccountChanged(tx, events, row, context);
   return toAccount(row);
 }
 

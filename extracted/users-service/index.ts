@@ -2,6 +2,7 @@
 // config slice, database and migrations, the accounts module, how callers authenticate.
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { userChanged } from '../../src/contracts/users/v1/index.ts';
 import { jwksRoutes } from '../../src/platform/auth/jwks-routes.ts';
 import {
   requireServiceCaller,
@@ -15,6 +16,7 @@ import {
 } from '../../src/platform/component/start-component.ts';
 import { createAccountsModule } from './accounts-module.ts';
 import type { UsersServiceConfig } from './config.ts';
+import { REPLICATE_FROM_LEGACY } from './replication.ts';
 import { platformTokenIssuer } from './token-issuer.ts';
 
 export {
@@ -22,8 +24,11 @@ export {
   type UsersServiceConfig,
   usersServiceConfigSchema,
 } from './config.ts';
+/** Keeping both users stores in step, for the extraction's backfill and verifier. */
+export { accountStatesAfter, REPLICATE_FROM_LEGACY, replicateAccount } from './replication.ts';
 export { DEMO_ACCOUNTS } from './seed.ts';
 
+/** Its migrations folder: what its database is migrated with (the extraction's tests open one). */
 export const USERS_SERVICE_MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export interface UsersServiceOptions {
@@ -39,6 +44,8 @@ export const createUsersServiceComponent = (options: UsersServiceOptions = {}) =
   defineComponent<UsersServiceConfig>({
     name: 'users-service',
     routePrefix: '',
+    // The legacy users module's writes, while both stores live.
+    consumes: { [userChanged.name]: [REPLICATE_FROM_LEGACY] },
     port: (config) => ({ port: config.USERS_SERVICE_PORT, setting: 'USERS_SERVICE_PORT' }),
     database: (config) => ({
       url: config.USERS_SERVICE_DATABASE_URL,
@@ -66,7 +73,7 @@ export const createUsersServiceComponent = (options: UsersServiceOptions = {}) =
         ttlSeconds: config.USERS_SERVICE_JWT_TTL_SECONDS,
       });
       return {
-        modules: [createAccountsModule(context, tokens)],
+        modules: [createAccountsModule(context, tokens, context.component)],
         // Only trusted components call it (the facade, the monolith), each with a service token;
         // the end user they act for comes forwarded.
         authenticate: requireServiceCaller({

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { roles } from '../../src/platform/auth/access-token.ts';
 import { idempotencyRecordsTable } from '../../src/platform/http/idempotency/table.ts';
 
@@ -21,6 +21,11 @@ export const accounts = users.table(
     tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Raised by one with every write, here or replicated from the legacy module (`user.changed`):
+     * a replicated state older than this never overwrites the row.
+     */
+    version: integer('version').notNull().default(1),
   },
   (t) => [
     check('accounts_login_name_lowercase', sql`${t.loginName} = lower(${t.loginName})`),

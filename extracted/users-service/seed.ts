@@ -7,11 +7,13 @@ import type { AccountsDeps } from './deps.ts';
 import { accounts } from './schema.ts';
 
 /**
- * The legacy module's demo sign-ins, so the single-process run has them on both sides (a test
- * in test/extracted keeps the two lists equal). Public on purpose: never in production data.
+ * The legacy module's demo sign-ins, with the same fixed ids, so the single-process run starts
+ * with the same accounts on both sides (a test in test/extracted keeps the two lists equal).
+ * Public on purpose: never in production data.
  */
 export const DEMO_ACCOUNTS = [
   {
+    id: 'de300000-0000-4000-8000-000000000001',
     login_name: 'admin',
     email_address: 'admin@example.com',
     password: 'admin-password',
@@ -19,6 +21,7 @@ export const DEMO_ACCOUNTS = [
     roles: ['admin'],
   },
   {
+    id: 'de300000-0000-4000-8000-000000000002',
     login_name: 'customer',
     email_address: 'customer@example.com',
     password: 'customer-password',
@@ -26,6 +29,7 @@ export const DEMO_ACCOUNTS = [
     roles: ['customer'],
   },
 ] as const satisfies readonly {
+  id: string;
   login_name: string;
   email_address: string;
   password: string;

@@ -12,12 +12,14 @@ import { codedProblem } from '../../src/platform/http/problem.ts';
 import { accountNotFound } from './account-access.ts';
 import { type AccountRow, findAccountRow, rethrowTaken, toAccount } from './account-records.ts';
 import type { AccountsDeps } from './deps.ts';
+import { nextVersion, publishAccountChanged } from './replication.ts';
 import { accounts } from './schema.ts';
 
 /**
  * Changes an account and publishes `user.updated` v1 naming the fields that really changed (in
  * the event's vocabulary); a patch that changes nothing returns the account and publishes
- * nothing. A new password needs the current one (403 `current-password-wrong`).
+ * nothing. A new password needs the current one (403 `current-password-wrong`). Every change
+ * raises the version and publishes `user.changed`, for the legacy module's store.
  */
 export async function updateAccount(
   deps: AccountsDeps,
@@ -78,7 +80,7 @@ export async function updateAccount(
 
       const [row] = await tx
         .update(accounts)
-        .set({ ...changes, updatedAt: sql`now()` })
+        .set({ ...changes, updatedAt: sql`now()`, version: nextVersion })
         .where(eq(accounts.id, id))
         .returning();
       if (!row) throw accountNotFound(id);
@@ -97,6 +99,7 @@ export async function updateAccount(
           context,
         );
       }
+      await publishAccountChanged(tx, deps.events, row, context);
       return toAccount(row);
     })
     .catch(rethrowTaken);

@@ -100,3 +100,21 @@ export type { ChangedField } from '../../contracts/users/v1/index.ts';
 
 export const userStatsSchema = z.object({ users: z.number().int() });
 export type UserStats = z.infer<typeof userStatsSchema>;
+
+/**
+ * An account as the store holds it, hash and version included: what the extraction's backfill
+ * and verifier read (facade/extraction/users.ts), never an API answer.
+ */
+export const accountRecordSchema = z.object({
+  id: userIdSchema,
+  username: z.string(),
+  email: z.string(),
+  displayName: z.string().nullable(),
+  roles: z.array(roleSchema),
+  passwordHash: z.string(),
+  tokensValidAfter: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  version: z.number().int().positive(),
+});
+export type AccountRecord = z.infer<typeof accountRecordSchema>;

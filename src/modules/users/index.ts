@@ -11,7 +11,8 @@ import {
 } from './admin-account.ts';
 import type { UsersConfig } from './config.ts';
 import { type UserStats, type UserSummary, userIdSchema } from './contracts.ts';
-import { userRegistered, userUpdated } from './events.ts';
+import { userChanged, userRegistered, userUpdated } from './events.ts';
+import { replicateFromService } from './replication.ts';
 import { usersRoutes } from './routes.ts';
 import { users } from './schema.ts';
 import { seedUsers } from './seed.ts';
@@ -31,9 +32,12 @@ export {
 export { type UsersConfig, usersConfig } from './config.ts';
 export type { User, UserStats, UserSummary } from './contracts.ts';
 /** The legacy HTTP API's shapes, for the ACL (facade/acl/users.ts) and its tests. */
+/** Keeping both users stores in step, for the extraction's backfill and verifier. */
 export {
   type AccessToken,
+  type AccountRecord,
   accessTokenSchema,
+  accountRecordSchema,
   type LoginInput,
   loginSchema,
   type RegisterInput,
@@ -43,6 +47,7 @@ export {
   userSchema,
 } from './contracts.ts';
 export * from './events.ts';
+export { accountRecordsAfter, REPLICATE_FROM_SERVICE } from './replication.ts';
 /** The demo sign-ins the seed creates, for the entry point to print. */
 export { DEMO_ACCOUNTS } from './seed.ts';
 
@@ -60,6 +65,11 @@ export type UsersModuleContext = ModuleContext<Pick<AuthConfig, 'JWT_ISSUER'> & 
 export interface UsersModuleOptions {
   /** The users side's signing keys (loadUsersSigningKeys): the module signs with the current one. */
   signingKeys: SigningKeySet;
+  /**
+   * The component the module runs in (default `monolith`): it skips the `user.changed` events
+   * that component published itself.
+   */
+  component?: string;
 }
 
 function accountDeps({ db, events }: UsersModuleContext): AccountDeps {
@@ -80,7 +90,7 @@ export function ensureAdmin(
 
 export function createUsersModule(
   context: UsersModuleContext,
-  { signingKeys }: UsersModuleOptions,
+  { signingKeys, component = 'monolith' }: UsersModuleOptions,
 ): Module<UsersApi> {
   const deps: UsersDeps = {
     ...accountDeps(context),
@@ -93,7 +103,9 @@ export function createUsersModule(
     name: 'users',
     schema: users,
     routes: usersRoutes(deps),
-    publishes: [userRegistered, userUpdated, userTokensRevoked],
+    publishes: [userRegistered, userUpdated, userTokensRevoked, userChanged],
+    // users-service's writes, into this store (the other half is its replicate-from-legacy).
+    subscriptions: [replicateFromService(component)],
     seed: async () => {
       const created = await seedUsers(deps);
       if (created > 0) context.logger.info({ accounts: created }, 'users demo accounts seeded');

@@ -205,8 +205,9 @@ describe('registration', () => {
     expect(statuses).toEqual([201, ...Array(9).fill(409)]);
     const rows = await db.select().from(accounts).where(eq(accounts.email, email));
     expect(rows).toHaveLength(1);
-    // The losers' transactions rolled back: one event, not ten.
-    expect(await outboxCount()).toBe((before ?? 0) + 1);
+    // The losers' transactions rolled back: one sign-up's events (user.registered and
+    // user.changed, for users-service's store), not ten.
+    expect(await outboxCount()).toBe((before ?? 0) + 2);
   });
 
   it('lets exactly one of ten concurrent sign-ups with one username through', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { roles } from '../../platform/auth/access-token.ts';
 
 /** The users module's own schema. Sessions are stateless JWTs, so there is no session table. */
@@ -23,6 +23,11 @@ export const accounts = users.table(
      * announced to every verifier as `user.tokens_revoked`); null: none revoked.
      */
     tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, precision: 3 }),
+    /**
+     * Raised by one with every write, here or replicated from users-service (`user.changed`):
+     * a replicated state older than this never overwrites the row.
+     */
+    version: integer('version').notNull().default(1),
   },
   (t) => [
     check('accounts_username_lowercase', sql`${t.username} = lower(${t.username})`),

@@ -5,12 +5,18 @@ import type { RegisterInput } from './contracts.ts';
 import { type AccountDeps, countUsers, createAccountIn } from './service.ts';
 
 type DemoAccount = Pick<RegisterInput, 'username' | 'email' | 'password' | 'displayName'> & {
+  id: string;
   roles: Role[];
 };
 
-/** Demo sign-ins; public on purpose (the entry point prints them), so never seed them in production data. */
+/**
+ * Demo sign-ins; public on purpose (the entry point prints them), so never seed them in production
+ * data. Their ids are fixed and users-service's seed uses the same, so the single-process run
+ * starts with the same accounts in both stores.
+ */
 export const DEMO_ACCOUNTS = [
   {
+    id: 'de300000-0000-4000-8000-000000000001',
     username: 'admin',
     email: 'admin@example.com',
     password: 'admin-password',
@@ -18,6 +24,7 @@ export const DEMO_ACCOUNTS = [
     roles: ['admin'],
   },
   {
+    id: 'de300000-0000-4000-8000-000000000002',
     username: 'customer',
     email: 'customer@example.com',
     password: 'customer-password',

@@ -16,6 +16,7 @@ import type {
   UserSummary,
 } from './contracts.ts';
 import { userRegistered, userUpdated } from './events.ts';
+import { nextVersion, publishAccountChanged } from './replication.ts';
 import { accounts } from './schema.ts';
 
 /** What the users module's use cases run on. */
@@ -75,9 +76,14 @@ export async function countUsers(db: Executor): Promise<number> {
 export interface NewAccount extends Omit<RegisterInput, 'password'> {
   passwordHash: string;
   roles: Role[];
+  /** A fixed id (the demo accounts, equal on both users sides); otherwise a random one. */
+  id?: string;
 }
 
-/** Inserts the account and publishes `user.registered` in the caller's transaction. */
+/**
+ * Inserts the account and publishes `user.registered` and `user.changed` (for users-service's
+ * store) in the caller's transaction.
+ */
 export async function createAccountIn(
   tx: Transaction,
   events: EventPublisher,
@@ -87,6 +93,7 @@ export async function createAccountIn(
   const [row] = await tx
     .insert(accounts)
     .values({
+      ...(account.id !== undefined && { id: account.id }),
       username: account.username,
       email: account.email,
       passwordHash: account.passwordHash,
@@ -101,6 +108,7 @@ export async function createAccountIn(
     { userId: row.id, username: row.username, email: row.email },
     context,
   );
+  await publishAccountChanged(tx, events, row, context);
   return toUser(row);
 }
 
@@ -149,7 +157,8 @@ export async function login(deps: UsersDeps, input: LoginInput): Promise<AccessT
  * Changes the caller's own account and publishes `user.updated` naming the fields that really
  * changed; a patch that changes nothing returns the account untouched and publishes nothing.
  * A new password also revokes the tokens issued before it: the account records the instant,
- * and `user.tokens_revoked` tells every verifier, in the same transaction.
+ * and `user.tokens_revoked` tells every verifier, in the same transaction. Every change raises
+ * the version and publishes `user.changed`, for users-service's store.
  */
 export async function updateMe(
   deps: UsersDeps,
@@ -207,7 +216,7 @@ export async function updateMe(
 
       const [row] = await tx
         .update(accounts)
-        .set({ ...changes, updatedAt: sql`now()` })
+        .set({ ...changes, updatedAt: sql`now()`, version: nextVersion })
         .where(eq(accounts.id, userId))
         .returning();
       if (!row) throw notFound(`User ${userId} does not exist.`);
@@ -225,6 +234,7 @@ export async function updateMe(
           context,
         );
       }
+      await publishAccountChanged(tx, deps.events, row, context);
       return toUser(row);
     })
     .catch(rethrowTaken);

@@ -3,4 +3,5 @@
 // src/platform.
 export * from './api.ts';
 export * from './events.ts';
+export * from './replication.ts';
 export * from './token-events.ts';

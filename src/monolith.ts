@@ -114,19 +114,15 @@ export const MONOLITH_MIGRATIONS = fileURLToPath(new URL('../migrations', import
 export const monolithComponent = defineComponent<MonolithConfig>({
   name: 'monolith',
   routePrefix: '/api',
-  // From users-service: its account writes (into the legacy users store, while both live) and
-  // its password changes' revocations (refused here too).
-  consumes: {
-    [userChanged.name]: [REPLICATE_FROM_SERVICE],
-    [userTokensRevoked.name]: ['monolith.token-revocations'],
-  },
   port: (config) => ({ port: config.MONOLITH_PORT, setting: 'MONOLITH_PORT' }),
   // What it takes from the extracted services: their business events reach notifications as
-  // the legacy modules' do, and users-service's revocations reach the token check.
+  // the legacy modules' do, users-service's revocations reach the token check, and each
+  // service's writes reach the legacy store (while both live).
   consumes: {
     'user.registered': ['notifications.on-user-registered'],
     'user.updated': ['notifications.on-user-updated'],
-    'user.tokens_revoked': ['monolith.token-revocations'],
+    [userTokensRevoked.name]: ['monolith.token-revocations'],
+    [userChanged.name]: [REPLICATE_FROM_SERVICE],
     'payment.failed': ['notifications.on-payment-failed'],
   },
   database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),

@@ -27,10 +27,7 @@ export interface StateProbe {
 }
 
 export interface ProbeOptions {
-  /**
-   * With BullMQ delivery a job waits in Redis before its delivery row exists; the subscriber
-   * registry there (`<prefix>:subscribers:<event>`) tells how many deliveries to expect.
-   */
+  /** With BullMQ delivery a job waits in Redis before its delivery row exists: its queues count. */
   redis?: { url: string; prefix: string } | undefined;
 }
 
@@ -76,24 +73,26 @@ export async function stateProbe(db: Database, options: ProbeOptions = {}): Prom
   }
 
   async function busy(): Promise<boolean> {
-    const [row] = rowsOf<{ waiting: string; finished: string }>(
+    const [row] = rowsOf<{ waiting: string }>(
       await db.execute(sql`
         select (select count(*) from platform.outbox where dispatched_at is null)
              + (select count(*) from platform.event_deliveries where status = 'pending')
-          as waiting,
-          (select count(*) from platform.event_deliveries where status <> 'pending') as finished`),
+          as waiting`),
     );
     if (Number(row?.waiting ?? 0) > 0) return true;
     if (!redis || !options.redis) return false;
-    const events = rowsOf<{ name: string; total: string }>(
-      await db.execute(sql`select name, count(*) as total from platform.outbox group by name`),
-    );
-    let expected = 0;
-    for (const { name, total } of events) {
-      expected +=
-        Number(total) * (await redis.scard(`${options.redis.prefix}:subscribers:${name}`));
+    // With BullMQ a delivery waits as a job before it has a row: any job still queued, running
+    // or delayed under the bus's prefix means something is still moving.
+    let queued = 0;
+    for (const state of ['wait', 'active', 'delayed', 'prioritized', 'paused']) {
+      const keys = await redis.keys(`${options.redis.prefix}:bull:*:${state}`);
+      for (const key of keys) {
+        const type = await redis.type(key);
+        queued +=
+          type === 'zset' ? await redis.zcard(key) : type === 'list' ? await redis.llen(key) : 0;
+      }
     }
-    return Number(row?.finished ?? 0) < expected;
+    return queued > 0;
   }
 
   async function settled(): Promise<Record<string, string>> {

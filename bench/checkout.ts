@@ -407,10 +407,14 @@ const lines = [
         ...runs.map((run) => (run.ordersPerSecond >= goal ? 'met' : 'NOT met')),
       ],
       ['event loop ms/order: replicas', ...runs.map((run) => ms(run.busyMsPerOrder))],
-      [
-        '                     payments-service',
-        ...runs.map((run) => (run.check ? ms(run.serviceBusyMsPerOrder) : '-')),
-      ],
+      ...(topologies.includes('extracted')
+        ? [
+            [
+              '                     payments-service',
+              ...runs.map((run) => (run.check ? ms(run.serviceBusyMsPerOrder) : '-')),
+            ],
+          ]
+        : []),
       ['CPU ms/order: node (all threads)', ...runs.map((run) => ms(run.nodeCpuMsPerOrder))],
       ...SERVER_PROCESSES.map((name, i) => [
         `              ${name}`,

@@ -5,12 +5,17 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { generatePrivateJwk, publicJwkOf } from '../src/platform/auth/jwk.ts';
+import type { ComponentThreadData } from './component-thread.ts';
+import { checkExtractedPayments, type PaymentsCheck } from './payments-check.ts';
 import { processCpuMs } from './process-cpu.ts';
 
 // `npm run bench:checkout`: concurrent checkouts on PostgreSQL + Redis for a fixed time, next
 // to pgbench's TPC-B tps on the same server in the same run. Prints numbers; asserts nothing.
 // The monolith runs as BENCH_REPLICAS replicas (default 1) sharing the database and Redis, each
 // on its own thread; this thread only drives the load, so it does not eat into a replica's loop.
+// BENCH_PAYMENTS picks the topology: the legacy payments module in the monolith, payments-service
+// (its own thread and database) called over HTTP by the saga, or both, one after the other.
 
 const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -18,14 +23,23 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
+const TOPOLOGIES = ['monolith', 'extracted'] as const;
+type Topology = (typeof TOPOLOGIES)[number];
+const PAYMENTS = process.env.BENCH_PAYMENTS ?? 'both';
+if (PAYMENTS !== 'both' && !TOPOLOGIES.includes(PAYMENTS as Topology)) {
+  throw new Error(`BENCH_PAYMENTS must be monolith, extracted or both: ${PAYMENTS}`);
+}
+const topologies: Topology[] = PAYMENTS === 'both' ? [...TOPOLOGIES] : [PAYMENTS as Topology];
 // Unique per run unless given, so two runs (or a run and the tests) never share state.
 const tag = randomUUID().slice(0, 8);
 const CHECKOUT_DATABASE = process.env.BENCH_DATABASE ?? `bench_checkout_${tag}`;
 const PGBENCH_DATABASE = process.env.BENCH_PGBENCH_DATABASE ?? `bench_pgbench_${tag}`;
+const PAYMENTS_DATABASE = process.env.BENCH_PAYMENTS_DATABASE ?? `bench_payments_${tag}`;
 const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? `bench_${tag}`;
 for (const [name, value] of [
   ['BENCH_DATABASE', CHECKOUT_DATABASE],
   ['BENCH_PGBENCH_DATABASE', PGBENCH_DATABASE],
+  ['BENCH_PAYMENTS_DATABASE', PAYMENTS_DATABASE],
   ['BENCH_REDIS_PREFIX', REDIS_PREFIX],
 ]) {
   // Used in SQL identifiers and a Redis match pattern: plain names only.
@@ -35,6 +49,10 @@ const USERS = 50;
 /** The local servers whose CPU per order the bench reports (when it can read /proc). */
 const SERVER_PROCESSES = ['postgres', 'redis-server'];
 const PRODUCTS = 20;
+// Keys made for this run and handed to every replica, so they all sign alike and none writes a
+// key file into DATA_DIR; payments-service trusts the public half of the service key.
+const USERS_SIGNING_KEYS = JSON.stringify([generatePrivateJwk()]);
+const serviceKey = generatePrivateJwk();
 
 const databaseUrl = (name: string) => {
   const url = new URL(POSTGRES_URL);
@@ -122,16 +140,21 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-interface Replica {
+/** A component on its own thread: a monolith replica or payments-service. */
+interface ComponentThread {
   url: string;
-  /** Event-loop utilisation so far (active and idle ms of the replica's thread). */
+  /** Event-loop utilisation so far (active and idle ms of the component's thread). */
   load(): Promise<EventLoopUtilization>;
   stop(): Promise<void>;
 }
 
-function startReplica(env: Record<string, string>): Promise<Replica> {
-  const worker = new Worker(new URL('./replica.ts', import.meta.url), { workerData: env });
-  // On Ctrl-C the replicas go first, so none writes to Redis after its keys are deleted.
+function startThread<D extends ComponentThreadData>(
+  file: string,
+  data: D,
+): Promise<ComponentThread> {
+  const worker = new Worker(new URL(file, import.meta.url), { workerData: data });
+  // On Ctrl-C the threads go first (replicas before the service they call), so none writes to
+  // Redis or a database after it is removed.
   const terminate = async () => {
     await worker.terminate();
   };
@@ -157,20 +180,42 @@ function startReplica(env: Record<string, string>): Promise<Replica> {
   });
 }
 
-async function benchCheckout(url: string) {
+const busyMsSince = (after: EventLoopUtilization[], before: EventLoopUtilization[]) =>
+  after.reduce((sum, load, i) => sum + performance.eventLoopUtilization(load, before[i]).active, 0);
+
+const commonEnv = {
+  REDIS_URL,
+  REDIS_PREFIX,
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+};
+
+/** payments-service on its own thread and database, for the replicas to capture through. */
+function startPaymentsService(databaseUrl: string): Promise<ComponentThread> {
+  return startThread('./payments-service.ts', {
+    env: { ...commonEnv, PAYMENTS_SERVICE_DATABASE_URL: databaseUrl, PAYMENTS_SERVICE_PORT: '0' },
+    extracted: true,
+    monolithKey: publicJwkOf(serviceKey),
+  });
+}
+
+/** Checkouts for SECONDS on fresh databases; with `paymentsUrl`, payments-service takes them. */
+async function benchCheckout(url: string, paymentsUrl?: string) {
+  const service = paymentsUrl ? await startPaymentsService(paymentsUrl) : undefined;
   const env = {
+    ...commonEnv,
     DATABASE_URL: url,
-    REDIS_URL,
-    REDIS_PREFIX,
     MONOLITH_PORT: '0',
-    HOST: '127.0.0.1',
     SEED_DEMO_DATA: 'true',
-    LOG_LEVEL: 'silent',
+    USERS_SIGNING_KEYS,
+    SERVICE_SIGNING_KEY: JSON.stringify(serviceKey),
+    ...(service && { PAYMENT_GATEWAY: 'http', PAYMENTS_SERVICE_URL: service.url }),
   };
-  // The first replica migrates and seeds; the others start on the ready database.
-  const replicas = [await startReplica(env)];
-  while (replicas.length < REPLICAS) replicas.push(await startReplica(env));
+  const replicas: ComponentThread[] = [];
   try {
+    // The first replica migrates and seeds; the others start on the ready database.
+    const data = { env, extracted: service !== undefined };
+    while (replicas.length < REPLICAS) replicas.push(await startThread('./replica.ts', data));
     const base = replicas[0]!.url;
     const adminLogin = await post(`${base}/api/auth/login`, {
       login: 'admin',
@@ -238,6 +283,7 @@ async function benchCheckout(url: string) {
       }
     };
     const loadBefore = await Promise.all(replicas.map((replica) => replica.load()));
+    const serviceBefore = await service?.load();
     const serversBefore = processCpuMs(SERVER_PROCESSES);
     const cpuBefore = process.cpuUsage();
     const began = performance.now();
@@ -246,12 +292,7 @@ async function benchCheckout(url: string) {
     const cpu = process.cpuUsage(cpuBefore);
     const serversAfter = processCpuMs(SERVER_PROCESSES);
     const loadAfter = await Promise.all(replicas.map((replica) => replica.load()));
-    // Busy time of the replicas' event loops per confirmed order: the monolith's own CPU cost of
-    // one checkout, steadier from run to run than orders/s on a shared machine.
-    const busyMs = loadAfter.reduce(
-      (sum, after, i) => sum + performance.eventLoopUtilization(after, loadBefore[i]).active,
-      0,
-    );
+    const serviceAfter = await service?.load();
     latencies.sort((a, b) => a - b);
     const perOrder = (ms: number) => ms / Math.max(confirmed, 1);
     return {
@@ -261,8 +302,12 @@ async function benchCheckout(url: string) {
       confirmed,
       failures,
       elapsed,
-      busyMsPerOrder: perOrder(busyMs),
-      // CPU per confirmed order: this process (replicas and load driver) and the servers.
+      // Busy time of the replicas' event loops per confirmed order: the monolith's own CPU cost
+      // of one checkout, steadier from run to run than orders/s on a shared machine.
+      busyMsPerOrder: perOrder(busyMsSince(loadAfter, loadBefore)),
+      serviceBusyMsPerOrder:
+        serviceBefore && serviceAfter ? perOrder(busyMsSince([serviceAfter], [serviceBefore])) : 0,
+      // CPU per confirmed order: this process (replicas, service and load driver) and the servers.
       nodeCpuMsPerOrder: perOrder((cpu.user + cpu.system) / 1000),
       serverCpuMsPerOrder: SERVER_PROCESSES.map(
         (name) =>
@@ -270,7 +315,38 @@ async function benchCheckout(url: string) {
       ),
     };
   } finally {
+    // The replicas first: they call the service until they stop.
     await Promise.all(replicas.map((replica) => replica.stop()));
+    await service?.stop();
+  }
+}
+
+type Figures = Awaited<ReturnType<typeof benchCheckout>> & { check?: PaymentsCheck };
+
+/**
+ * One topology on fresh databases (each made for it and dropped after) and a clean Redis
+ * prefix (its keys deleted after), so the second run of `both` inherits nothing of the first.
+ */
+async function benchTopology(topology: Topology): Promise<Figures> {
+  process.stdout.write(`bench: ${topology} topology for ${SECONDS} s\n`);
+  const removeKeys = async () => {
+    const deleted = await deleteRedisKeys(REDIS_PREFIX);
+    process.stdout.write(`bench: removed ${deleted} Redis keys under ${REDIS_PREFIX}:\n`);
+  };
+  leftovers.push(removeKeys);
+  try {
+    return await withDatabase(CHECKOUT_DATABASE, (url) =>
+      topology === 'monolith'
+        ? benchCheckout(url)
+        : withDatabase(PAYMENTS_DATABASE, async (paymentsUrl) => {
+            const figures = await benchCheckout(url, paymentsUrl);
+            // Every component has stopped: nothing is in flight while both databases are read.
+            return { ...figures, check: await checkExtractedPayments(url, paymentsUrl) };
+          }),
+    );
+  } finally {
+    forget(removeKeys);
+    await removeKeys();
   }
 }
 
@@ -287,37 +363,93 @@ function pgbench(url: string): number {
   return Number(tps);
 }
 
+/** Rows of a label and one value per topology, the columns padded to line up. */
+function table(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all.map((row) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 process.stdout.write(
-  `bench: databases ${CHECKOUT_DATABASE}, ${PGBENCH_DATABASE}; Redis prefix ${REDIS_PREFIX}:\n`,
+  `bench: databases ${CHECKOUT_DATABASE}${topologies.includes('extracted') ? `, ${PAYMENTS_DATABASE}` : ''}, ${PGBENCH_DATABASE}; Redis prefix ${REDIS_PREFIX}:\n`,
 );
-const removeKeys = async () => {
-  const deleted = await deleteRedisKeys(REDIS_PREFIX);
-  process.stdout.write(`bench: removed ${deleted} Redis keys under ${REDIS_PREFIX}:\n`);
-};
-leftovers.push(removeKeys);
-let checkout: Awaited<ReturnType<typeof benchCheckout>>;
+const figures = new Map<Topology, Figures>();
 let tps: number;
 try {
-  checkout = await withDatabase(CHECKOUT_DATABASE, benchCheckout);
+  for (const topology of topologies) figures.set(topology, await benchTopology(topology));
   tps = await withDatabase(PGBENCH_DATABASE, async (url) => pgbench(url));
 } finally {
   await cleanUp();
 }
 const goal = 0.1 * tps;
 const cores = availableParallelism();
-const serverMs = checkout.serverCpuMsPerOrder.reduce((sum, [, ms]) => sum + ms, 0);
+const runs = topologies.map((topology) => figures.get(topology)!);
+const serverMs = (run: Figures) => run.serverCpuMsPerOrder.reduce((sum, [, ms]) => sum + ms, 0);
+const ms = (value: number) => value.toFixed(2);
 const lines = [
-  `checkout: ${checkout.ordersPerSecond.toFixed(1)} orders/s over ${checkout.elapsed.toFixed(1)} s, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s)`,
-  `          p50 ${checkout.p50.toFixed(1)} ms, p99 ${checkout.p99.toFixed(1)} ms, confirmed ${checkout.confirmed}, failures ${checkout.failures}`,
-  `          ${checkout.busyMsPerOrder.toFixed(2)} ms of replica event-loop time per order`,
-  `          CPU ms per order: node ${checkout.nodeCpuMsPerOrder.toFixed(2)}, ${checkout.serverCpuMsPerOrder.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`,
-  ...(serverMs > 0
-    ? [
-        `          the servers alone cap this machine (${cores} cores) at ${((cores * 1000) / serverMs).toFixed(0)} orders/s`,
-      ]
-    : []),
+  `checkout: ${SECONDS} s per topology, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s), ${cores} cores`,
+  ...table(
+    ['', ...topologies],
+    [
+      ['orders/s', ...runs.map((run) => run.ordersPerSecond.toFixed(1))],
+      ['p50 ms', ...runs.map((run) => run.p50.toFixed(1))],
+      ['p99 ms', ...runs.map((run) => run.p99.toFixed(1))],
+      ['confirmed', ...runs.map((run) => String(run.confirmed))],
+      ['failures', ...runs.map((run) => String(run.failures))],
+      ['ratio to pgbench', ...runs.map((run) => (run.ordersPerSecond / tps).toFixed(4))],
+      [
+        `goal >= ${goal.toFixed(1)}/s`,
+        ...runs.map((run) => (run.ordersPerSecond >= goal ? 'met' : 'NOT met')),
+      ],
+      ['event loop ms/order: replicas', ...runs.map((run) => ms(run.busyMsPerOrder))],
+      ...(topologies.includes('extracted')
+        ? [
+            [
+              '                     payments-service',
+              ...runs.map((run) => (run.check ? ms(run.serviceBusyMsPerOrder) : '-')),
+            ],
+          ]
+        : []),
+      ['CPU ms/order: node (all threads)', ...runs.map((run) => ms(run.nodeCpuMsPerOrder))],
+      ...SERVER_PROCESSES.map((name, i) => [
+        `              ${name}`,
+        ...runs.map((run) => ms(run.serverCpuMsPerOrder[i]![1])),
+      ]),
+      ...(runs.some((run) => serverMs(run) > 0)
+        ? [
+            [
+              'servers alone cap orders/s at',
+              ...runs.map((run) => ((cores * 1000) / serverMs(run)).toFixed(0)),
+            ],
+          ]
+        : []),
+    ],
+  ),
   `pgbench:  ${tps.toFixed(0)} tps (TPC-B, 8 clients, scale 10, same server)`,
-  `goal:     >= ${goal.toFixed(1)} orders/s (0.1 x tps): ${checkout.ordersPerSecond >= goal ? 'met' : 'NOT met'}`,
 ];
+const monolith = figures.get('monolith');
+const extracted = figures.get('extracted');
+if (monolith && extracted) {
+  const more = (value: number) => `${value >= 0 ? '+' : ''}${ms(value)}`;
+  lines.push(
+    `HTTP hop per order (extracted - monolith): node CPU ${more(extracted.nodeCpuMsPerOrder - monolith.nodeCpuMsPerOrder)} ms, ` +
+      SERVER_PROCESSES.map(
+        (name, i) =>
+          `${name} ${more(extracted.serverCpuMsPerOrder[i]![1] - monolith.serverCpuMsPerOrder[i]![1])} ms`,
+      ).join(', ') +
+      `, p50 ${more(extracted.p50 - monolith.p50)} ms`,
+  );
+}
+const check = extracted?.check;
+if (check) {
+  lines.push(
+    `check:    ${check.confirmedOrders} confirmed orders, ${check.capturedOnce} with exactly one captured payment in payments-service, ${check.legacyPayments} payments in the legacy module (${check.capturedNotConfirmed} captured for an order not confirmed): ${check.ok ? 'ok' : 'FAILED'}`,
+  );
+}
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(0);
+process.exit(check && !check.ok ? 1 : 0);

@@ -6,7 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU milliseconds used so far by every process of each command name. */
+/**
+ * CPU milliseconds used so far by every process of each command name, with what their ended
+ * children used: a PostgreSQL backend that exits between two readings (a client disconnecting)
+ * hands its time to the postmaster's cutime/cstime, so a total never goes down.
+ */
 export function processCpuMs(names: readonly string[]): Map<string, number> {
   const totals = new Map<string, number>();
   let entries: string[];
@@ -28,8 +32,8 @@ export function processCpuMs(names: readonly string[]): Map<string, number> {
     const name = stat.slice(open + 1, close);
     if (!names.includes(name)) continue;
     const fields = stat.slice(close + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm)".
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    // utime, stime, cutime, cstime are fields 14 to 17 of the line, 12 to 15 after "pid (comm)".
+    const ticks = [11, 12, 13, 14].reduce((sum, field) => sum + Number(fields[field]), 0);
     totals.set(name, (totals.get(name) ?? 0) + (ticks * 1000) / CLOCK_TICKS_PER_SECOND);
   }
   return totals;

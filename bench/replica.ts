@@ -1,20 +1,27 @@
-import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { startMonolith } from '../src/monolith.ts';
+import { createPaymentsServiceComponent } from '../extracted/payments-service/index.ts';
+import { monolithComponent } from '../src/monolith.ts';
 import { loadMonolithConfig } from '../src/monolith-config.ts';
+import { startComponent } from '../src/platform/component/start-component.ts';
+import { remoteSubscribersOf } from '../src/system.ts';
+import { type ComponentThreadData, serveFromThread } from './component-thread.ts';
 
-// One monolith replica on its own thread (its own event loop), as a separate process would run.
-// The bench posts `stop` to end it; it answers with its URL once ready and `stopped` at the end,
-// and with its event-loop utilisation when asked for `load`.
+// One monolith replica on its own thread. With payments extracted, what payments-service
+// consumes of the monolith's events (if anything) is queued for it over BullMQ.
 
-const env = workerData as Record<string, string>;
-const monolith = await startMonolith(loadMonolithConfig(env), pino({ level: 'silent' }));
-parentPort?.postMessage({ url: monolith.url });
-parentPort?.on('message', async (message) => {
-  // How busy this replica's event loop has been so far: its share of the CPU cost per order.
-  if (message === 'load') parentPort?.postMessage({ load: performance.eventLoopUtilization() });
-  if (message !== 'stop') return;
-  await monolith.stop();
-  parentPort?.postMessage({ stopped: true });
-});
+const { env, extracted } = workerData as ComponentThreadData;
+const monolith = await startComponent(
+  monolithComponent,
+  loadMonolithConfig(env),
+  pino({ level: 'silent' }),
+  extracted
+    ? {
+        remoteSubscribers: remoteSubscribersOf('monolith', [
+          monolithComponent,
+          createPaymentsServiceComponent(),
+        ]),
+      }
+    : {},
+);
+serveFromThread(monolith);

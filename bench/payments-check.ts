@@ -1,0 +1,49 @@
+import postgres from 'postgres';
+
+// After the extracted run: each confirmed order was captured exactly once, in payments-service's
+// database, and the legacy payments module holds none of them. Read straight from both
+// databases once every component has stopped, so nothing is still in flight.
+
+export interface PaymentsCheck {
+  confirmedOrders: number;
+  /** Confirmed orders with exactly one captured payment in payments-service. */
+  capturedOnce: number;
+  /** Payments rows in the legacy module (the monolith's payments schema): none is expected. */
+  legacyPayments: number;
+  /** Captured in payments-service for an order that is not confirmed (stopped mid-saga). */
+  capturedNotConfirmed: number;
+  ok: boolean;
+}
+
+export async function checkExtractedPayments(
+  monolithUrl: string,
+  serviceUrl: string,
+): Promise<PaymentsCheck> {
+  const monolith = postgres(monolithUrl, { max: 1, onnotice: () => {} });
+  const service = postgres(serviceUrl, { max: 1, onnotice: () => {} });
+  try {
+    const confirmed = (
+      await monolith<{ id: string }[]>`select id from orders.orders where status = 'confirmed'`
+    ).map((row) => row.id);
+    const [legacy] = await monolith<
+      { n: number }[]
+    >`select count(*)::int as n from payments.payments`;
+    const captured = await service<{ orderRef: string; n: number }[]>`
+      select order_ref as "orderRef", count(*)::int as n
+      from payments.payments where status = 'captured' group by order_ref`;
+    const capturedByOrder = new Map(captured.map((row) => [row.orderRef, row.n]));
+    const capturedOnce = confirmed.filter((id) => capturedByOrder.get(id) === 1).length;
+    const confirmedSet = new Set(confirmed);
+    const capturedNotConfirmed = captured.filter((row) => !confirmedSet.has(row.orderRef)).length;
+    const legacyPayments = legacy?.n ?? 0;
+    return {
+      confirmedOrders: confirmed.length,
+      capturedOnce,
+      legacyPayments,
+      capturedNotConfirmed,
+      ok: confirmed.length > 0 && capturedOnce === confirmed.length && legacyPayments === 0,
+    };
+  } finally {
+    await Promise.all([monolith.end(), service.end()]);
+  }
+}

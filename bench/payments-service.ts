@@ -1,0 +1,27 @@
+import { workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import {
+  createPaymentsServiceComponent,
+  loadPaymentsServiceConfig,
+} from '../extracted/payments-service/index.ts';
+import { monolithComponent } from '../src/monolith.ts';
+import type { PublicJwk } from '../src/platform/auth/jwk.ts';
+import { startComponent } from '../src/platform/component/start-component.ts';
+import { remoteSubscribersOf } from '../src/system.ts';
+import { type ComponentThreadData, serveFromThread } from './component-thread.ts';
+
+// payments-service on its own thread and its own database, trusting the monolith's service key
+// (the replicas all sign with the one the bench made). It shares the replicas' Redis and prefix,
+// so its relay queues payment.* jobs for the monolith's subscribers over BullMQ.
+
+const { env, monolithKey } = workerData as ComponentThreadData & { monolithKey: PublicJwk };
+const service = createPaymentsServiceComponent({
+  trustedCallers: { monolith: { jwks: [monolithKey] } },
+});
+const running = await startComponent(
+  service,
+  loadPaymentsServiceConfig(env),
+  pino({ level: 'silent' }),
+  { remoteSubscribers: remoteSubscribersOf(service.name, [monolithComponent, service]) },
+);
+serveFromThread(running);

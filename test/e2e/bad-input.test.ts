@@ -247,6 +247,14 @@ describe('defects the fuzzing found, kept fixed', () => {
         })),
     );
     expect(spoiled.filter(({ request }) => !carriesNul(request)).map((s) => s.request)).toEqual([]);
+    // The fuzzing may have switched the payment seam (a valid PUT /admin/seams is allowed to);
+    // no payments-service runs here, so checkouts go through the legacy module.
+    const seam = await running.api.put(
+      '/admin/seams/payment-gateway',
+      { adapter: 'in-process', reason: 'checkouts in this test capture in-process' },
+      tokens.admin,
+    );
+    expect(seam.status).toBe(200);
     const before = await probe.settled();
 
     const checkouts = Array.from({ length: 12 }, () => steps.placeOrder(tokens.customer, items));

@@ -171,6 +171,11 @@ describe('docker-compose.yml', () => {
       expect(url.host, name).toBe('postgres:5432');
       // As postgres.js reads the URL: the password exported for this component, quotes and all.
       expect(decodeURIComponent(url.password), name).toBe(vars[passwordVariable[name]]);
+      // Its own database's URL only: no component is handed another's.
+      const urls = Object.values(environmentOf(name, vars))
+        .filter((value) => value.startsWith('postgres://'))
+        .map((value) => new URL(value).href);
+      expect(urls, name).toEqual([url.href]);
     }
     const roles = COMPONENTS.map((name) => decodeURIComponent(databaseUrlOf[name].username));
     const databases = COMPONENTS.map((name) => databaseUrlOf[name].pathname.slice(1));

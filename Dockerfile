@@ -1,5 +1,7 @@
-# The monolith (later also the facade and extracted services) runs TypeScript directly on
-# Node 24's type stripping: no build step, the same files as in development.
+# One image for every component (the monolith, users-service, payments-service; later the
+# facade): TypeScript runs directly on Node 24's type stripping, no build step, the same files
+# as in development. `node src/main.ts` runs them all in one process; compose runs one per
+# container (`node src/main.ts <component>`).
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
@@ -10,6 +12,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json drizzle.config.ts ./
 COPY migrations ./migrations
 COPY src ./src
+# The services with their own migrations, and the ACL the extract:backfill/verify commands use.
+COPY extracted ./extracted
+COPY facade ./facade
 USER node
-EXPOSE 3001
+EXPOSE 3001 3002 3003
 CMD ["node", "src/main.ts"]

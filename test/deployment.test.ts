@@ -1,32 +1,29 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, matchesGlob } from 'node:path';
+import { dirname, join, matchesGlob, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import {
+  loadPaymentsServiceConfig,
+  PAYMENTS_SERVICE_MIGRATIONS,
+} from '../extracted/payments-service/index.ts';
+import {
+  loadUsersServiceConfig,
+  USERS_SERVICE_MIGRATIONS,
+} from '../extracted/users-service/index.ts';
+import { MONOLITH_MIGRATIONS } from '../src/monolith.ts';
 import { loadMonolithConfig } from '../src/monolith-config.ts';
-import { generatePrivateJwk } from '../src/platform/auth/jwk.ts';
+import { COMPONENTS, type ComponentName, checkSystemConfig } from '../src/system.ts';
+import {
+  compose,
+  composeText,
+  environmentOf,
+  operatorVariables,
+  type PortMapping,
+  referencesIn,
+  services,
+} from './deployment/compose-file.ts';
 
 // No Docker engine runs tests here, so this checks what docker-compose.yml implies instead.
-type PortMapping =
-  | string
-  | number
-  | { target: number; published?: string | number; host_ip?: string };
-interface ComposeService {
-  build?: string;
-  image?: string;
-  restart?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: PortMapping[];
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
-}
-const composeText = readFileSync('docker-compose.yml', 'utf8');
-const compose = parse(composeText) as {
-  name?: string;
-  version?: string;
-  services: Record<string, ComposeService>;
-};
-const services = compose.services;
+// test/deployment/init-databases.test.ts runs its PostgreSQL init script on the real server.
 
 /** The host port a mapping pins, if any (short syntax `[ip:]host:container`, or `published`). */
 function fixedHostPort(mapping: PortMapping): string | undefined {
@@ -39,13 +36,37 @@ function fixedHostPort(mapping: PortMapping): string | undefined {
 const containerPort = (mapping: PortMapping) =>
   typeof mapping === 'object' ? mapping.target : Number(String(mapping).split(':').at(-1));
 
-/** Resolves `${VAR:?msg}` and `${VAR:-default}` as compose would, with the given variables. */
-function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(
-    /\$\{(\w+)(?::[?-]([^}]*))?\}/g,
-    (_, name: string, fallback = '') => vars[name] ?? fallback,
-  );
+/** Compose durations as this file writes them (`15s`, `1m30s`), in milliseconds. */
+function durationMs(value: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+  const parts = [...value.matchAll(/(\d+)(ms|s|m|h)/g)];
+  expect(parts.map(([part]) => part).join(''), `${value} is a duration`).toBe(value);
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0);
 }
+
+const vars = operatorVariables();
+/** Each component's configuration, loaded from its compose environment as its container would. */
+const configs = {
+  'users-service': loadUsersServiceConfig(environmentOf('users-service', vars)),
+  'payments-service': loadPaymentsServiceConfig(environmentOf('payments-service', vars)),
+  monolith: loadMonolithConfig(environmentOf('monolith', vars)),
+} satisfies Record<ComponentName, unknown>;
+const portOf: Record<ComponentName, number> = {
+  'users-service': configs['users-service'].USERS_SERVICE_PORT,
+  'payments-service': configs['payments-service'].PAYMENTS_SERVICE_PORT,
+  monolith: configs.monolith.MONOLITH_PORT,
+};
+const databaseUrlOf: Record<ComponentName, URL> = {
+  'users-service': new URL(configs['users-service'].USERS_SERVICE_DATABASE_URL!),
+  'payments-service': new URL(configs['payments-service'].PAYMENTS_SERVICE_DATABASE_URL!),
+  monolith: new URL(configs.monolith.DATABASE_URL!),
+};
+/** The postgres service's variables naming each component's database and role. */
+const initVariableOf: Record<ComponentName, string> = {
+  'users-service': 'USERS_SERVICE_DB',
+  'payments-service': 'PAYMENTS_SERVICE_DB',
+  monolith: 'MONOLITH_DB',
+};
 
 describe('docker-compose.yml', () => {
   it('says it needs Compose v2 and uses its syntax only: a top-level name, no version key', () => {
@@ -60,10 +81,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('pins no host port on the monolith, so it scales; what it publishes stays on loopback', () => {
-    const ports = services.monolith?.ports ?? [];
-    expect(ports.map(fixedHostPort)).toEqual(ports.map(() => undefined));
-    expect(ports).toEqual([{ target: 3001, host_ip: '127.0.0.1', protocol: 'tcp' }]);
+  it('runs every component in its own container, all from the one image built here', () => {
+    const components = Object.keys(services).filter((name) => services[name]!.build);
+    expect(components.sort()).toEqual([...COMPONENTS].sort());
+    for (const name of COMPONENTS) {
+      expect(services[name]?.command, name).toEqual(['node', 'src/main.ts', name]);
+      expect(services[name]?.build, name).toBe('.');
+      expect(services[name]?.image, name).toBe(services.monolith?.image);
+    }
+    expect(services.monolith?.image).toBeDefined();
+  });
+
+  it('pins no host port on any component, so each scales; what they publish stays on loopback', () => {
+    for (const name of COMPONENTS) {
+      const ports = services[name]?.ports ?? [];
+      expect(ports.map(fixedHostPort), name).toEqual(ports.map(() => undefined));
+      expect(ports, name).toEqual([
+        { target: portOf[name], host_ip: '127.0.0.1', protocol: 'tcp' },
+      ]);
+      expect(ports.map(containerPort), name).toEqual([portOf[name]]);
+    }
   });
 
   it('gives every service a health check, and waits for healthy dependencies', () => {
@@ -76,42 +113,158 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("checks each component's readiness on its own port", () => {
+    for (const name of COMPONENTS) {
+      expect(services[name]?.healthcheck?.test.join(' '), name).toContain(
+        `http://127.0.0.1:${portOf[name]}/health/ready`,
+      );
+    }
+  });
+
+  it('starts each service on healthy PostgreSQL and Redis, and the monolith after both services', () => {
+    const dependenciesOf = (name: string) => Object.keys(services[name]?.depends_on ?? {}).sort();
+    expect(dependenciesOf('users-service')).toEqual(['postgres', 'redis']);
+    expect(dependenciesOf('payments-service')).toEqual(['postgres', 'redis']);
+    // It calls payments-service (the HTTP seam) and consumes both services' events.
+    expect(dependenciesOf('monolith')).toEqual([
+      'payments-service',
+      'postgres',
+      'redis',
+      'users-service',
+    ]);
+  });
+
+  it('gives each component longer to stop than its own graceful shutdown may take', () => {
+    for (const name of COMPONENTS) {
+      const grace = durationMs(services[name]?.stop_grace_period ?? '0s');
+      expect(grace, name).toBeGreaterThan(configs[name].SHUTDOWN_TIMEOUT_MS);
+    }
+  });
+
   it('configures Redis for queues: never evict keys', () => {
     expect(services.redis?.command).toEqual(
       expect.arrayContaining(['--maxmemory-policy', 'noeviction']),
     );
   });
 
-  it("gives the monolith a production environment its config accepts, pointing at compose's services", () => {
-    const monolith = services.monolith!;
-    const env = Object.fromEntries(
-      Object.entries(monolith.environment ?? {}).map(([key, value]) => [
-        key,
-        interpolate(String(value), {
-          USERS_SIGNING_KEYS: JSON.stringify([generatePrivateJwk()]),
-          MONOLITH_SERVICE_SIGNING_KEY: JSON.stringify(generatePrivateJwk()),
-        }),
-      ]),
+  it("gives every component a production environment its own config accepts, on compose's Redis", () => {
+    for (const name of COMPONENTS) {
+      // What `node src/main.ts <component>` checks before it starts anything.
+      expect(() => checkSystemConfig(environmentOf(name, vars), name), name).not.toThrow();
+      const config = configs[name];
+      expect(config.NODE_ENV, name).toBe('production');
+      expect(config.SEED_DEMO_DATA, name).toBe(false);
+      expect(new URL(config.REDIS_URL!).host, name).toBe('redis:6379');
+    }
+    // Events cross components through BullMQ: every one of them under the same key prefix.
+    expect(new Set(COMPONENTS.map((name) => configs[name].REDIS_PREFIX)).size).toBe(1);
+  });
+
+  it('gives each component its own database on the postgres service, as its own role', () => {
+    const passwordVariable: Record<ComponentName, string> = {
+      'users-service': 'USERS_SERVICE_DB_PASSWORD',
+      'payments-service': 'PAYMENTS_SERVICE_DB_PASSWORD',
+      monolith: 'MONOLITH_DB_PASSWORD',
+    };
+    for (const name of COMPONENTS) {
+      const url = databaseUrlOf[name];
+      expect(url.host, name).toBe('postgres:5432');
+      // As postgres.js reads the URL: the password exported for this component, quotes and all.
+      expect(decodeURIComponent(url.password), name).toBe(vars[passwordVariable[name]]);
+      // Its own database's URL only: no component is handed another's.
+      const urls = Object.values(environmentOf(name, vars))
+        .filter((value) => value.startsWith('postgres://'))
+        .map((value) => new URL(value).href);
+      expect(urls, name).toEqual([url.href]);
+    }
+    const roles = COMPONENTS.map((name) => decodeURIComponent(databaseUrlOf[name].username));
+    const databases = COMPONENTS.map((name) => databaseUrlOf[name].pathname.slice(1));
+    expect(new Set(roles).size).toBe(COMPONENTS.length);
+    expect(new Set(databases).size).toBe(COMPONENTS.length);
+    expect(roles).not.toContain(services.postgres?.environment?.POSTGRES_USER);
+  });
+
+  it('has the init script make exactly the roles and databases the components connect as and to', () => {
+    const postgres = services.postgres!;
+    expect(postgres.volumes).toContain(
+      './deploy/postgres/init-databases.sh:/docker-entrypoint-initdb.d/init-databases.sh:ro',
     );
-    const config = loadMonolithConfig(env);
-    expect(config.NODE_ENV).toBe('production');
-    expect(new URL(config.DATABASE_URL!).hostname).toBe('postgres');
-    expect(new URL(config.REDIS_URL!).hostname).toBe('redis');
-    expect(config.SEED_DEMO_DATA).toBe(false);
-    expect(monolith.ports?.map(containerPort)).toEqual([config.MONOLITH_PORT]);
-    expect(monolith.healthcheck?.test.join(' ')).toContain(
-      `127.0.0.1:${config.MONOLITH_PORT}/health/ready`,
-    );
-    const postgresEnv = services.postgres!.environment!;
-    expect(new URL(config.DATABASE_URL!).pathname).toBe(`/${postgresEnv.POSTGRES_DB}`);
-    expect(decodeURIComponent(new URL(config.DATABASE_URL!).username)).toBe(
-      postgresEnv.POSTGRES_USER,
+    const env = environmentOf('postgres', vars);
+    for (const name of COMPONENTS) {
+      const url = databaseUrlOf[name];
+      // The script names a component's role and its database alike, from <COMPONENT>_DB.
+      expect(env[initVariableOf[name]], name).toBe(decodeURIComponent(url.username));
+      expect(env[initVariableOf[name]], name).toBe(url.pathname.slice(1));
+      expect(env[`${initVariableOf[name]}_PASSWORD`], name).toBe(decodeURIComponent(url.password));
+    }
+    const script = readFileSync('deploy/postgres/init-databases.sh', 'utf8');
+    const components = /for component in ([A-Z_ ]+); do/.exec(script)?.[1]?.split(' ') ?? [];
+    expect(components.map((component) => `${component}_DB`).sort()).toEqual(
+      Object.values(initVariableOf).sort(),
     );
   });
 
+  it('points every URL setting at the compose service and port of the component it names', () => {
+    const monolith = configs.monolith;
+    expect(monolith.PAYMENTS_SERVICE_URL).toBe(
+      `http://payments-service:${portOf['payments-service']}`,
+    );
+    expect(monolith.USERS_JWKS_URL).toBe(
+      `http://users-service:${portOf['users-service']}/.well-known/jwks.json`,
+    );
+    // The services take calls from the monolith only, verified by its published service keys.
+    const monolithJwks = `http://monolith:${portOf.monolith}/.well-known/service-jwks.json`;
+    expect(configs['users-service'].SERVICE_TRUSTED_CALLERS).toEqual({ monolith: monolithJwks });
+    expect(configs['payments-service'].SERVICE_TRUSTED_CALLERS).toEqual({
+      monolith: monolithJwks,
+    });
+    expect(monolith.PAYMENT_GATEWAY).toBe('in-process');
+  });
+
+  it("gives the users side's signing keys to the two users sides only, from one variable", () => {
+    const raw = (name: string) => services[name]?.environment?.USERS_SIGNING_KEYS;
+    expect(referencesIn(raw('monolith') ?? '').map((ref) => ref.name)).toEqual([
+      'USERS_SIGNING_KEYS',
+    ]);
+    expect(raw('users-service')).toBe(raw('monolith'));
+    expect(configs['users-service'].USERS_SIGNING_KEYS).toEqual(
+      configs.monolith.USERS_SIGNING_KEYS,
+    );
+    // A verifier holds public keys only.
+    expect(services['payments-service']?.environment).not.toHaveProperty('USERS_SIGNING_KEYS');
+  });
+
+  it('takes every password and key from the environment, with no default, each named in the header', () => {
+    const header = composeText.slice(0, composeText.indexOf('\nname:'));
+    const secrets = Object.values(services)
+      .flatMap((service) => Object.values(service.environment ?? {}))
+      .flatMap((value) => referencesIn(String(value)))
+      .filter((ref) => /PASSWORD|KEY/.test(ref.name));
+    expect(new Set(secrets.map((ref) => ref.name))).toEqual(new Set(Object.keys(vars)));
+    for (const secret of secrets) {
+      expect(secret, secret.name).toMatchObject({ required: true, hasDefault: false });
+      expect(header, secret.name).toMatch(new RegExp(`export .*\\b${secret.name}=`));
+    }
+    // Nothing else carries a password: every database URL's comes from a variable.
+    expect(composeText).not.toMatch(/postgres:\/\/[^:\s]+:[^$\s]/);
+  });
+});
+
+describe('the image', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const ignored = readFileSync('.dockerignore', 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  // Docker matches a folder pattern against the folder and everything under it.
+  const isIgnored = (path: string) =>
+    ignored.some((pattern) => matchesGlob(path, pattern) || matchesGlob(path, `${pattern}/**`));
+  const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap(([, sources]) =>
+    sources!.split(' ').flatMap(filesUnder),
+  );
+  const shipped = new Set(copied.filter((file) => !isIgnored(file)));
+
   it('builds from a Dockerfile whose command and copied paths exist', () => {
-    expect(services.monolith?.build).toBe('.');
-    const dockerfile = readFileSync('Dockerfile', 'utf8');
     const command = /CMD \[(.*)\]/.exec(dockerfile)?.[1];
     const entry = JSON.parse(`[${command}]`).at(-1) as string;
     expect(existsSync(entry)).toBe(true);
@@ -122,36 +275,59 @@ describe('docker-compose.yml', () => {
   });
 
   it('installs with the dependency patches applied: patches/ is copied before npm ci', () => {
-    const lines = readFileSync('Dockerfile', 'utf8').split('\n');
-    const copied = lines.findIndex((line) => /^COPY patches /.test(line));
-    const installed = lines.findIndex((line) => /npm ci/.test(line));
-    expect(copied).toBeGreaterThanOrEqual(0);
-    expect(copied).toBeLessThan(installed);
-    const scripts = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    const lines = dockerfile.split('\n');
+    const copiedAt = lines.findIndex((line) => /^COPY patches /.test(line));
+    const installedAt = lines.findIndex((line) => /npm ci/.test(line));
+    expect(copiedAt).toBeGreaterThanOrEqual(0);
+    expect(copiedAt).toBeLessThan(installedAt);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       scripts: Record<string, string>;
       dependencies: Record<string, string>;
     };
-    expect(scripts.scripts.postinstall).toBe('patch-package');
+    expect(pkg.scripts.postinstall).toBe('patch-package');
     // The image installs without devDependencies, and still runs postinstall.
-    expect(scripts.dependencies['patch-package']).toBeDefined();
+    expect(pkg.dependencies['patch-package']).toBeDefined();
   });
 
-  it('ships no test code in the image: .dockerignore drops every test file the COPY lines reach', () => {
-    const ignored = readFileSync('.dockerignore', 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line && !line.startsWith('#'));
-    // Docker matches a folder pattern against the folder and everything under it.
-    const isIgnored = (path: string) =>
-      ignored.some((pattern) => matchesGlob(path, pattern) || matchesGlob(path, `${pattern}/**`));
-    const dockerfile = readFileSync('Dockerfile', 'utf8');
-    const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap(([, sources]) =>
-      sources!.split(' ').flatMap(filesUnder),
-    );
-    const shipped = copied.filter((file) => !isIgnored(file));
-    expect(shipped.length).toBeGreaterThan(0);
-    expect(shipped.filter((file) => /\.test\.ts$|^test\//.test(file))).toEqual([]);
+  it('ships no test code: .dockerignore drops every test file the COPY lines reach', () => {
+    expect(shipped.size).toBeGreaterThan(0);
+    expect([...shipped].filter((file) => /\.test\.ts$|^test\//.test(file))).toEqual([]);
     expect(copied.some((file) => file.endsWith('.test.ts'))).toBe(true);
+  });
+
+  it('ships every file what it runs imports: the CMD, each component and every npm script but dev tools', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const entries = Object.values(pkg.scripts)
+      .flatMap((script) => [...(/\bnode (?:--\S+ )*(\S+\.ts)\b/.exec(script)?.slice(1) ?? [])])
+      .filter((entry) => !/^(bench|tools)\//.test(entry));
+    expect(entries).toContain('src/main.ts');
+    expect(entries).toContain('src/cli/admin-create.ts');
+    const missing = importGraph(entries).filter((file) => !shipped.has(file));
+    expect(missing).toEqual([]);
+  });
+
+  it("ships every component's migrations", () => {
+    for (const folder of [
+      MONOLITH_MIGRATIONS,
+      USERS_SERVICE_MIGRATIONS,
+      PAYMENTS_SERVICE_MIGRATIONS,
+    ]) {
+      const files = filesUnder(relative(process.cwd(), folder));
+      expect(
+        files.some((file) => file.endsWith('.sql')),
+        folder,
+      ).toBe(true);
+      expect(
+        files.some((file) => file.endsWith('meta/_journal.json')),
+        folder,
+      ).toBe(true);
+      expect(
+        files.filter((file) => !shipped.has(file)),
+        folder,
+      ).toEqual([]);
+    }
   });
 });
 
@@ -160,4 +336,26 @@ function filesUnder(path: string): string[] {
   return readdirSync(path, { recursive: true, encoding: 'utf8' })
     .map((entry) => join(path, entry))
     .filter((entry) => statSync(entry).isFile());
+}
+
+/**
+ * Every repository file reachable from `entries` through relative imports (static, dynamic,
+ * re-exports) and `new URL('<relative>', import.meta.url)` references (folders in full).
+ */
+function importGraph(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const pending = [...entries];
+  const specifiers =
+    /(?:\bfrom\s*|\bimport\s*\(?\s*)'(\.{1,2}\/[^']+)'|new URL\('(\.{1,2}\/[^']*)', import\.meta\.url\)/g;
+  while (pending.length > 0) {
+    const file = normalize(pending.pop()!);
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!file.endsWith('.ts')) continue;
+    for (const [, imported, referenced] of readFileSync(file, 'utf8').matchAll(specifiers)) {
+      const target = normalize(join(dirname(file), (imported ?? referenced)!));
+      pending.push(...(existsSync(target) ? filesUnder(target) : [target]));
+    }
+  }
+  return [...seen].sort();
 }

@@ -11,6 +11,7 @@ import {
 } from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
+import { paymentChanged } from './contracts/payments/v1/replication.ts';
 import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
@@ -68,11 +69,15 @@ export interface Seams {
  */
 export function createModules(
   context: ModuleContext<MonolithConfig>,
-  { signingKeys, seams = {} }: { signingKeys: SigningKeySet; seams?: Seams },
+  {
+    signingKeys,
+    seams = {},
+    component = 'monolith',
+  }: { signingKeys: SigningKeySet; seams?: Seams; component?: string },
 ): Modules {
   const users = createUsersModule(context, { signingKeys });
   const catalog = createCatalogModule(context);
-  const payments = createPaymentsModule(context);
+  const payments = createPaymentsModule(context, {}, { component });
   const shipping = createShippingModule(context);
   const orders = createOrdersModule(
     context,
@@ -110,6 +115,8 @@ export const monolithComponent = defineComponent<MonolithConfig>({
   routePrefix: '/api',
   port: (config) => ({ port: config.MONOLITH_PORT, setting: 'MONOLITH_PORT' }),
   database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),
+  // While payments live on both sides, the legacy module keeps payments-service's changes.
+  consumes: { [paymentChanged.name]: ['payments.replicate-from-service'] },
   about: {
     title: 'Commerce monolith',
     version: '1.0.0',
@@ -155,6 +162,7 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     });
     const wired = createModules(context, {
       signingKeys,
+      component,
       seams: {
         payments: (inProcess) =>
           switchablePaymentGateway(paymentSeam, {

@@ -5,5 +5,6 @@ CREATE TABLE "platform"."extraction_checkpoints" (
 	"copied" integer DEFAULT 0 NOT NULL,
 	"unchanged" integer DEFAULT 0 NOT NULL,
 	"conflicts" integer DEFAULT 0 NOT NULL,
+	"completed_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -11,12 +11,12 @@ import {
   type PaymentsServiceHarness,
   startPaymentsServiceOnPostgres,
 } from '../extracted/payments-service/harness.ts';
-import { openMigratedTestDatabase } from '../support/services.ts';
+import { openMigratedTestDatabase, type TestRedis } from '../support/services.ts';
 
 /**
  * Both payments implementations live, each on its own fresh PostgreSQL database: the legacy
  * module on a monolith-like bus (component `monolith`) and payments-service started by the
- * kernel, their buses sharing one in-process broker, each told the other's replication
+ * kernel, their buses sharing one in-process broker (or one BullMQ prefix), each told the other's replication
  * subscriber (what src/system.ts computes from the definitions' `consumes`).
  */
 export interface BothPaymentStores {
@@ -25,7 +25,11 @@ export interface BothPaymentStores {
   stop(): Promise<void>;
 }
 
-export async function startBothPaymentStores(label: string): Promise<BothPaymentStores> {
+/** Without `redis`, over an in-process broker; with it, over BullMQ under its prefix. */
+export async function startBothPaymentStores(
+  label: string,
+  redis?: TestRedis,
+): Promise<BothPaymentStores> {
   const broker = createInProcessBroker();
   const logger = pino({ level: 'silent' });
   const legacyDatabase = await openMigratedTestDatabase(`${label}_legacy`);
@@ -34,7 +38,7 @@ export async function startBothPaymentStores(label: string): Promise<BothPayment
     db,
     logger,
     component: 'monolith',
-    broker,
+    ...(redis ? { redis: { client: redis.connect(), prefix: redis.prefix } } : { broker }),
     remoteSubscribers: { [paymentChanged.name]: ['payments-service.replicate-from-legacy'] },
     maxAttempts: 2,
     retryBaseMs: 20,
@@ -52,9 +56,16 @@ export async function startBothPaymentStores(label: string): Promise<BothPayment
   const service = await startPaymentsServiceOnPostgres(
     `${label}_service`,
     {},
-    { EVENT_MAX_ATTEMPTS: '2', EVENT_RETRY_BASE_MS: '20' },
+    {
+      EVENT_MAX_ATTEMPTS: '2',
+      EVENT_RETRY_BASE_MS: '20',
+      ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }),
+    },
     undefined,
-    { broker, remoteSubscribers: { [paymentChanged.name]: ['payments.replicate-from-service'] } },
+    {
+      ...(redis === undefined && { broker }),
+      remoteSubscribers: { [paymentChanged.name]: ['payments.replicate-from-service'] },
+    },
   );
   return {
     legacy: { db, bus, module },

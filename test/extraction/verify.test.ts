@@ -1,14 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentRecords as servicePayments } from '../../extracted/payments-service/schema.ts';
-import { paymentRecords as legacyPayments } from '../../src/modules/payments/schema.ts';
-import { runExtractionCli } from '../../test/extraction/cli-process.ts';
+import type { VerifyReport } from '../../facade/extraction/verify.ts';
+import { paymentRecords as legacyPayments } from '../modules/payments/legacy-tables.ts';
+import { runExtractionCli } from './cli-process.ts';
 import {
   openTwoPaymentDatabases,
   seedLegacyPayments,
   type TwoPaymentDatabases,
-} from '../../test/extraction/two-databases.ts';
-import type { VerifyReport } from './verify.ts';
+} from './two-databases.ts';
 
 // extract:verify as an operator runs it, on two PostgreSQL databases a backfill made equal,
 // then tampered with one difference at a time.

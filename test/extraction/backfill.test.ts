@@ -4,17 +4,17 @@ import {
   paymentRecords as servicePayments,
   refunds as serviceRefunds,
 } from '../../extracted/payments-service/schema.ts';
-import { paymentRecords as legacyPayments } from '../../src/modules/payments/schema.ts';
+import { paymentsExtraction } from '../../facade/extraction/payments.ts';
+import { verifyCapability } from '../../facade/extraction/verify.ts';
 import { extractionCheckpoints } from '../../src/platform/extraction/schema.ts';
-import { runExtractionCli } from '../../test/extraction/cli-process.ts';
+import { paymentRecords as legacyPayments } from '../modules/payments/legacy-tables.ts';
+import { eventually } from '../support/services.ts';
+import { runExtractionCli } from './cli-process.ts';
 import {
   openTwoPaymentDatabases,
   seedLegacyPayments,
   type TwoPaymentDatabases,
-} from '../../test/extraction/two-databases.ts';
-import { eventually } from '../../test/support/services.ts';
-import { paymentsExtraction } from './payments.ts';
-import { verifyCapability } from './verify.ts';
+} from './two-databases.ts';
 
 // extract:backfill as an operator runs it: a child process on the PostgreSQL URLs, killed with
 // SIGKILL halfway, then run again to the end.

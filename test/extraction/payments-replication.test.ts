@@ -2,20 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentRecords as servicePayments } from '../../extracted/payments-service/schema.ts';
+import { paymentsExtraction } from '../../facade/extraction/payments.ts';
+import { verifyCapability } from '../../facade/extraction/verify.ts';
 import type { PaymentState, PaymentV1 } from '../../src/contracts/payments/v1/index.ts';
 import { paymentChanged } from '../../src/contracts/payments/v1/index.ts';
-import { paymentRecords as legacyPayments } from '../../src/modules/payments/schema.ts';
 import { inbox, outbox } from '../../src/platform/bus/schema.ts';
 import type { Database } from '../../src/platform/db/database.ts';
-import { captureRequest } from '../../test/extracted/payments-service/harness.ts';
+import { captureRequest } from '../extracted/payments-service/harness.ts';
+import { paymentRecords as legacyPayments } from '../modules/payments/legacy-tables.ts';
+import { createTestRedis, eventually, type TestRedis } from '../support/services.ts';
 import {
   type BothPaymentStores,
   legacyCapture,
   startBothPaymentStores,
-} from '../../test/extraction/payments-stores.ts';
-import { createTestRedis, eventually, type TestRedis } from '../../test/support/services.ts';
-import { paymentsExtraction } from './payments.ts';
-import { verifyCapability } from './verify.ts';
+} from './payments-stores.ts';
 
 // Both payments implementations live at once, each writing: every settled change reaches the
 // other side through payment.changed, and both stores end up identical (extract:verify's check).

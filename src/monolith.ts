@@ -11,6 +11,7 @@ import {
 } from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
+import { paymentChanged } from './contracts/payments/v1/replication.ts';
 import { userChanged } from './contracts/users/v1/replication.ts';
 import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
@@ -73,12 +74,12 @@ export function createModules(
   {
     signingKeys,
     seams = {},
-    component,
+    component = 'monolith',
   }: { signingKeys: SigningKeySet; seams?: Seams; component?: string },
 ): Modules {
   const users = createUsersModule(context, { signingKeys, component });
   const catalog = createCatalogModule(context);
-  const payments = createPaymentsModule(context);
+  const payments = createPaymentsModule(context, {}, { component });
   const shipping = createShippingModule(context);
   const orders = createOrdersModule(
     context,
@@ -124,6 +125,7 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     [userTokensRevoked.name]: ['monolith.token-revocations'],
     [userChanged.name]: [REPLICATE_FROM_SERVICE],
     'payment.failed': ['notifications.on-payment-failed'],
+    [paymentChanged.name]: ['payments.replicate-from-service'],
   },
   database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),
   about: {

@@ -20,6 +20,7 @@ import {
 } from './errors.ts';
 import { facts, type PaymentRow } from './payment-records.ts';
 import { type ChargeResult, NotCharged } from './provider.ts';
+import { publishPaymentChanged } from './replication.ts';
 import { paymentRecords } from './schema.ts';
 
 // The legacy module's guarantees, kept: a capture reaches the provider with no transaction (or
@@ -159,10 +160,12 @@ function recordOutcome(
         cardLast4: row.cardLast4,
         createdAt: row.createdAt,
         ...outcome,
+        // The authorized row was version 1 (its own insert), and the outcome is one change more.
+        version: row.version + 1,
       })
       .onConflictDoUpdate({
         target: paymentRecords.orderRef,
-        set: outcome,
+        set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
         setWhere: eq(paymentRecords.status, 'authorized'),
       })
       .returning();
@@ -184,6 +187,7 @@ function recordOutcome(
         context,
       );
     }
+    await publishPaymentChanged(deps.events, tx, recorded, undefined, context);
     return recorded;
   });
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { paymentChanged } from '../../src/contracts/payments/v1/index.ts';
 import {
   requireServiceCaller,
   type ServiceCallerOptions,
@@ -18,6 +19,7 @@ export {
   paymentsServiceConfigSchema,
 } from './config.ts';
 export type { PaymentsServiceOptions } from './payments-module.ts';
+export { applyPaymentState, OrderConflict, readPaymentStates } from './replication.ts';
 
 /** The service's own migrations: the platform's bus tables and its payments schema. */
 export const PAYMENTS_SERVICE_MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -40,6 +42,8 @@ export const createPaymentsServiceComponent = (
       url: config.PAYMENTS_SERVICE_DATABASE_URL,
       migrations: PAYMENTS_SERVICE_MIGRATIONS,
     }),
+    // While payments live on both sides, the service keeps the legacy module's changes.
+    consumes: { [paymentChanged.name]: ['payments-service.replicate-from-legacy'] },
     about: {
       title: 'payments-service',
       version: '1.0.0',
@@ -52,7 +56,7 @@ export const createPaymentsServiceComponent = (
     },
     build(context) {
       return {
-        modules: [createPaymentsServiceModule(context, options)],
+        modules: [createPaymentsServiceModule(context, options, context.component)],
         // Only trusted components call it (the monolith's payment seam, the facade), each with a
         // service token; the end user they act for comes forwarded (see authorization.ts).
         authenticate: requireServiceCaller({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   paymentCaptured,
+  paymentChanged,
   paymentFailed,
   paymentRefunded,
 } from '../../src/contracts/payments/v1/index.ts';
@@ -10,6 +11,7 @@ import { defineModule, type Module, type ModuleContext } from '../../src/platfor
 import type { PaymentsServiceConfig } from './config.ts';
 import type { PaymentsServiceDeps } from './deps.ts';
 import type { PaymentProvider } from './provider.ts';
+import { replicateFromLegacy } from './replication.ts';
 import { paymentsServiceRoutes } from './routes.ts';
 import { createSandboxProvider } from './sandbox-provider.ts';
 import { idempotencyRecords, payments } from './schema.ts';
@@ -27,6 +29,8 @@ export interface PaymentsServiceOptions {
 export function createPaymentsServiceModule(
   context: ModuleContext<PaymentsServiceConfig>,
   options: PaymentsServiceOptions = {},
+  /** This component's name: payment.changed it published itself is skipped by its origin. */
+  component = 'payments-service',
 ): Module<Record<string, never>> {
   const { config, db, logger } = context;
   const attemptMs = options.captureAttemptMs ?? 10_000;
@@ -54,7 +58,8 @@ export function createPaymentsServiceModule(
     name: 'payments',
     schema: payments,
     routes: paymentsServiceRoutes(deps, keys),
-    publishes: [paymentCaptured, paymentFailed, paymentRefunded],
+    publishes: [paymentCaptured, paymentFailed, paymentRefunded, paymentChanged],
+    subscriptions: [replicateFromLegacy(component)],
     prune: (olderThanMs, limit) => keys.prune(olderThanMs, limit),
     api: {},
   });

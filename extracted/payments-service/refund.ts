@@ -11,6 +11,7 @@ import {
   type PaymentRow,
   type RefundRow,
 } from './payment-records.ts';
+import { publishPaymentChanged } from './replication.ts';
 import { paymentRecords, refunds } from './schema.ts';
 
 /** A refund as recorded; `created` is false when the payment had been refunded already. */
@@ -74,7 +75,11 @@ export async function refundPayment(
   const recorded = await deps.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(paymentRecords)
-      .set({ status: 'refunded', updatedAt: sql`now()` })
+      .set({
+        status: 'refunded',
+        updatedAt: sql`now()`,
+        version: sql`${paymentRecords.version} + 1`,
+      })
       .where(and(eq(paymentRecords.id, id), eq(paymentRecords.status, 'captured')))
       .returning();
     // A concurrent refund recorded it first.
@@ -96,6 +101,7 @@ export async function refundPayment(
       { ...facts(updated), refundId: refund.id, reason },
       context,
     );
+    await publishPaymentChanged(deps.events, tx, updated, refund, context);
     return { refund, payment: updated, created: true };
   });
   if (recorded) return recorded;

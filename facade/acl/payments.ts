@@ -1,5 +1,6 @@
 import type {
   CreatePaymentRequest,
+  PaymentState,
   PaymentStatus as PaymentStatusV1,
   PaymentV1,
   Refund,
@@ -8,6 +9,7 @@ import type {
 import type {
   CapturePaymentBody,
   Payment,
+  PaymentRecordSnapshot,
   PaymentStatus,
   RefundPaymentBody,
 } from '../../src/modules/payments/index.ts';
@@ -160,3 +162,28 @@ export const captureResponseFromV1 = (payment: PaymentV1): { status: 201; body: 
   status: 201,
   body: paymentFromV1(payment),
 });
+
+/**
+ * A settled legacy payment with its refund and version (what extract:backfill copies and
+ * extract:verify compares) as payment.changed carries it, in v1's vocabulary.
+ */
+export function paymentSnapshotToV1(snapshot: PaymentRecordSnapshot): PaymentState {
+  const { status, ...payment } = paymentToV1(snapshot.payment);
+  if (status === 'authorized') throw new Error(`payment ${payment.id} is not settled`);
+  const { refund } = snapshot;
+  return {
+    payment: {
+      ...payment,
+      status,
+      ...(snapshot.cardLast4 !== null && { card_last4: snapshot.cardLast4 }),
+    },
+    refund: refund && {
+      id: refund.id,
+      amount: { amount_minor: refund.amount.amountMinor, currency: refund.amount.currency },
+      reason: refund.reason,
+      ...(refund.providerReference !== null && { provider_ref: refund.providerReference }),
+      created_at: refund.createdAt,
+    },
+    version: snapshot.version,
+  };
+}

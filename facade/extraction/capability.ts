@@ -1,4 +1,4 @@
-import type { Database } from '../../src/platform/db/database.ts';
+import type { Database, Executor } from '../../src/platform/db/database.ts';
 
 // What moving one capability's data between the legacy module and its extracted service takes:
 // reading both stores in a stable order, copying a legacy row into the service (the backfill),
@@ -34,9 +34,18 @@ export interface CapabilityExtraction<LegacyRow = unknown, ServiceRow = unknown>
   /**
    * Writes the legacy row into the service's store, keyed by its id and guarded by its version:
    * `copied` when the service's row was missing or older, `unchanged` when it was as new or
-   * newer. Idempotent: copying the same row twice copies it once.
+   * newer. Idempotent: copying the same row twice copies it once. `conflict` when another
+   * service row holds one of the row's unique fields (see uniqueFields): nothing is written.
+   * `db` may be a transaction (the backfill commits a batch with its checkpoint).
    */
-  copyToService(db: Database, row: LegacyRow): Promise<'copied' | 'unchanged'>;
+  copyToService(db: Executor, row: LegacyRow): Promise<'copied' | 'unchanged' | 'conflict'>;
+  /** How many legacy rows readLegacy reads in all: the backfill's total (for its progress). */
+  countLegacy?(db: Database): Promise<number>;
+  /**
+   * Compared fields that are unique in both stores (payments: `order_ref`): a row missing on one
+   * side whose value another id holds on the other is reported as a conflict, not two misses.
+   */
+  uniqueFields?: string[];
   /** The legacy row in the compared shape (the ACL's mapping to the service's vocabulary). */
   compareLegacy(row: LegacyRow): ComparableRow;
   compareService(row: ServiceRow): ComparableRow;

@@ -10,6 +10,7 @@ import type { CapturePaymentInput } from './contracts.ts';
 import { paymentCaptured, paymentFailed } from './events.ts';
 import { facts, type PaymentRow, toPayment } from './payment-records.ts';
 import { type ChargeResult, NotCharged } from './ports.ts';
+import { publishPaymentChanged } from './replication.ts';
 import { paymentRecords } from './schema.ts';
 import type { PaymentsDeps } from './service.ts';
 
@@ -202,10 +203,12 @@ function recordOutcome(
         cardTokenLast4: row.cardTokenLast4,
         createdAt: row.createdAt,
         ...outcome,
+        // The pending row was version 1 (its own insert), and the outcome is one change more.
+        version: row.version + 1,
       })
       .onConflictDoUpdate({
         target: paymentRecords.orderId,
-        set: outcome,
+        set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
         setWhere: eq(paymentRecords.status, 'pending'),
       })
       .returning();
@@ -228,6 +231,7 @@ function recordOutcome(
         context,
       );
     }
+    await publishPaymentChanged(deps.events, tx, recorded, undefined, context);
     return recorded;
   });
 }

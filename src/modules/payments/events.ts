@@ -5,3 +5,4 @@ export {
   paymentFailed,
   paymentRefunded,
 } from '../../contracts/payments/v1/events.ts';
+export { paymentChanged } from '../../contracts/payments/v1/replication.ts';

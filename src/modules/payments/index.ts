@@ -14,9 +14,10 @@ import {
   type RefundPaymentInput,
   refundPaymentSchema,
 } from './contracts.ts';
-import { paymentCaptured, paymentFailed, paymentRefunded } from './events.ts';
+import { paymentCaptured, paymentChanged, paymentFailed, paymentRefunded } from './events.ts';
 import { findPaymentByOrder } from './payment-records.ts';
 import type { PaymentProvider } from './ports.ts';
+import { replicateFromService } from './replication.ts';
 import { paymentsRoutes } from './routes.ts';
 import { createSandboxProvider } from './sandbox-provider.ts';
 import { payments } from './schema.ts';
@@ -43,6 +44,12 @@ export {
 } from './contracts.ts';
 export * from './events.ts';
 export { type ChargeResult, NotCharged, type PaymentProvider } from './ports.ts';
+export {
+  countSettledPayments,
+  OrderConflict,
+  type PaymentRecordSnapshot,
+  readPaymentSnapshots,
+} from './replication.ts';
 
 /** What other modules (orders, the dashboard) may ask of payments, through their own ports. */
 export interface PaymentsApi {
@@ -83,6 +90,11 @@ export interface PaymentsOptions {
   captureWaitMs?: number;
   /** How long the provider may take to answer a call (config.PAYMENT_PROVIDER_TIMEOUT_MS). */
   providerTimeoutMs?: number;
+  /**
+   * The component this module runs in (`monolith`): payment.changed it published itself comes
+   * back to its replication subscriber, which skips it by this origin.
+   */
+  component?: string;
 }
 
 const parse = apiCallParser('payments');
@@ -113,7 +125,8 @@ export function createPaymentsModule(
     name: 'payments',
     schema: payments,
     routes: paymentsRoutes(deps),
-    publishes: [paymentCaptured, paymentFailed, paymentRefunded],
+    publishes: [paymentCaptured, paymentFailed, paymentRefunded, paymentChanged],
+    subscriptions: [replicateFromService(options.component ?? 'monolith')],
     api: {
       capture: async (input, eventContext) =>
         capturePayment(deps, parse(capturePaymentSchema, input), eventContext),

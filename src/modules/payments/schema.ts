@@ -27,6 +27,11 @@ export const paymentRecords = payments.table(
     /** The capture attempt calling the provider now, and until when its claim holds. */
     attemptToken: text('attempt_token'),
     attemptExpiresAt: timestamp('attempt_expires_at', { withTimezone: true }),
+    /**
+     * Raised by one with every change of its state on either side (payment.changed carries it):
+     * a replicated write lands only over an older version. Claims and heartbeats do not count.
+     */
+    version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -22,6 +22,7 @@ import type {
 import { paymentRefunded } from './events.ts';
 import { facts, findPayment, toPayment } from './payment-records.ts';
 import type { PaymentProvider } from './ports.ts';
+import { publishPaymentChanged } from './replication.ts';
 import { paymentRecords, refunds } from './schema.ts';
 
 /** What the payments use cases run on. */
@@ -105,7 +106,11 @@ export async function refundPayment(
   return deps.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(paymentRecords)
-      .set({ status: 'refunded', updatedAt: sql`now()` })
+      .set({
+        status: 'refunded',
+        updatedAt: sql`now()`,
+        version: sql`${paymentRecords.version} + 1`,
+      })
       .where(and(eq(paymentRecords.id, payment.id), eq(paymentRecords.status, 'captured')))
       .returning();
     if (!updated) {
@@ -123,7 +128,7 @@ export async function refundPayment(
         reason,
         providerReference: refunded.reference,
       })
-      .returning({ id: refunds.id });
+      .returning();
     if (!refund) throw new Error(`refund of payment ${payment.id} was not recorded`);
     await deps.events.publish(
       tx,
@@ -131,6 +136,7 @@ export async function refundPayment(
       { ...facts(payment), refundId: refund.id, reason },
       context,
     );
+    await publishPaymentChanged(deps.events, tx, updated, refund, context);
     return toPayment(updated);
   });
 }

@@ -11,7 +11,10 @@ import { paymentRecords } from '../../../extracted/payments-service/schema.ts';
 import type { CreatePaymentRequest } from '../../../src/contracts/payments/v1/index.ts';
 import type { Role } from '../../../src/platform/auth/access-token.ts';
 import { outbox } from '../../../src/platform/bus/schema.ts';
-import { startComponent } from '../../../src/platform/component/start-component.ts';
+import {
+  type StartOptions,
+  startComponent,
+} from '../../../src/platform/component/start-component.ts';
 import {
   forwardedUser,
   sendAsCaller,
@@ -49,6 +52,8 @@ export async function startPaymentsServiceOnPostgres(
   env: Record<string, string> = {},
   /** Who calls it; pass another harness's to restart "the same" service for the same caller. */
   caller = testServiceCaller('monolith'),
+  /** How it meets other components (a shared in-process broker, their subscribers). */
+  start: StartOptions = {},
 ): Promise<PaymentsServiceHarness> {
   const database = await createTestDatabase(label);
   const config = loadPaymentsServiceConfig({
@@ -61,6 +66,7 @@ export async function startPaymentsServiceOnPostgres(
     createPaymentsServiceComponent({ ...options, trustedCallers: caller.trustedCallers }),
     config,
     pino({ level: 'silent' }),
+    start,
   );
   const { db } = service.database;
   return {

@@ -3,3 +3,4 @@
 // only src/platform; the legacy module, the service, the ACL and HTTP adapters import this.
 export * from './api.ts';
 export * from './events.ts';
+export * from './replication.ts';

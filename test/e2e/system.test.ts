@@ -6,6 +6,8 @@ import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentRecords } from '../../extracted/payments-service/schema.ts';
+import { capabilities } from '../../facade/extraction/capabilities.ts';
+import { verifyCapability } from '../../facade/extraction/verify.ts';
 import { serviceCallHeaders } from '../../src/platform/auth/service-caller.ts';
 import { loadServiceSigningKey } from '../../src/platform/auth/service-keys.ts';
 import { serviceTokenSource } from '../../src/platform/auth/service-tokens.ts';
@@ -108,12 +110,40 @@ describe('the whole system in one process', () => {
       customer.token,
     );
     expect(legacyPayment.body.status).toBe('captured');
-    expect(
-      await payments.select().from(paymentRecords).where(eq(paymentRecords.orderRef, viaLegacy.id)),
-    ).toEqual([]);
 
     await switchSeam(admin, 'http');
     expect((await place()).status).toBe('confirmed');
+
+    // Both stores in step, both ways: each side's payments reached the other, with their ids.
+    await eventually(async () => {
+      const replicated = await payments
+        .select({ id: paymentRecords.id, status: paymentRecords.status })
+        .from(paymentRecords)
+        .where(eq(paymentRecords.orderRef, viaLegacy.id));
+      expect(replicated).toEqual([{ id: viaLegacy.paymentId, status: 'captured' }]);
+      const back = await api.get<{ id: string }>(`/api/payments/${viaService.paymentId}`, admin);
+      expect([back.status, back.body.id]).toEqual([200, viaService.paymentId]);
+    });
+  });
+
+  it('ends with both payments stores and both users stores equal, row by row (extract:verify)', async () => {
+    const legacyDb = component('monolith').database.db;
+    for (const [capability, service] of [
+      ['payments', 'payments-service'],
+      ['users', 'users-service'],
+    ] as const) {
+      const known = capabilities[capability];
+      if (!known) throw new Error(`extract:verify does not know ${capability}`);
+      await eventually(async () => {
+        const report = await verifyCapability({
+          extraction: known.extraction,
+          legacyDb,
+          serviceDb: component(service).database.db,
+        });
+        expect([capability, report.equal, report.mismatchExamples]).toEqual([capability, true, []]);
+        expect(report.legacyRows).toBeGreaterThan(0);
+      });
+    }
   });
 
   it('accepts at the monolith an access token users-service issued', async () => {

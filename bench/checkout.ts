@@ -448,7 +448,7 @@ if (monolith && extracted) {
 const check = extracted?.check;
 if (check) {
   lines.push(
-    `check:    ${check.confirmedOrders} confirmed orders, ${check.capturedOnce} with exactly one captured payment in payments-service, ${check.legacyPayments} payments in the legacy module (${check.capturedNotConfirmed} captured for an order not confirmed): ${check.ok ? 'ok' : 'FAILED'}`,
+    `check:    ${check.confirmedOrders} confirmed orders, ${check.capturedOnce} with exactly one captured payment in payments-service, ${check.legacyPayments} captured by the legacy module itself (${check.capturedNotConfirmed} captured for an order not confirmed): ${check.ok ? 'ok' : 'FAILED'}`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -56,7 +56,9 @@ function spawnMain(env: Record<string, string>): Spawned {
 }
 
 /** The parsed `ready` log line, once it is written. */
-async function ready(started: Spawned): Promise<{ url: string; startupMs: number }> {
+async function ready(
+  started: Spawned,
+): Promise<{ url: string; startupMs: number; components: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       const line = started
@@ -78,8 +80,13 @@ async function ready(started: Spawned): Promise<{ url: string; startupMs: number
 describe('npm start (src/main.ts)', () => {
   it('logs only JSON lines to a non-terminal stdout, with its URL and start-up time; the banner goes to stderr; exits 0 on SIGTERM', async () => {
     const started = spawnMain({ DATA_DIR: await tempDir(), MONOLITH_PORT: '0' });
-    const { url, startupMs } = await ready(started);
+    const { url, startupMs, components } = await ready(started);
     expect(startupMs).toBeGreaterThan(0);
+    // Every component in one process, each answering on its own port.
+    expect(Object.keys(components)).toEqual(['users-service', 'payments-service', 'monolith']);
+    for (const [name, at] of Object.entries(components)) {
+      expect((await fetch(`${at}/health/ready`)).status, name).toBe(200);
+    }
     expect((await fetch(`${url}/api/products`)).status).toBe(200);
     expect(started.stderr()).toContain(`monolith          ${url}  (API docs ${url}/docs)`);
     started.child.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentRecords } from '../../extracted/payments-service/schema.ts';
@@ -13,6 +13,7 @@ import { loadServiceSigningKey } from '../../src/platform/auth/service-keys.ts';
 import { serviceTokenSource } from '../../src/platform/auth/service-tokens.ts';
 import type { RunningComponent } from '../../src/platform/component/start-component.ts';
 import { type RunningSystem, startSystem } from '../../src/system.ts';
+import { paymentRecords as legacyPayments } from '../modules/payments/legacy-tables.ts';
 import { eventually } from '../support/services.ts';
 import { type ApiClient, apiClient } from './client.ts';
 import { type Order, shop } from './shop.ts';
@@ -123,6 +124,60 @@ describe('the whole system in one process', () => {
       expect(replicated).toEqual([{ id: viaLegacy.paymentId, status: 'captured' }]);
       const back = await api.get<{ id: string }>(`/api/payments/${viaService.paymentId}`, admin);
       expect([back.status, back.body.id]).toEqual([200, viaService.paymentId]);
+    });
+  });
+
+  it('switches the seam 50 times during a stream of checkouts: every order paid once, on one side, copied to the other', async () => {
+    const s = shop(api);
+    const admin = await s.adminToken();
+    const customer = await s.newCustomer();
+    const product = await s.newProduct(admin, 1_700, 1_000);
+    let flips = 0;
+    const flipping = (async () => {
+      for (; flips < 50; flips++) {
+        await switchSeam(admin, flips % 2 === 0 ? 'http' : 'in-process');
+      }
+    })();
+    const orders: Order[] = [];
+    while (flips < 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          s.placeOrder(customer.token, [{ productId: product, quantity: 1 }]),
+        ),
+      );
+      orders.push(...batch.map((placed) => placed.body as Order));
+    }
+    await flipping;
+
+    expect(orders.length).toBeGreaterThan(8);
+    expect(orders.filter((order) => order.status !== 'confirmed')).toEqual([]);
+    const legacyDb = component('monolith').database.db;
+    const serviceDb = component('payments-service').database.db;
+    const ids = orders.map((order) => order.id);
+    await eventually(async () => {
+      const inLegacy = (
+        await legacyDb
+          .select({
+            order: legacyPayments.orderId,
+            id: legacyPayments.id,
+            status: legacyPayments.status,
+          })
+          .from(legacyPayments)
+          .where(inArray(legacyPayments.orderId, ids))
+      ).map((row) => `${row.order} ${row.id} ${row.status}`);
+      const inService = (
+        await serviceDb
+          .select({
+            order: paymentRecords.orderRef,
+            id: paymentRecords.id,
+            status: paymentRecords.status,
+          })
+          .from(paymentRecords)
+          .where(inArray(paymentRecords.orderRef, ids))
+      ).map((row) => `${row.order} ${row.id} ${row.status}`);
+      // One payment per order, captured, the order's own, the same in both stores.
+      const expected = orders.map((order) => `${order.id} ${order.paymentId} captured`).sort();
+      expect([inLegacy.sort(), inService.sort()]).toEqual([expected, expected]);
     });
   });
 

@@ -20,13 +20,14 @@ export interface NewAccount extends Omit<CreateAccount, 'password'> {
 
 /**
  * Inserts the account and publishes `user.registered` v1 and `user.changed` v1 (for the legacy
- * module's store) in the caller's transaction.
+ * module's store) in the caller's transaction. `announce: false` publishes only the latter.
  */
 export async function insertAccount(
   tx: Transaction,
   events: EventPublisher,
   account: NewAccount,
   context?: EventContext,
+  { announce = true }: { announce?: boolean } = {},
 ): Promise<Account> {
   const [row] = await tx
     .insert(accounts)
@@ -40,12 +41,14 @@ export async function insertAccount(
     })
     .returning();
   if (!row) throw new Error('insert returned no row');
-  await events.publish(
-    tx,
-    userRegistered,
-    { userId: row.id, username: row.loginName, email: row.emailAddress },
-    context,
-  );
+  if (announce) {
+    await events.publish(
+      tx,
+      userRegistered,
+      { userId: row.id, username: row.loginName, email: row.emailAddress },
+      context,
+    );
+  }
   await publishAccountChanged(tx, events, row, context);
   return toAccount(row);
 }

@@ -51,12 +51,16 @@ export async function seedAccounts(deps: AccountsDeps): Promise<number> {
   return deps.db.transaction(async (tx) => {
     await tx.execute(SEED_LOCK);
     if ((await countAccounts(tx)) > 0) return 0;
+    // Both users sides seed these accounts, with the same ids: the legacy module announces them
+    // (user.registered), so the demo customer is greeted once, not once per side.
     for (const [index, { password: _, roles, ...profile }] of DEMO_ACCOUNTS.entries()) {
-      await insertAccount(tx, deps.events, {
-        ...profile,
-        roles: [...roles],
-        passwordHash: hashes[index]!,
-      });
+      await insertAccount(
+        tx,
+        deps.events,
+        { ...profile, roles: [...roles], passwordHash: hashes[index]! },
+        undefined,
+        { announce: false },
+      );
     }
     return DEMO_ACCOUNTS.length;
   });

@@ -201,6 +201,21 @@ describe('the whole system in one process', () => {
     }
   });
 
+  it('greets the demo customer once, though both users sides seed the account', async () => {
+    const token = await api.login('customer', 'customer-password');
+    await eventually(async () => {
+      const notifications = await api.get<{ items: Array<{ kind: string }> }>(
+        '/api/notifications',
+        token,
+      );
+      expect(notifications.body.items.filter((n) => n.kind === 'welcome')).toHaveLength(1);
+    });
+    // Settled: nothing more arrives from the other side.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const again = await api.get<{ items: Array<{ kind: string }> }>('/api/notifications', token);
+    expect(again.body.items.filter((n) => n.kind === 'welcome')).toHaveLength(1);
+  });
+
   it('accepts at the monolith an access token users-service issued', async () => {
     const tokens = serviceTokenSource({
       component: 'monolith',

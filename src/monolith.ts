@@ -196,7 +196,6 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     return {
       modules: [revocations, ...wired.all],
       stop: () => paymentsService.close(),
-      prunes: [{ name: 'seams', prune: paymentSeam.prune }],
       authenticate: authenticate(verifier),
       mount(app) {
         app.route(

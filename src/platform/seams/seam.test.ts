@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedTestDatabase } from '../../../test/support/services.ts';
 import type { Database } from '../db/database.ts';
@@ -73,22 +73,5 @@ describe('an internal seam', () => {
     expect(new Set(pinned).size).toBe(1);
     const rows = await db.select().from(seamPins).where(eq(seamPins.key, key));
     expect(rows).toHaveLength(1);
-  });
-
-  it('prunes pins older than the retention window, and only those', async () => {
-    const seam = seamNamed(`seam-${randomUUID()}`, 0);
-    const old = randomUUID();
-    const recent = randomUUID();
-    await seam.pin(old);
-    await seam.pin(recent);
-    await db.execute(
-      sql`update platform.seam_pins set pinned_at = now() - interval '2 days' where key = ${old}`,
-    );
-    expect(await seam.prune(24 * 3600 * 1000, 100)).toBe(1);
-    const left = await db
-      .select({ key: seamPins.key })
-      .from(seamPins)
-      .where(eq(seamPins.seam, seam.name));
-    expect(left.map((row) => row.key)).toEqual([recent]);
   });
 });

@@ -1,12 +1,13 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { ago } from '../db/sql-time.ts';
 import { seamPins, seamSettings } from './schema.ts';
 
 // An internal seam of the strangler fig: a port the monolith can have answered by the legacy
 // module in this process or by the extracted service over HTTP, switched at runtime. The
 // setting lives in the component's database, so every replica follows one truth; each reads it
 // at most `cacheMs` late. Work already under way stays with the adapter it started on (pins).
+// A pin lives as long as the work it names (an order can still be cancelled, and refunded,
+// long after its checkout): pins are not pruned, like the orders they belong to.
 
 export interface SeamState<A extends string> {
   seam: string;
@@ -31,8 +32,6 @@ export interface Seam<A extends string> {
   state(): Promise<SeamState<A>>;
   /** Points new work at `adapter`; takes effect on every replica within `cacheMs`. */
   set(change: { adapter: A; reason: string; changedBy?: string }): Promise<SeamState<A>>;
-  /** Retention: deletes up to `limit` pins older than `olderThanMs`. */
-  prune(olderThanMs: number, limit: number): Promise<number>;
 }
 
 export interface SeamOptions<A extends string> {
@@ -116,18 +115,6 @@ export function createSeam<A extends string>(options: SeamOptions<A>): Seam<A> {
           },
         });
       return read();
-    },
-    async prune(olderThanMs, limit) {
-      const old = db
-        .select({ key: seamPins.key })
-        .from(seamPins)
-        .where(and(eq(seamPins.seam, name), lt(seamPins.pinnedAt, ago(olderThanMs))))
-        .limit(limit);
-      const deleted = await db
-        .delete(seamPins)
-        .where(and(eq(seamPins.seam, name), inArray(seamPins.key, old)))
-        .returning({ key: seamPins.key });
-      return deleted.length;
     },
   };
 }

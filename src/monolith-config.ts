@@ -39,8 +39,11 @@ export const monolithConfigSchema = componentConfigSchema(
       PAYMENT_GATEWAY: z.enum(['in-process', 'http']).default('in-process'),
       /** Where payments-service answers, for the HTTP adapter. */
       PAYMENTS_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),
-      /** The bound on each call to payments-service (connect, send, answer). */
-      PAYMENTS_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+      /**
+       * The bound on each call to payments-service (connect, send, answer). Above the service's
+       * own provider timeout (10 s by default), so a slow provider's answer still arrives.
+       */
+      PAYMENTS_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
       /** Each admin dashboard source gets this long before it is reported unavailable. */
       DASHBOARD_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
       ...authConfig.shape,

@@ -115,6 +115,29 @@ describe('the checkout saga over the HTTP payment gateway', () => {
     }
   });
 
+  it('waits out a capture still running on the service rather than cancelling the order', async () => {
+    const product = await f.product(5, { amountMinor: 2_650 });
+    // The saga's second try meets the first still at the provider: 409 idempotency-key-in-use
+    // at once (no wait on the service's side). That is not an answer about the payment.
+    const slowProvider = createTestProvider({ latencyMs: 900 });
+    const slow = await startPaymentsServiceOnPostgres(
+      'http_gateway_in_use',
+      { provider: slowProvider.provider },
+      { PAYMENTS_SERVICE_IDEMPOTENCY_WAIT_MS: '0' },
+    );
+    try {
+      const orders = f.newInstance({ ports: { payments: gatewayTo(slow, 300) } });
+      const { order } = await orders.api.placeOrder(placement(product.id), randomUUID());
+
+      expect(order).toMatchObject({ status: 'confirmed' });
+      expect((await slow.rowsFor(order.id)).map((row) => row.status)).toEqual(['captured']);
+      expect(slowProvider.moneyTaken()).toHaveLength(1);
+      expect(slowProvider.refunds).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('rides out payments-service being down: the saga retries, no order refused for it', async () => {
     const product = await f.product(5, { amountMinor: 2_700 });
     // Nothing listens here yet: every call is refused until the service comes up on it.

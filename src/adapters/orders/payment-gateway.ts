@@ -84,7 +84,9 @@ export function httpPaymentGateway({
   const call = (request: ServiceRequest) =>
     policy.run(async () => {
       const answer = await client.call(request);
-      if (answer.status >= 500 && errorCodeOfAnswer(answer) !== 'provider-unavailable') {
+      // A server error with none of the service's codes is the service failing (its database
+      // away, a bug): an outage. One with a code is an answer about the payment (problemFrom).
+      if (answer.status >= 500 && errorCodeOfAnswer(answer) === undefined) {
         throw new UpstreamFailed(`payments-service answered ${answer.status} to ${request.path}`);
       }
       return answer;
@@ -197,8 +199,9 @@ const unexpected = (answer: ServiceAnswer, what: string) =>
 /**
  * What payments-service's coded problems mean to the saga, as the in-process module would have
  * thrown them: a refusal is a 4xx ProblemError; the provider out of reach, or an outcome not
- * known yet, a 503 (the step's outcome is uncertain). A refusal of our own credentials (401,
- * 403) is a fault of this deployment, never the order's: an outage until it is fixed.
+ * known, a 503 (the step's outcome is uncertain); a capture still running, an outage to wait
+ * out. A refusal of our own credentials (401, 403) is a fault of this deployment, never the
+ * order's: an outage until it is fixed.
  */
 function problemFrom(answer: ServiceAnswer, what: string): Error {
   const parsed = problemSchema.safeParse(answer.body);
@@ -211,11 +214,16 @@ function problemFrom(answer: ServiceAnswer, what: string): Error {
       return new ProblemError(409, detail);
     case 'validation-failed':
       return new ProblemError(400, detail);
+    // As the legacy module answers them: the step's outcome is uncertain, so the saga
+    // compensates, and the refund settles what the provider did.
     case 'provider-unavailable':
     case 'payment-outcome-unknown':
+      return new ProblemError(503, detail, { headers: { 'Retry-After': '5' } });
+    // The first capture of the order is still running: nothing to decide yet. The saga sends the
+    // same capture again (same Idempotency-Key) and gets the first one's answer.
     case 'capture-in-progress':
     case 'idempotency-key-in-use':
-      return new ProblemError(503, detail, { headers: { 'Retry-After': '5' } });
+      return new AnswerNeverCame(`payments-service is still capturing: ${detail}`);
     default:
       return new UpstreamFailed(
         `payments-service answered ${answer.status} while ${what}: ${detail}`,

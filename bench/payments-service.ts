@@ -4,10 +4,9 @@ import {
   createPaymentsServiceComponent,
   loadPaymentsServiceConfig,
 } from '../extracted/payments-service/index.ts';
-import { monolithComponent } from '../src/monolith.ts';
+import { EVENT_CONSUMERS } from '../src/contracts/event-consumers.ts';
 import type { PublicJwk } from '../src/platform/auth/jwk.ts';
 import { startComponent } from '../src/platform/component/start-component.ts';
-import { remoteSubscribersOf } from '../src/system.ts';
 import { type ComponentThreadData, serveFromThread } from './component-thread.ts';
 
 // payments-service on its own thread and its own database, trusting the monolith's service key
@@ -22,6 +21,7 @@ const running = await startComponent(
   service,
   loadPaymentsServiceConfig(env),
   pino({ level: 'silent' }),
-  { remoteSubscribers: remoteSubscribersOf(service.name, [monolithComponent, service]) },
+  // The monolith is the only other component the bench runs.
+  { remoteSubscribers: EVENT_CONSUMERS.monolith },
 );
 serveFromThread(running);

@@ -11,8 +11,7 @@ import {
 } from './adapters/orders/payment-gateway.ts';
 import { inProcessProductPricing } from './adapters/orders/product-pricing.ts';
 import { inProcessShippingScheduler } from './adapters/orders/shipping-scheduler.ts';
-import { paymentChanged } from './contracts/payments/v1/replication.ts';
-import { userChanged } from './contracts/users/v1/replication.ts';
+import { EVENT_CONSUMERS, remoteSubscribersOf } from './contracts/event-consumers.ts';
 import { userTokensRevoked } from './contracts/users/v1/token-events.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { createCartModule } from './modules/cart/index.ts';
@@ -21,7 +20,7 @@ import { createNotificationsModule } from './modules/notifications/index.ts';
 import { createOrdersModule, type OrdersApi, type PaymentGateway } from './modules/orders/index.ts';
 import { createPaymentsModule, type PaymentsApi } from './modules/payments/index.ts';
 import { createShippingModule } from './modules/shipping/index.ts';
-import { createUsersModule, REPLICATE_FROM_SERVICE, type UsersApi } from './modules/users/index.ts';
+import { createUsersModule, type UsersApi } from './modules/users/index.ts';
 import type { MonolithConfig } from './monolith-config.ts';
 import { accessTokenVerifier } from './platform/auth/access-token-verifier.ts';
 import { authenticate } from './platform/auth/authenticate.ts';
@@ -119,14 +118,8 @@ export const monolithComponent = defineComponent<MonolithConfig>({
   // What it takes from the extracted services: their business events reach notifications as
   // the legacy modules' do, users-service's revocations reach the token check, and each
   // service's writes reach the legacy store (while both live).
-  consumes: {
-    'user.registered': ['notifications.on-user-registered'],
-    'user.updated': ['notifications.on-user-updated'],
-    [userTokensRevoked.name]: ['monolith.token-revocations'],
-    [userChanged.name]: [REPLICATE_FROM_SERVICE],
-    'payment.failed': ['notifications.on-payment-failed'],
-    [paymentChanged.name]: ['payments.replicate-from-service'],
-  },
+  consumes: EVENT_CONSUMERS.monolith,
+  remoteSubscribers: remoteSubscribersOf('monolith'),
   database: (config) => ({ url: config.DATABASE_URL, migrations: MONOLITH_MIGRATIONS }),
   about: {
     title: 'Commerce monolith',

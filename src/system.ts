@@ -13,7 +13,6 @@ import { monolithComponent } from './monolith.ts';
 import { loadMonolithConfig } from './monolith-config.ts';
 import type { KeySourceOptions } from './platform/auth/key-source.ts';
 import { loadServiceSigningKey } from './platform/auth/service-keys.ts';
-import type { RemoteSubscribers } from './platform/bus/bullmq-transport.ts';
 import { createInProcessBroker } from './platform/bus/in-process-broker.ts';
 import type { ComponentDefinition } from './platform/component/component.ts';
 import {
@@ -30,20 +29,18 @@ import {
 } from './platform/config/base-config.ts';
 import type { Listener } from './platform/http/serve.ts';
 
-// The whole system: its components in start order (each after what it calls), who consumes
-// whose events, and the run that starts them beside each other in one process. The only place
-// in src/ that knows the extracted services.
+// The whole system: its components in start order (each after what it calls) and the run that
+// starts them beside each other in one process. The only place in src/ that knows the extracted
+// services. Who consumes whose events is in src/contracts/event-consumers.ts, which every
+// component reads, so each knows it when it runs alone too.
 
 /** Every component, in the order they start (they stop in reverse). */
 export const COMPONENTS = ['users-service', 'payments-service', 'monolith'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
 type Env = Record<string, string | undefined>;
-type Declared = Pick<ComponentDefinition<BaseConfig>, 'name' | 'consumes'>;
-
 /** A component with its configuration, as the system starts it. */
 interface Part {
-  declared: Declared;
   seedsDemoData: boolean;
   listen(): Promise<Listener>;
   start(logger: Logger, options: StartOptions): Promise<RunningComponent>;
@@ -57,7 +54,6 @@ function part<C extends BaseConfig>(
   banner: Part['banner'],
 ): Part {
   return {
-    declared: definition,
     seedsDemoData: config.SEED_DEMO_DATA,
     listen: () => listenOn(definition, config),
     start: (logger, options) => startComponent(definition, config, logger, options),
@@ -92,21 +88,6 @@ export function checkSystemConfig(env: Env, only?: ComponentName): BaseConfig {
   }
   if (problems.size > 0) throw new ConfigError(`Invalid environment:\n${[...problems].join('\n')}`);
   return loadConfig(systemConfigSchema, env);
-}
-
-/** What each component consumes from the others: a fact of the deployment, in one place. */
-export function remoteSubscribersOf(
-  name: string,
-  definitions: readonly Declared[],
-): RemoteSubscribers {
-  const subscribers: Record<string, string[]> = {};
-  for (const definition of definitions) {
-    if (definition.name === name) continue;
-    for (const [event, names] of Object.entries(definition.consumes ?? {})) {
-      subscribers[event] = [...new Set([...(subscribers[event] ?? []), ...names])];
-    }
-  }
-  return subscribers;
 }
 
 /**
@@ -182,7 +163,6 @@ export async function startSystem(
       ? { urls: new Map([...listeners].map(([name, listener]) => [name, listener.url])) }
       : undefined;
   const parts = partsOf(env, together);
-  const declared = COMPONENTS.map((name) => parts[name].declared);
   const broker = env.REDIS_URL ? undefined : createInProcessBroker();
   const running: RunningComponent[] = [];
   const stop = async () => {
@@ -194,7 +174,6 @@ export async function startSystem(
         // Alone, the process's logger already names it.
         await parts[name].start(together ? logger.child({ component: name }) : logger, {
           broker,
-          remoteSubscribers: remoteSubscribersOf(name, declared),
           listener: listeners.get(name),
         }),
       );

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { paymentChanged } from '../../src/contracts/payments/v1/index.ts';
+import { EVENT_CONSUMERS, remoteSubscribersOf } from '../../src/contracts/event-consumers.ts';
 import {
   requireServiceCaller,
   type ServiceCallerOptions,
@@ -43,7 +43,8 @@ export const createPaymentsServiceComponent = (
       migrations: PAYMENTS_SERVICE_MIGRATIONS,
     }),
     // While payments live on both sides, the service keeps the legacy module's changes.
-    consumes: { [paymentChanged.name]: ['payments-service.replicate-from-legacy'] },
+    consumes: EVENT_CONSUMERS['payments-service'],
+    remoteSubscribers: remoteSubscribersOf('payments-service'),
     about: {
       title: 'payments-service',
       version: '1.0.0',

@@ -1,8 +1,9 @@
 // users-service: accounts and sessions, standalone, on its own database. Its composition root:
 // config slice, database and migrations, the accounts module, how callers authenticate.
+
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { userChanged } from '../../src/contracts/users/v1/index.ts';
+import { EVENT_CONSUMERS, remoteSubscribersOf } from '../../src/contracts/event-consumers.ts';
 import { jwksRoutes } from '../../src/platform/auth/jwks-routes.ts';
 import {
   requireServiceCaller,
@@ -16,7 +17,6 @@ import {
 } from '../../src/platform/component/start-component.ts';
 import { createAccountsModule } from './accounts-module.ts';
 import type { UsersServiceConfig } from './config.ts';
-import { REPLICATE_FROM_LEGACY } from './replication.ts';
 import { platformTokenIssuer } from './token-issuer.ts';
 
 export {
@@ -45,7 +45,8 @@ export const createUsersServiceComponent = (options: UsersServiceOptions = {}) =
     name: 'users-service',
     routePrefix: '',
     // The legacy users module's writes, while both stores live.
-    consumes: { [userChanged.name]: [REPLICATE_FROM_LEGACY] },
+    consumes: EVENT_CONSUMERS['users-service'],
+    remoteSubscribers: remoteSubscribersOf('users-service'),
     port: (config) => ({ port: config.USERS_SERVICE_PORT, setting: 'USERS_SERVICE_PORT' }),
     database: (config) => ({
       url: config.USERS_SERVICE_DATABASE_URL,

@@ -70,7 +70,13 @@ beforeAll(async () => {
   });
   operations = operationsOf(await fetchOpenApi(running.monolith.url));
   probe = await stateProbe(running.monolith.database.db, {
-    redis: { url: environment.env.REDIS_URL!, prefix: environment.env.REDIS_PREFIX! },
+    redis: {
+      url: environment.env.REDIS_URL!,
+      prefix: environment.env.REDIS_PREFIX!,
+      subscribers: running.monolith.parts.modules.flatMap((module) =>
+        (module.subscriptions ?? []).map((subscription) => subscription.subscriber),
+      ),
+    },
   });
 
   const steps = shop(running.api);

@@ -58,7 +58,13 @@ beforeAll(async () => {
   doc = await fetchOpenApi(running.monolith.url);
   operations = operationsOf(doc);
   probe = await stateProbe(running.monolith.database.db, {
-    redis: { url: environment.env.REDIS_URL!, prefix: environment.env.REDIS_PREFIX! },
+    redis: {
+      url: environment.env.REDIS_URL!,
+      prefix: environment.env.REDIS_PREFIX!,
+      subscribers: running.monolith.parts.modules.flatMap((module) =>
+        (module.subscriptions ?? []).map((subscription) => subscription.subscriber),
+      ),
+    },
   });
 
   const { api } = running;

@@ -27,8 +27,12 @@ export interface StateProbe {
 }
 
 export interface ProbeOptions {
-  /** With BullMQ delivery a job waits in Redis before its delivery row exists: its queues count. */
-  redis?: { url: string; prefix: string } | undefined;
+  /**
+   * With BullMQ delivery a job waits in Redis before its delivery row exists: the queues of the
+   * monolith's own subscribers count (a job waiting for another component, which does not run
+   * here, is not this process's work).
+   */
+  redis?: { url: string; prefix: string; subscribers: readonly string[] } | undefined;
 }
 
 const rowsOf = <T>(result: unknown): T[] =>
@@ -85,7 +89,9 @@ export async function stateProbe(db: Database, options: ProbeOptions = {}): Prom
     // or delayed under the bus's prefix means something is still moving.
     let queued = 0;
     for (const state of ['wait', 'active', 'delayed', 'prioritized', 'paused']) {
-      const keys = await redis.keys(`${options.redis.prefix}:bull:*:${state}`);
+      const keys = options.redis.subscribers.map(
+        (subscriber) => `${options.redis?.prefix}:bull:events.${subscriber}:${state}`,
+      );
       for (const key of keys) {
         const type = await redis.type(key);
         queued +=

@@ -66,6 +66,12 @@ export interface ComponentDefinition<C extends BaseConfig> {
    * of the subscriptions `build` returns.
    */
   consumes?: RemoteSubscribers;
+  /**
+   * The subscribers of other components this component's events must reach, by event name
+   * (the others' `consumes`): with Redis they get BullMQ jobs, in one process the broker hands
+   * them the events.
+   */
+  remoteSubscribers?: RemoteSubscribers;
   build(context: ComponentContext<C>): ComponentParts;
 }
 

@@ -125,7 +125,7 @@ async function wire<C extends BaseConfig>(
     retryBaseMs: config.EVENT_RETRY_BASE_MS,
     relayStallMs: config.EVENT_RELAY_STALL_MS,
     jobLockMs: config.EVENT_JOB_LOCK_MS,
-    remoteSubscribers: options.remoteSubscribers,
+    remoteSubscribers: options.remoteSubscribers ?? definition.remoteSubscribers,
     broker: options.broker,
   });
   const context: ComponentContext<C> = {

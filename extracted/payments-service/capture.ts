@@ -48,7 +48,7 @@ export const askProvider = <T>(deps: PaymentsServiceDeps, call: Promise<T>, what
   withDeadline(call, deps.attempts.providerTimeoutMs, `the payment provider, ${what}`);
 
 /** A repeat must be the same capture; anything else for the order is someone else's mistake. */
-function assertSameCapture(existing: PaymentRow, request: CreatePaymentRequest) {
+export function assertSameCapture(existing: PaymentRow, request: CreatePaymentRequest) {
   const same =
     existing.customerRef === request.customer_ref &&
     existing.amountMinor === request.amount.amount_minor &&

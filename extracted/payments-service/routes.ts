@@ -2,6 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import {
   createPaymentRequestSchema,
+  DRY_RUN_HEADER,
+  dryRunHeaderSchema,
   idempotencyKeyHeaderSchema,
   listPaymentsQuerySchema,
   paymentIdSchema,
@@ -31,19 +33,30 @@ import {
 } from './authorization.ts';
 import { capturePayment } from './capture.ts';
 import type { PaymentsServiceDeps } from './deps.ts';
+import { isDryRun, markDryRunAnswers, unlessDryRun } from './dry-run.ts';
 import { forbidden, paymentNotFound, VALIDATION_FAILED } from './errors.ts';
 import { listPayments } from './list-payments.ts';
 import { findPaymentRow, toPaymentV1, toRefund } from './payment-records.ts';
+import { previewCapture, previewRefund } from './preview.ts';
 import { refundPayment } from './refund.ts';
 
 const tags = ['payments'];
 const idParams = z.object({ id: paymentIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
-const keyHeader = z.object({ 'idempotency-key': idempotencyKeyHeaderSchema.optional() });
+const writeHeaders = z.object({
+  'idempotency-key': idempotencyKeyHeaderSchema.optional(),
+  'x-dry-run': dryRunHeaderSchema.optional(),
+});
 const coded = (description: string, ...codes: string[]) =>
   problemDoc(`${description} (type .../errors/${codes.join(', .../errors/')})`);
 const replayHeaders = z.object({
   'Idempotent-Replayed': z.string().optional().openapi({ description: '`true` on a replay' }),
+  [DRY_RUN_HEADER]: z
+    .string()
+    .optional()
+    .openapi({ description: '`true` on the answer to a dry run (on its refusals too)' }),
 });
+const dryRunNote =
+  " With `X-Dry-Run: true` it is validated, authorized and answered as it would be, but nothing is stored, published or charged (the outcome is the sandbox provider's decision), no Idempotency-Key is read or used up, and what it would create has a fresh id that names nothing.";
 const keyErrors = {
   409: coded('Still running under this Idempotency-Key', 'idempotency-key-in-use'),
   422: coded('This Idempotency-Key was used with another request', 'idempotency-key-reused'),
@@ -58,10 +71,11 @@ const captureRoute = (idempotent: MiddlewareHandler<AppEnv>) =>
     tags,
     summary: `Capture an order's payment, once per order_ref ${moneyAuthority}`,
     description:
-      'Charges the source once per order_ref: a repeat with the same customer and amount answers the recorded payment and charges nothing. A decline is a payment with status `declined`, not an error. A provider that gave no answer leaves the payment `authorized` (503 payment-outcome-unknown); the same capture again settles it.',
+      'Charges the source once per order_ref: a repeat with the same customer and amount answers the recorded payment and charges nothing. A decline is a payment with status `declined`, not an error. A provider that gave no answer leaves the payment `authorized` (503 payment-outcome-unknown); the same capture again settles it.' +
+      dryRunNote,
     security: bearerSecurity,
-    middleware: [requireMoneyAuthority(), idempotent] as const,
-    request: { headers: keyHeader, body: jsonBody(createPaymentRequestSchema) },
+    middleware: [markDryRunAnswers(), requireMoneyAuthority(), unlessDryRun(idempotent)] as const,
+    request: { headers: writeHeaders, body: jsonBody(createPaymentRequestSchema) },
     responses: {
       201: {
         ...jsonDoc(paymentSchema, 'The payment: captured, declined (or refunded, for a repeat)'),
@@ -119,10 +133,11 @@ const refundRoute = (idempotent: MiddlewareHandler<AppEnv>) =>
     tags,
     summary: `Refund a captured payment in full ${moneyAuthority}`,
     description:
-      'Gives the whole amount back once; the payment becomes `refunded`. A payment refunded already answers its refund again (200). A payment still `authorized` is settled with the provider first.',
+      'Gives the whole amount back once; the payment becomes `refunded`. A payment refunded already answers its refund again (200). A payment still `authorized` is settled with the provider first.' +
+      dryRunNote,
     security: bearerSecurity,
-    middleware: [requireMoneyAuthority(), idempotent] as const,
-    request: { params: idParams, headers: keyHeader, body: jsonBody(refundRequestSchema) },
+    middleware: [markDryRunAnswers(), requireMoneyAuthority(), unlessDryRun(idempotent)] as const,
+    request: { params: idParams, headers: writeHeaders, body: jsonBody(refundRequestSchema) },
     responses: {
       201: { ...jsonDoc(refundSchema, 'The refund, just made'), headers: replayHeaders },
       200: { ...jsonDoc(refundSchema, 'The refund made before'), headers: replayHeaders },
@@ -152,7 +167,10 @@ export function paymentsServiceRoutes(deps: PaymentsServiceDeps, keys: Idempoten
   });
 
   router.openapi(captureRoute(idempotent), async (c) => {
-    const row = await capturePayment(deps, c.req.valid('json'), eventContextOf(c));
+    const request = c.req.valid('json');
+    const row = isDryRun(c)
+      ? await previewCapture(deps, request)
+      : await capturePayment(deps, request, eventContextOf(c));
     c.header('Location', `/v1/payments/${row.id}`);
     return c.json(toPaymentV1(row), 201);
   });
@@ -182,7 +200,10 @@ export function paymentsServiceRoutes(deps: PaymentsServiceDeps, keys: Idempoten
 
   router.openapi(refundRoute(idempotent), async (c) => {
     const { id } = c.req.valid('param');
-    const outcome = await refundPayment(deps, id, c.req.valid('json').reason, eventContextOf(c));
+    const { reason } = c.req.valid('json');
+    const outcome = isDryRun(c)
+      ? await previewRefund(deps, id, reason)
+      : await refundPayment(deps, id, reason, eventContextOf(c));
     const refund = toRefund(outcome.refund, outcome.payment);
     return outcome.created ? c.json(refund, 201) : c.json(refund, 200);
   });

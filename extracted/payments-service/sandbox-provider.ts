@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChargeResult, NotCharged, type PaymentProvider } from './provider.ts';
+import {
+  type ChargeRequest,
+  type ChargeResult,
+  NotCharged,
+  type PaymentProvider,
+} from './provider.ts';
 
 /*
  * payments-service's sandbox provider: no money moves. The same rules as the legacy module's
@@ -30,6 +35,30 @@ export class SandboxProviderOutage extends NotCharged {
   }
 }
 
+/**
+ * The sandbox's rules (above) as a pure function: what a charge of this request gets, before any
+ * reference is made up. The charge and a dry run (which asks no provider) both decide by it.
+ */
+export type SandboxDecision =
+  | { outcome: 'approved' }
+  | { outcome: 'declined'; reason: string }
+  | { outcome: 'outage' };
+
+export function decideSandboxCharge({
+  amount,
+  cardToken,
+}: Pick<ChargeRequest, 'amount' | 'cardToken'>): SandboxDecision {
+  if (cardToken === SANDBOX_ERROR_TOKEN) return { outcome: 'outage' };
+  if (cardToken === SANDBOX_DECLINE_TOKEN) return { outcome: 'declined', reason: 'card declined' };
+  if (amount.amount_minor % 100 === 13)
+    return { outcome: 'declined', reason: 'insufficient funds' };
+  return { outcome: 'approved' };
+}
+
+/** The sandbox's reference of a charge, and of a refund. */
+export const sandboxChargeReference = () => `sbx_ch_${randomUUID()}`;
+export const sandboxRefundReference = () => `sbx_rf_${randomUUID()}`;
+
 function rememberedAnswers<T>() {
   const answers = new Map<string, Promise<T>>();
   return (key: string, answer: () => Promise<T>): Promise<T> => {
@@ -55,17 +84,15 @@ export function createSandboxProvider(options: { latencyMs: number }): PaymentPr
     async charge({ amount, cardToken, reference }) {
       await wait();
       return charges(reference, async (): Promise<ChargeResult> => {
-        if (cardToken === SANDBOX_ERROR_TOKEN) throw new SandboxProviderOutage();
-        if (cardToken === SANDBOX_DECLINE_TOKEN)
-          return { outcome: 'declined', reason: 'card declined' };
-        if (amount.amount_minor % 100 === 13)
-          return { outcome: 'declined', reason: 'insufficient funds' };
-        return { outcome: 'approved', reference: `sbx_ch_${randomUUID()}` };
+        const decision = decideSandboxCharge({ amount, cardToken });
+        if (decision.outcome === 'outage') throw new SandboxProviderOutage();
+        if (decision.outcome === 'declined') return decision;
+        return { outcome: 'approved', reference: sandboxChargeReference() };
       });
     },
     async refund({ reference }) {
       await wait();
-      return refunds(reference, async () => ({ reference: `sbx_rf_${randomUUID()}` }));
+      return refunds(reference, async () => ({ reference: sandboxRefundReference() }));
     },
   };
 }

@@ -164,3 +164,16 @@ export const idempotencyKeyHeaderSchema = z.string().min(1).max(200).openapi({
     'Same key and same body: the first answer again (status and body). Same key, other body: 422 idempotency-key-reused. While the first is still running: 409 idempotency-key-in-use.',
   example: 'checkout-0b8c0b6e-capture',
 });
+
+/**
+ * A dry run of `POST /v1/payments` or `POST /v1/payments/{id}/refunds` (what the facade sends
+ * when it shadows a write): validated, authorized and answered as the real request would be,
+ * with `X-Dry-Run: true` on the answer, but nothing is stored, published or charged, and no
+ * Idempotency-Key is read or used up. The only value is `true`; any other is a 400.
+ */
+export const DRY_RUN_HEADER = 'X-Dry-Run';
+export const dryRunHeaderSchema = z.literal('true').openapi({
+  description:
+    '`true`: a dry run. Answered as the real request would be (status, body, problem codes), with `X-Dry-Run: true`, but nothing is stored, published or charged, and no Idempotency-Key is read or used up. Ids of anything the request would create are fresh and name nothing.',
+  example: 'true',
+});

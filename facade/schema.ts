@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import type { Figures } from './toggles/figures.ts';
+import { routeModes } from './toggles/modes.ts';
+
+/** The facade's own database: route toggles, their journal, and what each replica applies. */
+export const facade = pgSchema('facade');
+
+/**
+ * The toggles' global version, one row: every change takes it up by one under its row lock, so
+ * changes are serialised and numbered without a gap.
+ */
+export const toggleVersion = facade.table(
+  'toggle_version',
+  {
+    id: smallint('id').primaryKey().default(1),
+    version: integer('version').notNull(),
+  },
+  (t) => [check('toggle_version_single_row', sql`${t.id} = 1`)],
+);
+
+/** A route that was ever changed; a route without a row is in its route table's mode. */
+export const routeToggles = facade.table(
+  'route_toggles',
+  {
+    routeId: text('route_id').primaryKey(),
+    mode: text('mode', { enum: routeModes }).notNull(),
+    /** The share of users the new side serves in `canary`, 0–100. */
+    percentage: integer('percentage').notNull(),
+    /** The global version of the change that set it. */
+    version: integer('version').notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** An admin's user id, or the facade itself (an automatic step back). */
+    changedBy: text('changed_by').notNull(),
+    reason: text('reason').notNull(),
+  },
+  (t) => [
+    check('route_toggles_percentage_range', sql`${t.percentage} between 0 and 100`),
+    check(
+      'route_toggles_mode_known',
+      sql`${t.mode} in ('monolith', 'shadow', 'canary', 'extracted', 'retired')`,
+    ),
+  ],
+);
+
+export const journalKinds = ['change', 'rollback'] as const;
+
+/** One row per change, never updated: who, when, from, to, why, and the figures then. */
+export const toggleJournal = facade.table(
+  'toggle_journal',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    routeId: text('route_id').notNull(),
+    /** The global version this change produced (unique: one change per version). */
+    version: integer('version').notNull().unique('toggle_journal_version_key'),
+    kind: text('kind', { enum: journalKinds }).notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+    changedBy: text('changed_by').notNull(),
+    fromMode: text('from_mode', { enum: routeModes }).notNull(),
+    fromPercentage: integer('from_percentage').notNull(),
+    toMode: text('to_mode', { enum: routeModes }).notNull(),
+    toPercentage: integer('to_percentage').notNull(),
+    reason: text('reason').notNull(),
+    /** Moved past the parity gate's refusal, on the admin's word. */
+    forced: boolean('forced').notNull().default(false),
+    /** Parity, error rates and latency at that moment, as the caller measured them. */
+    figures: jsonb('figures').$type<Figures>().notNull(),
+  },
+  (t) => [index('toggle_journal_route_idx').on(t.routeId, t.version.desc())],
+);
+
+/** Each facade replica's applied version, so lagging replicas show. */
+export const toggleReplicas = facade.table('toggle_replicas', {
+  replicaId: text('replica_id').primaryKey(),
+  appliedVersion: integer('applied_version').notNull(),
+  seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -11,8 +11,8 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+import { modes as routeModes } from './routes/modes.ts';
 import type { Figures } from './toggles/figures.ts';
-import { routeModes } from './toggles/modes.ts';
 
 /** The facade's own database: route toggles, their journal, and what each replica applies. */
 export const facade = pgSchema('facade');

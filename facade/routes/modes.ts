@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 
 // A route's migration toggle and the policies that decide what happens when its new side fails.
 
 /** Where a route is in its migration, from legacy only to new only. */
-export const modeSchema = z.enum(['monolith', 'shadow', 'canary', 'extracted', 'retired']);
+export const modes = ['monolith', 'shadow', 'canary', 'extracted', 'retired'] as const;
+export const modeSchema = z.enum(modes).openapi('RouteMode');
 export type Mode = z.infer<typeof modeSchema>;
-export const modes = modeSchema.options;
 
 /** Modes in which the new side answers some client: a move into one passes the parity gate. */
 export const servingNewModes: readonly Mode[] = ['canary', 'extracted', 'retired'];

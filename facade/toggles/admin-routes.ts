@@ -10,8 +10,8 @@ import {
   problemDoc,
 } from '../../src/platform/http/route-docs.ts';
 import { createRouter } from '../../src/platform/http/router.ts';
+import { type Mode as RouteMode, modeSchema as routeModeSchema } from '../routes/modes.ts';
 import type { Figures } from './figures.ts';
-import { type RouteMode, routeModeSchema } from './modes.ts';
 import type { Placement, ToggleStore } from './store.ts';
 import {
   journalEntrySchema,

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { Database, Executor } from '../../src/platform/db/database.ts';
 import { closeRedis } from '../../src/platform/queue/redis.ts';
 import { withDeadline } from '../../src/platform/resilience/deadline.ts';
+import type { Mode as RouteMode } from '../routes/modes.ts';
 import { routeToggles, toggleJournal, toggleReplicas, toggleVersion } from '../schema.ts';
 import type { Figures } from './figures.ts';
-import type { RouteMode } from './modes.ts';
 import type { JournalEntry, Replica, RouteToggle } from './toggle.ts';
 import { ToggleError } from './toggle-error.ts';
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { modeSchema as routeModeSchema } from '../routes/modes.ts';
 import { figuresSchema } from './figures.ts';
-import { routeModeSchema } from './modes.ts';
 
 /** `<capability>.<read|write>.<what>`, e.g. `payments.read.by-id`. */
 export const routeIdSchema = z

@@ -4,7 +4,7 @@ import type { EventPublisher } from '../../src/platform/bus/event-bus.ts';
 import type { EventContext } from '../../src/platform/bus/event-contract.ts';
 import { type Subscription, subscribe } from '../../src/platform/bus/subscription.ts';
 import type { Executor } from '../../src/platform/db/database.ts';
-import type { PaymentRow, RefundRow } from './payment-records.ts';
+import { type PaymentRow, type RefundRow, toPaymentV1 } from './payment-records.ts';
 import { paymentRecords, refunds } from './schema.ts';
 
 // Keeping the service's payments and the legacy module's in step while both live: every settled
@@ -14,21 +14,15 @@ import { paymentRecords, refunds } from './schema.ts';
 
 /** The settled state of a payment as payment.changed carries it (never an authorized one). */
 export function paymentStateOf(row: PaymentRow, refund: RefundRow | undefined): PaymentState {
-  if (row.status === 'authorized') {
+  const payment = toPaymentV1(row);
+  if (payment.status === 'authorized') {
     throw new Error(`payment ${row.id} is authorized: nothing settled`);
   }
   return {
     payment: {
-      id: row.id,
-      order_ref: row.orderRef,
-      customer_ref: row.customerRef,
-      amount: { amount_minor: row.amountMinor, currency: row.currency },
-      status: row.status,
-      ...(row.declineReason !== null && { decline_reason: row.declineReason }),
-      ...(row.providerRef !== null && { provider_ref: row.providerRef }),
+      ...payment,
+      status: payment.status,
       ...(row.cardLast4 !== null && { card_last4: row.cardLast4 }),
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
     },
     refund: refund
       ? {

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFacadeTestDatabase } from '../../test/support/facade-database.ts';
 import { type ModuleHarness, openModuleHarness } from '../../test/support/module-harness.ts';
+import { openMigratedTestDatabase } from '../../test/support/services.ts';
+import { FACADE_MIGRATIONS } from '../database.ts';
 import { type ProposedChange, toggleAdminRoutes } from './admin-routes.ts';
 import { createToggleStore, type ToggleStore } from './store.ts';
 
 let h: ModuleHarness;
-let facadeDb: Awaited<ReturnType<typeof openFacadeTestDatabase>>;
+let facadeDb: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
 let store: ToggleStore;
 const asked: ProposedChange[] = [];
 const figures = { parity: { matchRate: 0.9, samples: 40 } };
 
 beforeAll(async () => {
   h = await openModuleHarness('toggle_admin');
-  facadeDb = await openFacadeTestDatabase('toggle_admin');
+  facadeDb = await openMigratedTestDatabase('toggle_admin', FACADE_MIGRATIONS);
   store = createToggleStore({
     db: facadeDb.handle.db,
     prefix: 'unused',

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/platform/db/database.ts';
-import { openFacadeTestDatabase } from '../../test/support/facade-database.ts';
 import { startPrivateRedis } from '../../test/support/redis-server.ts';
-import { createTestRedis, type TestRedis } from '../../test/support/services.ts';
+import {
+  createTestRedis,
+  openMigratedTestDatabase,
+  type TestRedis,
+} from '../../test/support/services.ts';
 import { appliedBy } from '../../test/support/toggle-replicas.ts';
+import { FACADE_MIGRATIONS } from '../database.ts';
 import { createToggleStore, type ToggleStore, type ToggleStoreOptions } from './store.ts';
 import { ToggleError } from './toggle-error.ts';
 
-let facadeDb: Awaited<ReturnType<typeof openFacadeTestDatabase>>;
+let facadeDb: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
 let db: Database;
 let redis: TestRedis;
 const stores: ToggleStore[] = [];
@@ -22,7 +26,7 @@ const open = async (options: Partial<ToggleStoreOptions> & { replicaId: string }
 };
 
 beforeAll(async () => {
-  facadeDb = await openFacadeTestDatabase('toggle_store');
+  facadeDb = await openMigratedTestDatabase('toggle_store', FACADE_MIGRATIONS);
   db = facadeDb.handle.db;
   redis = createTestRedis('toggle_store');
 });

@@ -40,13 +40,17 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   };
 }
 
-/** A migrated database handle on a fresh test database; `cleanup` closes and drops it. */
+/**
+ * A migrated database handle on a fresh test database (the monolith's migrations unless another
+ * component's are given); `cleanup` closes and drops it.
+ */
 export async function openMigratedTestDatabase(
   label: string,
+  migrations = MONOLITH_MIGRATIONS,
 ): Promise<{ handle: DatabaseHandle; url: string; cleanup(): Promise<void> }> {
   const database = await createTestDatabase(label);
   const handle = await openDatabase({ url: database.url, dataDir: '', name: label });
-  await handle.migrate(MONOLITH_MIGRATIONS);
+  await handle.migrate(migrations);
   return {
     handle,
     url: database.url,

@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import {
+  REQUEST_BUDGET_HEADER,
+  type Upstream,
+  type UpstreamAnswer,
+  type UpstreamCall,
+  type UpstreamState,
+} from './upstream-call.ts';
+import { ClientGone, UpstreamTimeout } from './upstream-errors.ts';
+
+// The same Upstream over an app's `fetch` in this process (the single-process run serves legacy
+// without a network hop): the same deadline, header and retries, but no pool, no health checks
+// and no breaker or bulkhead (an app in this process is as up as the facade is).
+
+export interface InProcessUpstreamOptions {
+  name: string;
+  /** A Hono app's `fetch`. */
+  fetch: (request: Request) => Response | Promise<Response>;
+  retryBudget?: RetryBudgetOptions;
+}
+
+/** The origin in-process requests carry; nothing resolves it, the app only reads the path. */
+const ORIGIN = 'http://monolith.internal';
+
+const RETRY_STATUSES = new Set([502, 503, 504]);
+
+const WITHOUT_BODY = new Set(['GET', 'HEAD']);
+
+function headersOf(response: Response): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [key, value] of response.headers) headers[key] = value;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 1) headers['set-cookie'] = cookies;
+  return headers;
+}
+
+export function createInProcessUpstream(options: InProcessUpstreamOptions): Upstream {
+  const { name } = options;
+  const budget = new RetryBudget(options.retryBudget ?? { ratio: 0.2, minPerSecond: 10 });
+  const state: UpstreamState = {
+    circuit: 'closed',
+    active: 0,
+    queued: 0,
+    instances: [{ url: ORIGIN, healthy: true, ejectedUntil: null }],
+  };
+
+  async function attempt(
+    call: UpstreamCall,
+    attempts: number,
+    signal: AbortSignal,
+  ): Promise<UpstreamAnswer> {
+    const remaining = Math.floor(call.deadlineAt - performance.now());
+    if (remaining <= 0) throw new UpstreamTimeout(name, `${name}: the deadline passed`);
+    const request = new Request(ORIGIN + call.path, {
+      method: call.method,
+      headers: { ...call.headers, [REQUEST_BUDGET_HEADER]: String(remaining) },
+      body: WITHOUT_BODY.has(call.method) ? undefined : call.body,
+      signal,
+    });
+    // The app may not watch the request's signal: the wait ends with the deadline regardless.
+    const response = await Promise.race([options.fetch(request), abortedBy(signal)]);
+    const body = new Uint8Array(await response.arrayBuffer());
+    return {
+      status: response.status,
+      headers: headersOf(response),
+      body,
+      instance: ORIGIN,
+      attempts,
+    };
+  }
+
+  const failure = (call: UpstreamCall, error: unknown) =>
+    call.signal?.aborted
+      ? new ClientGone(name, `${name} ${call.method} ${call.path}: the client went away`)
+      : new UpstreamTimeout(
+          name,
+          `${name} ${call.method} ${call.path}: no answer by the deadline`,
+          {
+            cause: error,
+          },
+        );
+
+  return {
+    name,
+    async send(call) {
+      const left = call.deadlineAt - performance.now();
+      if (left <= 0)
+        throw new UpstreamTimeout(name, `${name}: the deadline passed before the call`);
+      if (call.signal?.aborted) throw new ClientGone(name, `${name}: the client went away`);
+      const deadline = AbortSignal.timeout(Math.ceil(left));
+      const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
+      const maxAttempts = call.retry?.maxAttempts ?? 1;
+      state.active++;
+      budget.active++;
+      try {
+        for (let attempts = 1; ; attempts++) {
+          let answer: UpstreamAnswer;
+          try {
+            answer = await attempt(call, attempts, signal);
+          } catch (error) {
+            // Errors the app throws become its own 500 answers; what reaches here is an abort.
+            if (signal.aborted) throw failure(call, error);
+            throw error;
+          } finally {
+            if (attempts > 1) budget.retryEnded();
+          }
+          const retry = call.retry;
+          if (!retry || attempts >= maxAttempts || !RETRY_STATUSES.has(answer.status))
+            return answer;
+          const delay = backoffDelay(attempts - 1, retry.baseDelayMs, retry.maxDelayMs);
+          const now = performance.now();
+          if (now + delay >= call.deadlineAt || !budget.tryRetry(now)) return answer;
+          try {
+            await sleep(delay, undefined, { signal });
+          } catch (error) {
+            budget.retryEnded();
+            throw failure(call, error);
+          }
+        }
+      } finally {
+        state.active--;
+        budget.active--;
+      }
+    },
+    state: () => ({ ...state, instances: state.instances.map((instance) => ({ ...instance })) }),
+    async close() {},
+  };
+}
+
+/** Rejects with the signal's reason when it aborts. */
+function abortedBy(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

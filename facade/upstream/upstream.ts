@@ -1,0 +1,336 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  bulkhead,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isTaskCancelledError,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { AnswerTooLarge, readAnswerBody } from './answer-body.ts';
+import { startHealthChecks } from './health-checks.ts';
+import { type Instance, InstanceSet } from './instances.ts';
+import { backoffDelay, RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import {
+  type CircuitPosition,
+  REQUEST_BUDGET_HEADER,
+  type Upstream,
+  type UpstreamAnswer,
+  type UpstreamCall,
+} from './upstream-call.ts';
+import {
+  ClientGone,
+  UpstreamBroken,
+  UpstreamRejected,
+  UpstreamTimeout,
+} from './upstream-errors.ts';
+
+// An upstream over the network: an undici Pool per instance, round-robin across the healthy
+// ones, and around every call, from the outside in: a bulkhead (calls at once), retries under a
+// budget, a circuit breaker per attempt, and the deadline, which bounds all of it and travels
+// to the upstream in `x-request-budget-ms`.
+
+export type {
+  Upstream,
+  UpstreamAnswer,
+  UpstreamCall,
+  UpstreamState,
+} from './upstream-call.ts';
+
+export interface UpstreamOptions {
+  /** 'monolith', 'users-service', 'payments-service': in errors, logs and problems. */
+  name: string;
+  /** Base URLs (`http://host:port`), at least one. */
+  instances: string[];
+  /** Connections per instance (default 64). */
+  connections?: number;
+  /** The readiness path each instance is polled on (default '/health/ready'); null: none. */
+  healthPath?: string | null;
+  healthIntervalMs?: number;
+  /** Consecutive 5xx or connect failures of one instance that eject it (default 5). */
+  ejectAfter?: number;
+  /** Its first time out (default 10 s), doubled on each repeat, up to maxEjectMs (5 min). */
+  ejectMs?: number;
+  maxEjectMs?: number;
+  /** Failed attempts in a row that open the circuit (default 5). */
+  breakAfter?: number;
+  /** How long the circuit stays open before one call probes it (default 5 s). */
+  halfOpenAfterMs?: number;
+  /** Calls at once (default 512), and calls waiting for a slot (default 0). */
+  maxConcurrent?: number;
+  maxQueued?: number;
+  /** Default: 20% of the calls in flight, at least 10 a second. */
+  retryBudget?: RetryBudgetOptions;
+  /** Answers over this size break the call (default 8 MiB). */
+  maxAnswerBytes?: number;
+  logger?: Logger;
+}
+
+/** Codes with which undici or the socket report that no connection was made. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function codeOf(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cause = cause.cause;
+  }
+  return undefined;
+}
+
+/** What an attempt's failure says about the upstream (the breaker and the ejection count it). */
+const upstreamFault = (error: unknown) =>
+  error instanceof UpstreamTimeout ||
+  error instanceof UpstreamBroken ||
+  (error instanceof UpstreamRejected && error.reason === 'connect-error');
+
+const isServerError = (answer: unknown) => (answer as UpstreamAnswer).status >= 500;
+
+/** Answers worth another attempt: the upstream, or the way to it, was failing. */
+const RETRY_STATUSES = new Set([502, 503, 504]);
+
+const positions: Record<CircuitState, CircuitPosition> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/** The signals of one call: the deadline's, and the one that aborts an attempt (either cause). */
+interface CallSignals {
+  deadline: AbortSignal;
+  any: AbortSignal;
+}
+
+export function createPoolUpstream(options: UpstreamOptions): Upstream {
+  const { name, logger } = options;
+  const maxAnswerBytes = options.maxAnswerBytes ?? 8 * 1024 * 1024;
+  const maxConcurrent = options.maxConcurrent ?? 512;
+  const maxQueued = options.maxQueued ?? 0;
+  const instances = new InstanceSet({
+    instances: options.instances,
+    connections: options.connections ?? 64,
+    ejectAfter: options.ejectAfter ?? 5,
+    ejectMs: options.ejectMs ?? 10_000,
+    maxEjectMs: options.maxEjectMs ?? 300_000,
+  });
+  const budget = new RetryBudget(options.retryBudget ?? { ratio: 0.2, minPerSecond: 10 });
+  const breaker = circuitBreaker(handleWhen(upstreamFault).orWhenResult(isServerError), {
+    halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
+    breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+  });
+  breaker.onStateChange((state) =>
+    logger?.warn({ upstream: name, circuit: positions[state] }, 'upstream circuit changed'),
+  );
+  const slots = bulkhead(maxConcurrent, maxQueued);
+  const healthPath = options.healthPath === undefined ? '/health/ready' : options.healthPath;
+  const healthIntervalMs = options.healthIntervalMs ?? 2_000;
+  const stopHealthChecks = healthPath
+    ? startHealthChecks({
+        upstream: name,
+        instances: instances.all,
+        path: healthPath,
+        intervalMs: healthIntervalMs,
+        timeoutMs: 1_000,
+        logger,
+      })
+    : () => {};
+
+  /** An undici failure as one of the upstream errors, told apart by what may have happened. */
+  function classify(error: unknown, call: UpstreamCall, signals: CallSignals, what: string) {
+    if (call.signal?.aborted) return new ClientGone(name, `${what}: the client went away`);
+    if (signals.deadline.aborted) {
+      return new UpstreamTimeout(name, `${what}: no answer by the deadline`, { cause: error });
+    }
+    if (error instanceof AnswerTooLarge) {
+      return new UpstreamBroken(name, `${what}: ${error.message}`, { cause: error });
+    }
+    const code = codeOf(error);
+    if (code && NOT_CONNECTED.has(code)) {
+      return new UpstreamRejected(name, 'connect-error', `${what}: ${code}`, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new UpstreamBroken(name, `${what}: ${message}`, { cause: error });
+  }
+
+  async function attempt(
+    instance: Instance,
+    call: UpstreamCall,
+    attempts: number,
+    signals: CallSignals,
+  ): Promise<UpstreamAnswer> {
+    const what = `${name} ${call.method} ${instance.url}${call.path}`;
+    const remaining = Math.floor(call.deadlineAt - performance.now());
+    if (remaining <= 0) throw new UpstreamTimeout(name, `${what}: the deadline passed`);
+    try {
+      const answer = await instance.pool.request({
+        method: call.method,
+        path: call.path,
+        headers: { ...call.headers, [REQUEST_BUDGET_HEADER]: String(remaining) },
+        body: call.body,
+        signal: signals.any,
+      });
+      const body = await readAnswerBody(answer.body, maxAnswerBytes);
+      return {
+        status: answer.statusCode,
+        // undici never sets a header to undefined; its type allows it for request headers.
+        headers: answer.headers as Record<string, string | string[]>,
+        body,
+        instance: instance.url,
+        attempts,
+      };
+    } catch (error) {
+      throw classify(error, call, signals, what);
+    }
+  }
+
+  /** One attempt on the next instance, through the breaker; instance outcomes recorded. */
+  async function guardedAttempt(
+    call: UpstreamCall,
+    attempts: number,
+    signals: CallSignals,
+  ): Promise<UpstreamAnswer> {
+    // Half-open lets one probe through; cockatiel would hold the others until it answers.
+    if (breaker.state === CircuitState.HalfOpen) throw circuitOpen();
+    const now = performance.now();
+    const instance = instances.pick(now);
+    if (!instance) {
+      throw new UpstreamRejected(name, 'no-instance', `${name}: no instance is healthy`);
+    }
+    try {
+      const answer = await breaker.execute(() => attempt(instance, call, attempts, signals));
+      if (answer.status >= 500) instances.failed(instance, performance.now());
+      else instances.succeeded(instance);
+      return answer;
+    } catch (error) {
+      if (isBrokenCircuitError(error)) throw circuitOpen(error);
+      if (upstreamFault(error)) instances.failed(instance, performance.now());
+      throw error;
+    }
+  }
+
+  const circuitOpen = (cause?: unknown) =>
+    new UpstreamRejected(name, 'circuit-open', `${name}: circuit open after repeated failures`, {
+      cause,
+    });
+
+  async function run(call: UpstreamCall, signals: CallSignals): Promise<UpstreamAnswer> {
+    const maxAttempts = call.retry?.maxAttempts ?? 1;
+    budget.active++;
+    try {
+      for (let attempts = 1; ; attempts++) {
+        let answer: UpstreamAnswer | undefined;
+        let failure: unknown;
+        try {
+          answer = await guardedAttempt(call, attempts, signals);
+        } catch (error) {
+          failure = error;
+        } finally {
+          if (attempts > 1) budget.retryEnded();
+        }
+        const again = answer
+          ? RETRY_STATUSES.has(answer.status)
+          : failure instanceof UpstreamBroken ||
+            (failure instanceof UpstreamRejected && failure.reason === 'connect-error');
+        const retry = call.retry;
+        if (!again || !retry || attempts >= maxAttempts) {
+          if (answer) return answer;
+          throw failure;
+        }
+        const delay = backoffDelay(attempts - 1, retry.baseDelayMs, retry.maxDelayMs);
+        const now = performance.now();
+        // Over the deadline or over the budget: the last outcome stands.
+        if (now + delay >= call.deadlineAt || !budget.tryRetry(now)) {
+          if (answer) return answer;
+          throw failure;
+        }
+        try {
+          await sleep(delay, undefined, { signal: signals.any });
+        } catch (error) {
+          budget.retryEnded();
+          throw classify(error, call, signals, `${name} ${call.method} ${call.path}`);
+        }
+      }
+    } finally {
+      budget.active--;
+    }
+  }
+
+  return {
+    name,
+    async send(call) {
+      const left = call.deadlineAt - performance.now();
+      if (left <= 0)
+        throw new UpstreamTimeout(name, `${name}: the deadline passed before the call`);
+      if (call.signal?.aborted) throw new ClientGone(name, `${name}: the client went away`);
+      const deadline = AbortSignal.timeout(Math.ceil(left));
+      const signals = {
+        deadline,
+        any: call.signal ? AbortSignal.any([deadline, call.signal]) : deadline,
+      };
+      try {
+        const running = slots.execute(() => run(call, signals), signals.any);
+        if (maxQueued === 0) return await running;
+        // A wait for a slot ends with the deadline too, not only when a slot frees; the call
+        // left behind settles later, unobserved (its own signal is aborted as well).
+        running.catch(() => {});
+        return await Promise.race([running, aborted(signals.any)]);
+      } catch (error) {
+        if (isBulkheadRejectedError(error)) {
+          throw new UpstreamRejected(
+            name,
+            'bulkhead-full',
+            `${name}: ${maxConcurrent} calls running and ${maxQueued} waiting`,
+          );
+        }
+        if (
+          isTaskCancelledError(error) ||
+          (error instanceof Error && error.name === 'AbortError')
+        ) {
+          throw classify(error, call, signals, `${name} ${call.method} ${call.path}`);
+        }
+        throw error;
+      }
+    },
+    state() {
+      const now = performance.now();
+      const wallNow = Date.now();
+      return {
+        circuit: positions[breaker.state],
+        active: maxConcurrent - slots.executionSlots,
+        queued: maxQueued - slots.queueSlots,
+        instances: instances.all.map((instance) => ({
+          url: instance.url,
+          healthy: instance.healthy,
+          ejectedUntil:
+            instance.ejectedUntil > now
+              ? new Date(wallNow + (instance.ejectedUntil - now)).toISOString()
+              : null,
+        })),
+      };
+    },
+    async close() {
+      stopHealthChecks();
+      await instances.close();
+    },
+  };
+}
+
+/** Rejects with an AbortError when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}

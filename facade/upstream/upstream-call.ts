@@ -4,7 +4,7 @@
 // implementation's business.
 
 /** The header that carries the time left for a request, in whole milliseconds. */
-export const REQUEST_BUDGET_HEADER = 'x-request-budget-ms';
+export { REQUEST_BUDGET_HEADER } from '../../src/platform/http/request-budget.ts';
 
 /** Retries of one call: exponential backoff with full jitter, under the upstream's budget. */
 export interface RetrySchedule {

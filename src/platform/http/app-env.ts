@@ -11,5 +11,7 @@ export type AppEnv = {
     user?: Principal;
     /** The calling component, when a service token of a trusted caller came with the request. */
     caller?: string;
+    /** When the caller stops waiting (`performance.now()` ms), from its `x-request-budget-ms`. */
+    deadlineAt?: number;
   };
 };

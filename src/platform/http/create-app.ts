@@ -14,6 +14,7 @@ import { allowedMethods } from './allowed-methods.ts';
 import type { AppEnv } from './app-env.ts';
 import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
+import { requestBudget } from './request-budget.ts';
 import { createRouter } from './router.ts';
 import { traceContext } from './trace-context.ts';
 
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
    * require roles. Each component says how its callers prove who they are.
    */
   authenticate: MiddlewareHandler<AppEnv>;
+  /** The most a caller's `x-request-budget-ms` may grant a request (default 60 s). */
+  maxRequestBudgetMs?: number;
 }
 
 /** What a client is told to wait before retrying when a backing service is down. */
@@ -37,6 +40,7 @@ export function createHttpApp({
   metrics,
   bodyLimitBytes,
   authenticate,
+  maxRequestBudgetMs = 60_000,
 }: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
@@ -50,6 +54,7 @@ export function createHttpApp({
       overwrite: false,
     }),
   );
+  app.use(requestBudget(maxRequestBudgetMs));
   app.use(
     bodyLimit({
       maxSize: bodyLimitBytes,

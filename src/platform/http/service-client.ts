@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { DeadlineExceeded } from '../resilience/infrastructure-error.ts';
+import { REQUEST_BUDGET_HEADER } from './request-budget.ts';
 
 // Calls from one component to another over HTTP, on undici's dispatcher (a keep-alive pool per
 // upstream), each bounded by a deadline. What matters to a caller is whether the request could
@@ -37,6 +38,11 @@ export interface ServiceRequest {
   headers?: Record<string, string>;
   /** Overrides the client's deadline for this call. */
   timeoutMs?: number;
+  /**
+   * When the request this call serves stops being waited for (`c.var.deadlineAt`): the call
+   * ends by then too, and the other side is told how long it has in `x-request-budget-ms`.
+   */
+  deadlineAt?: number;
 }
 
 export interface ServiceAnswer {
@@ -86,17 +92,29 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
 
   return {
     async call(request) {
-      const timeoutMs = Math.min(request.timeoutMs ?? options.timeoutMs, options.timeoutMs);
+      const ownMs = Math.min(request.timeoutMs ?? options.timeoutMs, options.timeoutMs);
+      const timeoutMs = Math.floor(
+        request.deadlineAt === undefined
+          ? ownMs
+          : Math.min(ownMs, request.deadlineAt - performance.now()),
+      );
       const search = new URLSearchParams();
       for (const [key, value] of Object.entries(request.query ?? {})) {
         if (value !== undefined) search.set(key, String(value));
       }
       const path = search.size > 0 ? `${request.path}?${search}` : request.path;
       const what = `${request.method} ${target}${request.path}`;
+      if (timeoutMs <= 0) {
+        // Nothing sent, and nothing wrong with the other side: neither retried nor counted
+        // against its circuit, an outage (503) to whoever still asks.
+        throw new DeadlineExceeded(`${what}: the request's deadline passed before the call`);
+      }
       const headers: Record<string, string> = {
         accept: 'application/json, application/problem+json',
         ...(await options.headers?.()),
         ...request.headers,
+        // How long this call waits: the other side need not work any longer than that.
+        [REQUEST_BUDGET_HEADER]: String(timeoutMs),
       };
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       try {

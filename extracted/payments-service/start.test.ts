@@ -51,6 +51,14 @@ describe('payments-service on PGlite', () => {
     expect(ready.status).toBe(200);
   });
 
+  it('answers 504 at once to a call whose budget is spent', async () => {
+    const response = await call('/v1/payments?order_ref=x', {
+      headers: { 'x-request-budget-ms': '0' },
+    });
+    expect(response.status).toBe(504);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   it('documents its API at /openapi.json', async () => {
     const response = await fetch(`${service.url}/openapi.json`);
     const document = (await response.json()) as {

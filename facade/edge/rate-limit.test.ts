@@ -50,7 +50,10 @@ function limitedApp(options: Partial<RateLimitOptions> & Pick<RateLimitOptions, 
   };
 }
 
-async function statuses(send: () => Response | Promise<Response>, times: number): Promise<number[]> {
+async function statuses(
+  send: () => Response | Promise<Response>,
+  times: number,
+): Promise<number[]> {
   const seen: number[] = [];
   for (let i = 0; i < times; i++) seen.push((await send()).status);
   return seen;

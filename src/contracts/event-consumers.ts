@@ -24,6 +24,12 @@ export const EVENT_CONSUMERS = {
   'payments-service': {
     'payment.changed': ['payments-service.replicate-from-legacy'],
   },
+  facade: {
+    // The edge's token check refuses revoked tokens before forwarding; the catalog cache drops
+    // a product's answers when the catalog changes it.
+    'user.tokens_revoked': ['facade.token-revocations'],
+    'product.changed': ['facade.catalog-cache'],
+  },
 } as const satisfies Record<string, Consumers>;
 
 export type ComponentName = keyof typeof EVENT_CONSUMERS;

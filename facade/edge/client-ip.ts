@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+
+/** What @hono/node-server hands a request as `c.env`: the Node request and its socket. */
+interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
+
+export interface ClientAddressOptions {
+  /** A proxy of ours stands in front: X-Forwarded-For's last hop is the one it appended. */
+  trustProxy: boolean;
+}
+
+/**
+ * The client's IP: the socket's peer, or behind a trusted proxy the address that proxy saw.
+ * Only the last hop is taken, since everything before it is whatever the client sent.
+ * `unknown` when neither says (an in-process request).
+ */
+export function clientIpOf(c: Context, { trustProxy }: ClientAddressOptions): string {
+  if (trustProxy) {
+    const hops = c.req.header('x-forwarded-for')?.split(',');
+    const last = hops?.[hops.length - 1]?.trim();
+    if (last) return last;
+  }
+  const env = c.env as NodeBindings | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Whether the client reached us over https (as our trusted proxy says, behind one). */
+export function isHttpsRequest(c: Context, { trustProxy }: ClientAddressOptions): boolean {
+  if (trustProxy) {
+    const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    if (proto) return proto === 'https';
+  }
+  return new URL(c.req.url).protocol === 'https:';
+}

@@ -1,0 +1,165 @@
+import type { Hono } from 'hono';
+import { every } from 'hono/combine';
+import { EVENT_CONSUMERS, remoteSubscribersOf } from '../src/contracts/event-consumers.ts';
+import { jwksRoutes } from '../src/platform/auth/jwks-routes.ts';
+import type { ServiceCallerOptions } from '../src/platform/auth/service-caller.ts';
+import { loadServiceSigningKey } from '../src/platform/auth/service-keys.ts';
+import { serviceTokenSource } from '../src/platform/auth/service-tokens.ts';
+import { defineComponent } from '../src/platform/component/component.ts';
+import { defineModule } from '../src/platform/module.ts';
+import type { FacadeConfig } from './config.ts';
+import { FACADE_MIGRATIONS } from './database.ts';
+import { catalogCache } from './edge/catalog-cache.ts';
+import { clientCookie, clientKeyOf } from './edge/client-key.ts';
+import { edgeCors } from './edge/cors.ts';
+import { edgeAuth, edgeTokenCheck } from './edge/edge-auth.ts';
+import { edgeRateLimitRules, rateLimit } from './edge/rate-limit.ts';
+import { routeOverride } from './edge/route-to.ts';
+import { legacySide } from './proxy/legacy-side.ts';
+import { newSide } from './proxy/new-side.ts';
+import { proxyHandler } from './proxy/proxy.ts';
+import { routeTable } from './routes/route-table.ts';
+import { stickyKeyOf } from './routing/canary.ts';
+import { facade } from './schema.ts';
+import { toggleAdminRoutes } from './toggles/admin-routes.ts';
+import { createToggleStore } from './toggles/store.ts';
+import { createInProcessUpstream } from './upstream/in-process-upstream.ts';
+import { createPoolUpstream } from './upstream/upstream.ts';
+
+// The routing facade's composition root: every client request enters here, and each route's
+// toggle decides which side serves it. Read top to bottom: the upstreams and their resilience,
+// the two sides, the toggle store, the edge, shadow parity, the gate, then what it serves.
+
+export interface FacadeOptions {
+  /**
+   * The monolith's app in this process (the single-process run): legacy routes are then served
+   * without a network hop. Without it, FACADE_MONOLITH_URLS.
+   */
+  legacyApp?: Pick<Hono, 'fetch'>;
+  /** The callers of its internal API (the monolith's seam), with their keys at hand. */
+  trustedCallers?: ServiceCallerOptions['trustedCallers'];
+}
+
+export const createFacadeComponent = (options: FacadeOptions = {}) =>
+  defineComponent<FacadeConfig>({
+    name: 'facade',
+    routePrefix: '',
+    port: (config) => ({ port: config.FACADE_PORT, setting: 'FACADE_PORT' }),
+    database: (config) => ({ url: config.FACADE_DATABASE_URL, migrations: FACADE_MIGRATIONS }),
+    consumes: EVENT_CONSUMERS.facade,
+    remoteSubscribers: remoteSubscribersOf('facade'),
+    about: {
+      title: 'facade',
+      version: '1.0.0',
+      description:
+        "The strangler fig's routing facade: every client route enters here, and its migration toggle (monolith, shadow, canary, extracted, retired) decides which side serves it. This document covers the facade's own admin API; the routes it forwards are the monolith's.",
+      tags: [
+        { name: 'facade', description: 'Route toggles, their journal, parity and replicas' },
+        { name: 'operations', description: 'What this component serves, and where' },
+      ],
+    },
+    build(context) {
+      const { component, config, db, logger, redis } = context;
+      const serviceKey = loadServiceSigningKey(component, config);
+      const serviceTokens = serviceTokenSource({ component, key: serviceKey });
+      const pool = (name: string, instances: string[]) =>
+        createPoolUpstream({ name, instances, logger });
+      const upstreams = {
+        monolith: options.legacyApp
+          ? createInProcessUpstream({ name: 'monolith', fetch: options.legacyApp.fetch })
+          : pool('monolith', config.FACADE_MONOLITH_URLS),
+        'users-service': pool('users-service', config.FACADE_USERS_SERVICE_URLS),
+        'payments-service': pool('payments-service', config.FACADE_PAYMENTS_SERVICE_URLS),
+      };
+      const sides = {
+        legacy: legacySide(upstreams.monolith),
+        new: newSide({ upstreams, serviceTokens }),
+      };
+
+      const entries = new Map(routeTable.map((entry) => [entry.id, entry]));
+      const store = createToggleStore({
+        db,
+        redis,
+        prefix: config.REDIS_PREFIX,
+        replicaId: config.FACADE_REPLICA_ID,
+        pollMs: config.FACADE_TOGGLE_POLL_MS,
+        initial: (routeId) => ({
+          mode: entries.get(routeId)?.mode ?? 'monolith',
+          percentage: entries.get(routeId)?.percentage ?? 0,
+        }),
+        logger,
+      });
+      const toggles = defineModule({
+        name: 'facade',
+        schema: facade,
+        start: () => store.start(),
+        stop: () => store.stop(),
+        api: store,
+      });
+
+      // The edge: CORS, the user's token (JWKS of the users side, revocations it announces),
+      // rate limits per user or client, the anonymous client's sticky cookie.
+      const tokens = edgeTokenCheck({
+        config: { JWT_ISSUER: config.JWT_ISSUER, USERS_JWKS_URL: config.FACADE_USERS_JWKS_URL },
+        db,
+        logger,
+      });
+      const edgePrefix = `${config.REDIS_PREFIX}:facade`;
+      const address = { trustProxy: config.TRUST_PROXY };
+      const cache = catalogCache({
+        redis,
+        prefix: edgePrefix,
+        ttlMs: config.CATALOG_CACHE_TTL_MS,
+        logger,
+      });
+
+      return {
+        modules: [toggles, tokens.revocations, cache],
+        authenticate: every(
+          edgeCors(config),
+          edgeAuth(tokens.verifier),
+          rateLimit({
+            redis,
+            prefix: edgePrefix,
+            rules: edgeRateLimitRules(config),
+            logger,
+            trustProxy: config.TRUST_PROXY,
+          }),
+          clientCookie(address),
+        ),
+        mount(app) {
+          app.route(
+            '/',
+            jwksRoutes({
+              path: '/.well-known/service-jwks.json',
+              operationId: 'getServiceJwks',
+              summary: "The facade's public service key, which verifies its calls to services",
+              keys: () => [serviceKey.publicJwk],
+            }),
+          );
+          app.route(
+            '/_facade/api',
+            toggleAdminRoutes({ store, knownRoute: (id) => entries.has(id) }),
+          );
+        },
+        catchAll: proxyHandler({
+          table: routeTable,
+          toggles: store,
+          sides,
+          cache: cache.api,
+          override: routeOverride,
+          stickyKey: (c) =>
+            stickyKeyOf({ userId: c.var.user?.id, clientKey: clientKeyOf(c, address) }),
+          defaultTimeoutMs: config.FACADE_TIMEOUT_MS,
+        }),
+        entryPoints: {
+          admin: '/_facade',
+          toggles: '/_facade/api/routes',
+          products: '/api/products',
+        },
+        async stop() {
+          await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
+        },
+      };
+    },
+  });

@@ -1,3 +1,4 @@
+import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
@@ -8,6 +9,7 @@ import {
   createUsersServiceComponent,
   loadUsersServiceConfig,
 } from '../extracted/users-service/index.ts';
+import { createFacadeComponent, loadFacadeConfig } from '../facade/index.ts';
 import { DEMO_ACCOUNTS } from './modules/users/index.ts';
 import { monolithComponent } from './monolith.ts';
 import { loadMonolithConfig } from './monolith-config.ts';
@@ -35,7 +37,7 @@ import type { Listener } from './platform/http/serve.ts';
 // component reads, so each knows it when it runs alone too.
 
 /** Every component, in the order they start (they stop in reverse). */
-export const COMPONENTS = ['users-service', 'payments-service', 'monolith'] as const;
+export const COMPONENTS = ['users-service', 'payments-service', 'monolith', 'facade'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
 type Env = Record<string, string | undefined>;
@@ -65,6 +67,7 @@ const configLoaders: Record<ComponentName, (env: Env) => BaseConfig> = {
   'users-service': loadUsersServiceConfig,
   'payments-service': loadPaymentsServiceConfig,
   monolith: loadMonolithConfig,
+  facade: loadFacadeConfig,
 };
 
 /** What the process itself reads: the base settings every component shares. */
@@ -92,18 +95,41 @@ export function checkSystemConfig(env: Env, only?: ComponentName): BaseConfig {
 
 /**
  * Every component's definition and configuration from one environment. In one process the
- * services trust the monolith's service key directly (its public half, from the same DATA_DIR),
- * and the monolith reaches payments-service where it listens; run apart (compose),
- * SERVICE_TRUSTED_CALLERS and PAYMENTS_SERVICE_URL say where.
+ * services trust the monolith's and the facade's service keys directly (their public halves,
+ * from the same DATA_DIR), each component reaches the others where they listen, and the facade
+ * serves legacy routes from the monolith's app without a network hop; run apart (compose),
+ * SERVICE_TRUSTED_CALLERS and the *_URL(S) settings say where.
  */
-function partsOf(env: Env, together: { urls: ReadonlyMap<string, string> } | undefined) {
-  const paymentsUrl = together?.urls.get('payments-service');
+function partsOf(
+  env: Env,
+  together:
+    | { urls: ReadonlyMap<string, string>; monolithApp: () => Pick<Hono, 'fetch'> }
+    | undefined,
+) {
+  const url = (name: ComponentName) => together?.urls.get(name);
   const monolith = loadMonolithConfig({
-    ...(paymentsUrl && { PAYMENTS_SERVICE_URL: paymentsUrl }),
+    ...(url('payments-service') && { PAYMENTS_SERVICE_URL: url('payments-service') }),
+    ...(url('facade') && { FACADE_URL: url('facade') }),
     ...env,
   });
+  const facade = loadFacadeConfig({
+    ...(together && {
+      FACADE_MONOLITH_URLS: url('monolith'),
+      FACADE_USERS_SERVICE_URLS: url('users-service'),
+      FACADE_PAYMENTS_SERVICE_URLS: url('payments-service'),
+      FACADE_USERS_JWKS_URL: `${url('users-service')}/.well-known/jwks.json`,
+    }),
+    ...env,
+  });
+  const callerKey = (
+    name: 'monolith' | 'facade',
+    config: BaseConfig & { SERVICE_SIGNING_KEY?: unknown },
+  ) => ({
+    jwks: [loadServiceSigningKey(name, config as never).publicJwk],
+  });
   const trustedCallers: Record<string, KeySourceOptions> | undefined = together && {
-    monolith: { jwks: [loadServiceSigningKey('monolith', monolith).publicJwk] },
+    monolith: callerKey('monolith', monolith),
+    facade: callerKey('facade', facade),
   };
   const parts: Record<ComponentName, Part> = {
     'users-service': part(
@@ -118,9 +144,22 @@ function partsOf(env: Env, together: { urls: ReadonlyMap<string, string> } | und
     ),
     monolith: part(monolithComponent, monolith, (url) => [
       `  monolith          ${url}  (API docs ${url}/docs)`,
-      `  products          ${url}/api/products`,
-      `  health            ${url}/health/ready`,
     ]),
+    facade: part(
+      createFacadeComponent({
+        ...(together && {
+          legacyApp: { fetch: (request: Request) => together.monolithApp().fetch(request) },
+          trustedCallers: { monolith: callerKey('monolith', monolith) },
+        }),
+      }),
+      facade,
+      (url) => [
+        `  facade            ${url}  (the entry point: every client request goes here)`,
+        `  products          ${url}/api/products`,
+        `  migration admin   ${url}/_facade`,
+        `  health            ${url}/health/ready`,
+      ],
+    ),
   };
   return parts;
 }
@@ -158,9 +197,16 @@ export async function startSystem(
     throw error;
   }
 
+  let monolithApp: Pick<Hono, 'fetch'> | undefined;
   const together =
     names.length > 1
-      ? { urls: new Map([...listeners].map(([name, listener]) => [name, listener.url])) }
+      ? {
+          urls: new Map([...listeners].map(([name, listener]) => [name, listener.url])),
+          monolithApp: () => {
+            if (!monolithApp) throw new Error('the monolith has not started');
+            return monolithApp;
+          },
+        }
       : undefined;
   const parts = partsOf(env, together);
   const broker = env.REDIS_URL ? undefined : createInProcessBroker();
@@ -170,13 +216,13 @@ export async function startSystem(
   };
   try {
     for (const name of names) {
-      running.push(
+      const component = await parts[name].start(
         // Alone, the process's logger already names it.
-        await parts[name].start(together ? logger.child({ component: name }) : logger, {
-          broker,
-          listener: listeners.get(name),
-        }),
+        together ? logger.child({ component: name }) : logger,
+        { broker, listener: listeners.get(name) },
       );
+      running.push(component);
+      if (name === 'monolith') monolithApp = component.app;
     }
   } catch (error) {
     await stop();
@@ -187,9 +233,10 @@ export async function startSystem(
   return {
     components: running,
     banner: [
-      ...running.flatMap((component) =>
-        parts[component.name as ComponentName].banner(component.url),
-      ),
+      // The entry point first.
+      ...[...running]
+        .reverse()
+        .flatMap((component) => parts[component.name as ComponentName].banner(component.url)),
       ...(seeded
         ? [
             '',

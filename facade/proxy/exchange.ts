@@ -41,15 +41,22 @@ export interface SideCallOptions {
   mirrored?: boolean;
   /** A write mirrored under payments-service's dry run (`X-Dry-Run: true`). */
   dryRun?: boolean;
+  /**
+   * Retries of this call; the caller gives them only when repeating is safe (a safe method,
+   * or a write carrying an Idempotency-Key). Absent: one attempt.
+   */
+  retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } | undefined;
+  /** When this call must end (the route's timeout); defaults to the request's deadline. */
+  deadlineAt?: number;
 }
 
 /** The two sides of the route table: legacy for any request, new for a route with a new side. */
 export interface Sides {
   legacy(request: ForwardRequest, options?: SideCallOptions): Promise<ForwardAnswer>;
   /** Through the route's ACL translator to its new target; answers in the legacy shape. */
-  new (
+  new: (
     match: RouteMatch,
     request: ForwardRequest,
     options?: SideCallOptions,
-  ): Promise<ForwardAnswer>;
+  ) => Promise<ForwardAnswer>;
 }

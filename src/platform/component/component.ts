@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Handler, MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
 import type { RemoteSubscribers } from '../bus/bullmq-transport.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { BaseConfig } from '../config/base-config.ts';
@@ -19,6 +20,8 @@ export interface ComponentContext<C extends BaseConfig> extends ModuleContext<C>
   component: string;
   database: DatabaseHandle;
   bus: EventBus;
+  /** The component's Redis connection, when REDIS_URL is set (the bus uses it too). */
+  redis: Redis | undefined;
 }
 
 /** What a component is made of, built on an open database. */
@@ -33,6 +36,11 @@ export interface ComponentParts {
   authenticate: MiddlewareHandler<AppEnv>;
   /** Anything else the component serves (an admin page, a dashboard), mounted after the modules. */
   mount?(app: OpenAPIHono<AppEnv>): void;
+  /**
+   * What answers every request nothing else serves (the facade's proxy), mounted after the
+   * kernel's own routes (health, metrics, docs, index), so those stay the component's.
+   */
+  catchAll?: Handler<AppEnv>;
   /** The service index's links (`GET /`) to the API's entry points. */
   entryPoints: Record<string, string>;
   /** Readiness checks beyond the database, Redis and the event relay. */

@@ -136,6 +136,7 @@ async function wire<C extends BaseConfig>(
     logger,
     database,
     bus,
+    redis,
   };
   const parts = definition.build(context);
   const { modules } = parts;
@@ -175,6 +176,7 @@ async function wire<C extends BaseConfig>(
     description: definition.about.description,
     entryPoints: parts.entryPoints,
   });
+  if (parts.catchAll) app.all('*', parts.catchAll);
 
   const retention = createRetentionSweep(
     [

@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'hono';
+import type { AppEnv } from '../../src/platform/http/app-env.ts';
+import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
+import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
+import type { UpstreamFailure } from '../routes/modes.ts';
+import type { RouteEntry, RouteTable } from '../routes/route-entry.ts';
+import { sideFor } from '../routing/canary.ts';
+import type { ToggleStore } from '../toggles/store.ts';
+import { UpstreamRejected, UpstreamTimeout } from '../upstream/upstream.ts';
+import { upstreamProblem } from '../upstream/upstream-problem.ts';
+import type { ForwardAnswer, ForwardRequest, Side, Sides } from './exchange.ts';
+import { clientHeaders } from './forward-headers.ts';
+
+// The facade's one catch-all handler. Per request it reads the route table and this replica's
+// toggle snapshot (no query), so a change applies to the next request without re-registering
+// anything: which side serves, whether the new side's failure falls back to legacy, and whether
+// the request is mirrored for shadow parity.
+
+/** A request shadow mirrors to the new side once legacy has answered the client. */
+export interface MirrorJob {
+  match: RouteMatch;
+  request: ForwardRequest;
+  legacy: ForwardAnswer;
+  legacyMs: number;
+}
+
+/** What the proxy reports of each request it served. */
+export interface Exchange {
+  routeId: string | undefined;
+  side: Side;
+  status: number;
+  ms: number;
+  /** The new side failed and legacy answered instead. */
+  fallback?: UpstreamFailure;
+  /** No answer from the upstream (refused, timed out, broken). */
+  failure?: string;
+}
+
+export interface ProxyOptions {
+  table: RouteTable;
+  toggles: Pick<ToggleStore, 'toggle'>;
+  sides: Sides;
+  /** Shadow's mirror; offer never waits. */
+  mirror?: { offer(job: MirrorJob): boolean };
+  record?(exchange: Exchange): void;
+  /** A short cache of public reads, asked before forwarding. */
+  cache?: {
+    lookup(request: ForwardRequest): Promise<ForwardAnswer | undefined>;
+    store(request: ForwardRequest, answer: ForwardAnswer): void;
+  };
+  /** An admin's `x-route-to`; undefined for anyone else. */
+  override?(c: Context<AppEnv>): Side | undefined;
+  /** The key a request sticks to its canary side by (the user, else the client). */
+  stickyKey(c: Context<AppEnv>): string;
+  /** The bound on an unmatched request, and on any request that brought no budget. */
+  defaultTimeoutMs: number;
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const UNMATCHED_RETRY = { maxAttempts: 2, baseDelayMs: 25, maxDelayMs: 250 };
+
+/** Whether a request may be sent twice: a safe method, or a write with an Idempotency-Key. */
+function repeatable(request: ForwardRequest, writes: RouteEntry['retry']['writes']): boolean {
+  if (SAFE.has(request.method)) return true;
+  return writes === 'with-idempotency-key' && request.headers['idempotency-key'] !== undefined;
+}
+
+/** The failures after which nothing reached the upstream, and the timeout, as fallbacks know them. */
+function failureOf(error: unknown): UpstreamFailure | undefined {
+  if (error instanceof UpstreamRejected) {
+    return error.reason === 'circuit-open' ? 'circuit-open' : 'connect-error';
+  }
+  if (error instanceof UpstreamTimeout) return 'timeout';
+  return undefined;
+}
+
+function chooseSide(
+  entry: RouteEntry | undefined,
+  mode: string,
+  percentage: number,
+  key: () => string,
+  override: Side | undefined,
+): Side {
+  if (entry?.new === undefined) return 'legacy';
+  if (override !== undefined) return override;
+  switch (mode) {
+    case 'canary':
+      return sideFor({ routeId: entry.id, percentage, stickyKey: key() });
+    case 'extracted':
+    case 'retired':
+      return 'new';
+    default:
+      return 'legacy';
+  }
+}
+
+const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
+
+function toResponse(answer: ForwardAnswer, extra?: Record<string, string>): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (Array.isArray(value)) for (const one of value) headers.append(name, one);
+    else headers.set(name, value);
+  }
+  for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
+  return new Response(answer.status === 204 || answer.status === 304 ? null : answer.body, {
+    status: answer.status,
+    headers,
+  });
+}
+
+export function proxyHandler(options: ProxyOptions) {
+  const { table, toggles, sides } = options;
+
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const started = performance.now();
+    const method = c.req.method;
+    const url = pathAndQuery(c.req.url);
+    const match = matchRoute(table, method, url);
+    if (match === undefined) {
+      const allowed = allowedMethods(table, c.req.path);
+      if (allowed.length > 0 && !allowed.includes(method)) {
+        return problemResponse(
+          c,
+          new ProblemError(
+            405,
+            `${method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}.`,
+          ).problem,
+          { Allow: allowed.join(', ') },
+        );
+      }
+    }
+    const entry = match?.entry;
+    const body = SAFE.has(method) ? undefined : new Uint8Array(await c.req.arrayBuffer());
+    const budgetAt = (c.var as { deadlineAt?: number }).deadlineAt;
+    const request: ForwardRequest = {
+      method,
+      url,
+      headers: clientHeaders(c.req.raw.headers),
+      body: body && body.length > 0 ? body : undefined,
+      requestId: c.var.requestId,
+      traceparent: `00-${c.var.traceId}-${randomBytes(8).toString('hex')}-01`,
+      user: c.var.user,
+      deadlineAt: Math.min(
+        budgetAt ?? Number.POSITIVE_INFINITY,
+        started + options.defaultTimeoutMs,
+      ),
+      signal: c.req.raw.signal,
+    };
+    const toggle = entry ? toggles.toggle(entry.id) : undefined;
+    const mode = toggle?.mode ?? 'monolith';
+    const side = chooseSide(
+      entry,
+      mode,
+      toggle?.percentage ?? 0,
+      () => options.stickyKey(c),
+      options.override?.(c),
+    );
+    const callAt = Math.min(
+      request.deadlineAt,
+      started + (entry?.timeoutMs ?? options.defaultTimeoutMs),
+    );
+    // An unmatched request (the monolith's own) is retried only when its method is safe.
+    const retry = entry
+      ? repeatable(request, entry.retry.writes)
+        ? entry.retry
+        : undefined
+      : SAFE.has(method)
+        ? UNMATCHED_RETRY
+        : undefined;
+    const record = (exchange: Omit<Exchange, 'routeId' | 'ms'>) =>
+      options.record?.({ routeId: entry?.id, ms: performance.now() - started, ...exchange });
+
+    const cached = options.cache && (await options.cache.lookup(request));
+    if (cached) {
+      record({ side: 'legacy', status: cached.status });
+      return toResponse(cached);
+    }
+
+    const serveLegacy = async (fallback?: UpstreamFailure): Promise<Response> => {
+      let answer: ForwardAnswer;
+      try {
+        answer = await sides.legacy(request, { retry, deadlineAt: callAt });
+      } catch (error) {
+        return failed(error, 'legacy', 'monolith', fallback);
+      }
+      record({ side: 'legacy', status: answer.status, ...(fallback && { fallback }) });
+      if (mode === 'shadow' && side === 'legacy' && match?.entry.new && fallback === undefined) {
+        options.mirror?.offer({
+          match,
+          request,
+          legacy: answer,
+          legacyMs: performance.now() - started,
+        });
+      }
+      if (answer.status === 200) options.cache?.store(request, answer);
+      return toResponse(answer);
+    };
+
+    const failed = (
+      error: unknown,
+      failedSide: Side,
+      upstream: string,
+      fallback?: UpstreamFailure,
+    ) => {
+      const problem = upstreamProblem(error, upstream);
+      if (!problem) throw error;
+      record({
+        side: failedSide,
+        status: problem.problem.status,
+        failure: failureOf(error) ?? 'broken',
+        ...(fallback && { fallback }),
+      });
+      return problemResponse(c, problem.problem, problem.headers);
+    };
+
+    if (side === 'legacy' || !match || !entry?.new) return serveLegacy();
+
+    try {
+      const answer = await sides.new(match, request, { retry, deadlineAt: callAt });
+      record({ side: 'new', status: answer.status });
+      return toResponse(answer);
+    } catch (error) {
+      const failure = failureOf(error);
+      const mayFallBack =
+        mode !== 'retired' &&
+        entry.fallback.toLegacy &&
+        failure !== undefined &&
+        entry.fallback.on.includes(failure) &&
+        // A write that may have reached the new side is never repeated elsewhere: legacy
+        // cannot know the new side's idempotency keys.
+        (SAFE.has(method) || (failure !== 'timeout' && repeatable(request, entry.fallback.writes)));
+      if (!mayFallBack) return failed(error, 'new', entry.new.target);
+      record({ side: 'new', status: 0, failure });
+      return serveLegacy(failure);
+    }
+  };
+}

@@ -1,6 +1,6 @@
-# One image for every component (the monolith, users-service, payments-service; later the
-# facade): TypeScript runs directly on Node 24's type stripping, no build step, the same files
-# as in development. `node src/main.ts` runs them all in one process; compose runs one per
+# One image for every component (the facade, the monolith, users-service, payments-service):
+# TypeScript runs directly on Node 24's type stripping, no build step, the same files as in
+# development. `node src/main.ts` runs them all in one process; compose runs one per
 # container (`node src/main.ts <component>`).
 FROM node:24-slim
 ENV NODE_ENV=production
@@ -16,5 +16,5 @@ COPY src ./src
 COPY extracted ./extracted
 COPY facade ./facade
 USER node
-EXPOSE 3001 3002 3003
+EXPOSE 3000 3001 3002 3003
 CMD ["node", "src/main.ts"]

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, matchesGlob, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,8 +10,10 @@ import {
   loadUsersServiceConfig,
   USERS_SERVICE_MIGRATIONS,
 } from '../extracted/users-service/index.ts';
+import { FACADE_MIGRATIONS, loadFacadeConfig } from '../facade/index.ts';
 import { MONOLITH_MIGRATIONS } from '../src/monolith.ts';
 import { loadMonolithConfig } from '../src/monolith-config.ts';
+import { trustedCallersSetting } from '../src/platform/auth/service-credentials-config.ts';
 import { COMPONENTS, type ComponentName, checkSystemConfig } from '../src/system.ts';
 import {
   compose,
@@ -50,23 +53,33 @@ const configs = {
   'users-service': loadUsersServiceConfig(environmentOf('users-service', vars)),
   'payments-service': loadPaymentsServiceConfig(environmentOf('payments-service', vars)),
   monolith: loadMonolithConfig(environmentOf('monolith', vars)),
+  facade: loadFacadeConfig(environmentOf('facade', vars)),
 } satisfies Record<ComponentName, unknown>;
 const portOf: Record<ComponentName, number> = {
   'users-service': configs['users-service'].USERS_SERVICE_PORT,
   'payments-service': configs['payments-service'].PAYMENTS_SERVICE_PORT,
   monolith: configs.monolith.MONOLITH_PORT,
+  facade: configs.facade.FACADE_PORT,
 };
 const databaseUrlOf: Record<ComponentName, URL> = {
   'users-service': new URL(configs['users-service'].USERS_SERVICE_DATABASE_URL!),
   'payments-service': new URL(configs['payments-service'].PAYMENTS_SERVICE_DATABASE_URL!),
   monolith: new URL(configs.monolith.DATABASE_URL!),
+  facade: new URL(configs.facade.FACADE_DATABASE_URL!),
 };
 /** The postgres service's variables naming each component's database and role. */
 const initVariableOf: Record<ComponentName, string> = {
   'users-service': 'USERS_SERVICE_DB',
   'payments-service': 'PAYMENTS_SERVICE_DB',
   monolith: 'MONOLITH_DB',
+  facade: 'FACADE_DB',
 };
+/** The one component clients reach, so the one whose host ports are known in advance. */
+const ENTRY_POINT = 'facade' satisfies ComponentName;
+const internal = COMPONENTS.filter((name) => name !== ENTRY_POINT);
+/** The JWKS URL where a caller publishes its service keys on the compose network. */
+const serviceJwksOf = (name: ComponentName) =>
+  `http://${name}:${portOf[name]}/.well-known/service-jwks.json`;
 
 describe('docker-compose.yml', () => {
   it('says it needs Compose v2 and uses its syntax only: a top-level name, no version key', () => {
@@ -92,8 +105,8 @@ describe('docker-compose.yml', () => {
     expect(services.monolith?.image).toBeDefined();
   });
 
-  it('pins no host port on any component, so each scales; what they publish stays on loopback', () => {
-    for (const name of COMPONENTS) {
+  it('pins no host port on any component behind the entry point, so each scales; what they publish stays on loopback', () => {
+    for (const name of internal) {
       const ports = services[name]?.ports ?? [];
       expect(ports.map(fixedHostPort), name).toEqual(ports.map(() => undefined));
       expect(ports, name).toEqual([
@@ -101,6 +114,35 @@ describe('docker-compose.yml', () => {
       ]);
       expect(ports.map(containerPort), name).toEqual([portOf[name]]);
     }
+  });
+
+  it('publishes the entry point on a loopback host port range, one port per replica', () => {
+    // Clients (and production's load balancer) need ports known in advance, which an ephemeral
+    // port is not; yet one fixed port binds only one replica. A range as long as the replica
+    // count gives each replica its own known port.
+    const ports = services[ENTRY_POINT]?.ports ?? [];
+    expect(ports).toEqual([
+      {
+        target: portOf[ENTRY_POINT],
+        published: '3000-3001',
+        host_ip: '127.0.0.1',
+        protocol: 'tcp',
+      },
+    ]);
+    const [first, last] = String(fixedHostPort(ports[0]!)).split('-').map(Number);
+    expect(last! - first! + 1).toBe(services[ENTRY_POINT]?.deploy?.replicas);
+    expect(ports.map(containerPort)).toEqual([portOf[ENTRY_POINT]]);
+  });
+
+  it('runs the facade as two replicas, each under its own replica id', () => {
+    const facade = services.facade!;
+    expect(facade.deploy?.replicas).toBe(2);
+    // A fixed container name would allow one container only.
+    expect(facade).not.toHaveProperty('container_name');
+    // The replicas share one environment, so a replica id set there would name both alike; unset,
+    // each defaults to its own container's hostname and pid.
+    expect(environmentOf('facade', vars)).not.toHaveProperty('FACADE_REPLICA_ID');
+    expect(configs.facade.FACADE_REPLICA_ID).toBe(`${hostname()}-${process.pid}`);
   });
 
   it('gives every service a health check, and waits for healthy dependencies', () => {
@@ -121,7 +163,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('starts each service on healthy PostgreSQL and Redis, and the monolith after both services', () => {
+  it('starts each service on healthy PostgreSQL and Redis, the monolith after both services, the facade last', () => {
     const dependenciesOf = (name: string) => Object.keys(services[name]?.depends_on ?? {}).sort();
     expect(dependenciesOf('users-service')).toEqual(['postgres', 'redis']);
     expect(dependenciesOf('payments-service')).toEqual(['postgres', 'redis']);
@@ -132,6 +174,18 @@ describe('docker-compose.yml', () => {
       'redis',
       'users-service',
     ]);
+    // It forwards to all three, and no one waits for it: the monolith follows the seam's toggle
+    // once the facade answers, so a dependency back on it would be a cycle.
+    expect(dependenciesOf('facade')).toEqual([
+      'monolith',
+      'payments-service',
+      'postgres',
+      'redis',
+      'users-service',
+    ]);
+    expect(Object.keys(services).filter((name) => dependenciesOf(name).includes('facade'))).toEqual(
+      [],
+    );
   });
 
   it('gives each component longer to stop than its own graceful shutdown may take', () => {
@@ -165,6 +219,7 @@ describe('docker-compose.yml', () => {
       'users-service': 'USERS_SERVICE_DB_PASSWORD',
       'payments-service': 'PAYMENTS_SERVICE_DB_PASSWORD',
       monolith: 'MONOLITH_DB_PASSWORD',
+      facade: 'FACADE_DB_PASSWORD',
     };
     for (const name of COMPONENTS) {
       const url = databaseUrlOf[name];
@@ -212,13 +267,43 @@ describe('docker-compose.yml', () => {
     expect(monolith.USERS_JWKS_URL).toBe(
       `http://users-service:${portOf['users-service']}/.well-known/jwks.json`,
     );
-    // The services take calls from the monolith only, verified by its published service keys.
-    const monolithJwks = `http://monolith:${portOf.monolith}/.well-known/service-jwks.json`;
-    expect(configs['users-service'].SERVICE_TRUSTED_CALLERS).toEqual({ monolith: monolithJwks });
-    expect(configs['payments-service'].SERVICE_TRUSTED_CALLERS).toEqual({
-      monolith: monolithJwks,
-    });
     expect(monolith.PAYMENT_GATEWAY).toBe('in-process');
+    // Its payment seam reads its toggle from the facade's internal API.
+    expect(environmentOf('monolith', vars).FACADE_URL).toBe(`http://facade:${portOf.facade}`);
+
+    const facade = configs.facade;
+    expect(facade.FACADE_MONOLITH_URLS).toEqual([`http://monolith:${portOf.monolith}`]);
+    expect(facade.FACADE_USERS_SERVICE_URLS).toEqual([
+      `http://users-service:${portOf['users-service']}`,
+    ]);
+    expect(facade.FACADE_PAYMENTS_SERVICE_URLS).toEqual([
+      `http://payments-service:${portOf['payments-service']}`,
+    ]);
+    expect(facade.FACADE_USERS_JWKS_URL).toBe(
+      `http://users-service:${portOf['users-service']}/.well-known/jwks.json`,
+    );
+  });
+
+  it('has every service trust the monolith and the facade, each by its published service keys', () => {
+    const callers = { monolith: serviceJwksOf('monolith'), facade: serviceJwksOf('facade') };
+    expect(configs['users-service'].SERVICE_TRUSTED_CALLERS).toEqual(callers);
+    expect(configs['payments-service'].SERVICE_TRUSTED_CALLERS).toEqual(callers);
+    // The facade's internal API takes the monolith's calls (its payment seam's toggle).
+    expect(
+      trustedCallersSetting.parse(environmentOf('facade', vars).SERVICE_TRUSTED_CALLERS),
+    ).toEqual({ monolith: serviceJwksOf('monolith') });
+  });
+
+  it('gives the monolith and the facade a service key each, so a service tells them apart', () => {
+    const raw = (name: string) => services[name]?.environment?.SERVICE_SIGNING_KEY ?? '';
+    expect(referencesIn(raw('monolith')).map((ref) => ref.name)).toEqual([
+      'MONOLITH_SERVICE_SIGNING_KEY',
+    ]);
+    // Both replicas read this one variable: the JWKS any of them serves verifies them all.
+    expect(referencesIn(raw('facade')).map((ref) => ref.name)).toEqual([
+      'FACADE_SERVICE_SIGNING_KEY',
+    ]);
+    expect(configs.facade.SERVICE_SIGNING_KEY).not.toEqual(configs.monolith.SERVICE_SIGNING_KEY);
   });
 
   it("gives the users side's signing keys to the two users sides only, from one variable", () => {
@@ -231,7 +316,9 @@ describe('docker-compose.yml', () => {
       configs.monolith.USERS_SIGNING_KEYS,
     );
     // A verifier holds public keys only.
-    expect(services['payments-service']?.environment).not.toHaveProperty('USERS_SIGNING_KEYS');
+    for (const verifier of ['payments-service', 'facade']) {
+      expect(services[verifier]?.environment, verifier).not.toHaveProperty('USERS_SIGNING_KEYS');
+    }
   });
 
   it('takes every password and key from the environment, with no default, each named in the header', () => {
@@ -274,6 +361,11 @@ describe('the image', () => {
     expect(dockerfile).toMatch(/FROM node:24/);
   });
 
+  it("declares every component's port", () => {
+    const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)?.[1]?.split(' ').map(Number) ?? [];
+    expect(exposed.sort()).toEqual(COMPONENTS.map((name) => portOf[name]).sort());
+  });
+
   it('installs with the dependency patches applied: patches/ is copied before npm ci', () => {
     const lines = dockerfile.split('\n');
     const copiedAt = lines.findIndex((line) => /^COPY patches /.test(line));
@@ -313,6 +405,7 @@ describe('the image', () => {
       MONOLITH_MIGRATIONS,
       USERS_SERVICE_MIGRATIONS,
       PAYMENTS_SERVICE_MIGRATIONS,
+      FACADE_MIGRATIONS,
     ]) {
       const files = filesUnder(relative(process.cwd(), folder));
       expect(

@@ -6,9 +6,9 @@
 # passwords): `docker compose exec postgres /docker-entrypoint-initdb.d/init-databases.sh`.
 #
 # Reads <COMPONENT>_DB (the name of both the role and the database) and <COMPONENT>_DB_PASSWORD
-# for MONOLITH, USERS_SERVICE and PAYMENTS_SERVICE; connects as POSTGRES_USER to POSTGRES_DB
-# (PGHOST/PGPORT as psql reads them). Passwords reach SQL only as psql variables (:'password'),
-# so quotes or backslashes in them are data, never SQL.
+# for MONOLITH, USERS_SERVICE, PAYMENTS_SERVICE and FACADE; connects as POSTGRES_USER to
+# POSTGRES_DB (PGHOST/PGPORT as psql reads them). Passwords reach SQL only as psql variables
+# (:'password'), so quotes or backslashes in them are data, never SQL.
 set -e
 
 create_component_database() {
@@ -36,6 +36,6 @@ SQL
   echo "init-databases: database \"$name\" owned by role \"$name\", closed to other roles"
 }
 
-for component in MONOLITH USERS_SERVICE PAYMENTS_SERVICE; do
+for component in MONOLITH USERS_SERVICE PAYMENTS_SERVICE FACADE; do
   create_component_database "$component"
 done

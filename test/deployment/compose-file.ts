@@ -19,6 +19,8 @@ export interface ComposeService {
   ports?: PortMapping[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  container_name?: string;
   healthcheck?: { test: string[] };
   stop_grace_period?: string;
 }
@@ -74,9 +76,11 @@ export function operatorVariables(): Record<string, string> {
   return {
     USERS_SIGNING_KEYS: JSON.stringify([generatePrivateJwk()]),
     MONOLITH_SERVICE_SIGNING_KEY: JSON.stringify(generatePrivateJwk()),
+    FACADE_SERVICE_SIGNING_KEY: JSON.stringify(generatePrivateJwk()),
     POSTGRES_PASSWORD: password('super'),
     MONOLITH_DB_PASSWORD: password('monolith'),
     USERS_SERVICE_DB_PASSWORD: password('users'),
     PAYMENTS_SERVICE_DB_PASSWORD: password('payments'),
+    FACADE_DB_PASSWORD: password('facade'),
   };
 }

@@ -11,7 +11,7 @@ import { environmentOf, operatorVariables } from './compose-file.ts';
 // and database names get a unique suffix, so the test leaves the shared server as it found it.
 
 const SCRIPT = 'deploy/postgres/init-databases.sh';
-const COMPONENTS = ['MONOLITH', 'USERS_SERVICE', 'PAYMENTS_SERVICE'] as const;
+const COMPONENTS = ['MONOLITH', 'USERS_SERVICE', 'PAYMENTS_SERVICE', 'FACADE'] as const;
 const suffix = `_t${randomBytes(4).toString('hex')}`;
 const server = new URL(TEST_POSTGRES_URL);
 const admin = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });

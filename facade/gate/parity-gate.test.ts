@@ -10,7 +10,7 @@ import { recordVerifyInFacade } from '../extraction/verify-record.ts';
 import { routeTable } from '../routes/route-table.ts';
 import { type ProposedChange, toggleAdminRoutes } from '../toggles/admin-routes.ts';
 import { createToggleStore, type ToggleStore } from '../toggles/store.ts';
-import { createParityGate } from './parity-gate.ts';
+import { createParityGate, gateFiguresSchema } from './parity-gate.ts';
 import { liveVerify, recordedVerify, recordVerifyReport } from './verify-source.ts';
 
 let facadeDb: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
@@ -240,7 +240,9 @@ describe('the gate behind the toggle admin API', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(await refused.json()).toMatchObject({
+    const body = await refused.json();
+    expect(gateFiguresSchema.parse(body)).toMatchObject({ samples: 10 });
+    expect(body).toMatchObject({
       status: 409,
       matchRate: 0.5,
       samples: 10,

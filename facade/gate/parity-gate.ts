@@ -1,9 +1,10 @@
+import { z } from '@hono/zod-openapi';
 import { errorType, ProblemError } from '../../src/platform/http/problem.ts';
 import type { ParityFigures } from '../admin/overview-schema.ts';
 import { type Mode as RouteMode, servingNewModes } from '../routes/modes.ts';
 import type { RouteTable } from '../routes/route-entry.ts';
 import type { GateDecision, ProposedChange } from '../toggles/admin-routes.ts';
-import type { VerifySource } from './verify-source.ts';
+import { type VerifySource, verifyResultSchema } from './verify-source.ts';
 
 // The parity gate the toggle admin API asks before a change: a move that gives the new side
 // more of a route's traffic (into canary, extracted or retired, or a larger canary share) needs
@@ -30,21 +31,26 @@ export interface ParityGateOptions {
   now?: () => number;
 }
 
-/** The gate's numbers, answered as the 409's extension members. */
-export interface GateFigures {
-  matchRate: number | null;
-  samples: number;
-  threshold: number;
-  minSamples: number;
-  verify: {
-    equal: boolean;
-    mismatches: number;
-    missingInService: number;
-    missingInLegacy: number;
-    checkedAt: string;
-  } | null;
-  reasons: string[];
-}
+/** The gate's numbers, answered as the 409's extension members (the admin page shows them). */
+export const gateFiguresSchema = z
+  .object({
+    matchRate: z.number().min(0).max(1).nullable(),
+    samples: z.number().int().min(0),
+    threshold: z.number().min(0).max(1),
+    minSamples: z.number().int().min(1),
+    verify: verifyResultSchema
+      .pick({
+        equal: true,
+        mismatches: true,
+        missingInService: true,
+        missingInLegacy: true,
+        checkedAt: true,
+      })
+      .nullable(),
+    reasons: z.array(z.string()),
+  })
+  .openapi('ParityGateFigures');
+export type GateFigures = z.infer<typeof gateFiguresSchema>;
 
 /** How much of a route's traffic the new side answers in a placement (retired: all, no fallback). */
 const exposure = (mode: RouteMode, percentage: number): number => {

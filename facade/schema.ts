@@ -86,3 +86,22 @@ export const toggleReplicas = facade.table('toggle_replicas', {
   appliedVersion: integer('applied_version').notNull(),
   seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Each extract:verify run's outcome per capability: the parity gate reads the newest. */
+export const verifyReports = facade.table(
+  'verify_reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    capability: text('capability').notNull(),
+    /** Nothing differs: no mismatch, no row missing on either side. */
+    equal: boolean('equal').notNull(),
+    legacyRows: integer('legacy_rows').notNull(),
+    serviceRows: integer('service_rows').notNull(),
+    mismatches: integer('mismatches').notNull(),
+    missingInService: integer('missing_in_service').notNull(),
+    missingInLegacy: integer('missing_in_legacy').notNull(),
+    conflicts: integer('conflicts').notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('verify_reports_capability_idx').on(t.capability, t.checkedAt.desc())],
+);

@@ -5,11 +5,13 @@ import { runBackfill } from './backfill.ts';
 import { capabilities } from './capabilities.ts';
 import { createProgress } from './progress.ts';
 import { formatVerifyReport, verifyCapability } from './verify.ts';
+import { facadeDatabaseUrl, recordVerifyInFacade } from './verify-record.ts';
 
 // `npm run extract:backfill -- <capability> [--rate <rows/s>] [--batch <rows>]` and
 // `npm run extract:verify -- <capability> [--json]`: the monolith's database (DATABASE_URL, else
 // its PGlite directory under DATA_DIR) against the capability's service's (its own URL, else
 // its directory). Exit 0: done, the stores agree; 1: a difference or a conflict; 2: usage.
+// With FACADE_DATABASE_URL set, verify records its outcome there for the facade's parity gate.
 
 const usage =
   'usage: extract:backfill -- <capability> [--rate <rows/s>] [--batch <rows>]\n' +
@@ -53,6 +55,12 @@ const capability = Object.hasOwn(capabilities, name) ? capabilities[name] : unde
 if (!capability) fail(`unknown capability "${name}": known are ${known}`);
 const rate = positiveInteger('rate', parsed.values.rate);
 const batchSize = positiveInteger('batch', parsed.values.batch);
+let facadeUrl: string | undefined;
+try {
+  facadeUrl = facadeDatabaseUrl();
+} catch {
+  fail('FACADE_DATABASE_URL must be a postgres:// URL');
+}
 
 const legacy = await openMonolithDatabase(loadMonolithConfig());
 try {
@@ -84,6 +92,7 @@ try {
         parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report),
       );
       if (!report.equal || report.conflicts.length > 0) process.exitCode = 1;
+      if (facadeUrl !== undefined) await recordVerifyInFacade(facadeUrl, report);
     }
   } finally {
     await service.close();

@@ -165,7 +165,8 @@ class GateRefusal extends ProblemError {
 
 const asProblem = (error: unknown): never => {
   if (error instanceof ToggleError) {
-    throw new ProblemError(error.code === 'nothing-to-roll-back' ? 409 : 400, error.message);
+    const conflict = error.code === 'nothing-to-roll-back' || error.code === 'version-moved';
+    throw new ProblemError(conflict ? 409 : 400, error.message);
   }
   throw error;
 };

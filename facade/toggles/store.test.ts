@@ -146,6 +146,22 @@ describe('the toggle store', () => {
     expect(await store.journal(undefined, 500)).toHaveLength(journalSize);
     expect(store.toggle('orders.read.list')).toMatchObject({ mode: 'monolith', version: 0 });
   });
+
+  it('refuses a compare-and-set change once the route moved: of two decided on one version, one lands', async () => {
+    const store = await open({ replicaId: 'cas' });
+    const routeId = 'users.read.by-id';
+    const seen = store.toggle(routeId).version;
+    const attempts = await Promise.allSettled(
+      ['first', 'second'].map((who) =>
+        store.change({ routeId, mode: 'shadow', reason: who, changedBy: who, expectVersion: seen }),
+      ),
+    );
+    expect(attempts.map((a) => a.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = attempts.find((a) => a.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(ToggleError);
+    expect(refused?.reason).toMatchObject({ code: 'version-moved' });
+    expect(await store.journal(routeId)).toHaveLength(1);
+  });
 });
 
 describe('two replicas on one database', () => {

@@ -37,6 +37,11 @@ export interface ToggleChange {
   /** Moved past the parity gate's refusal, on the admin's word. */
   forced?: boolean;
   figures?: Figures;
+  /**
+   * Compare-and-set: the route's version the change was decided on (0: never changed). When
+   * another change came first, it is refused with `version-moved` and nothing is written.
+   */
+  expectVersion?: number;
 }
 
 export interface RollbackRequest {
@@ -244,7 +249,7 @@ export function createToggleStore(options: ToggleStoreOptions): ToggleStore {
       tx: Executor,
       from: Placement,
     ) => Promise<Placement & { forced: boolean; figures: Figures }>,
-    meta: { changedBy: string; reason: string },
+    meta: { changedBy: string; reason: string; expectVersion?: number | undefined },
   ): Promise<RouteToggle> {
     const reason = meta.reason.trim();
     if (reason === '') throw new ToggleError('reason-required', 'A change needs a reason.');
@@ -263,6 +268,13 @@ export function createToggleStore(options: ToggleStoreOptions): ToggleStore {
         .select()
         .from(routeToggles)
         .where(eq(routeToggles.routeId, routeId));
+      // Read under the version row's lock: no other change can land between this and the write.
+      if (meta.expectVersion !== undefined && (before?.version ?? 0) !== meta.expectVersion) {
+        throw new ToggleError(
+          'version-moved',
+          `Route ${routeId} is at version ${before?.version ?? 0}, not ${meta.expectVersion}.`,
+        );
+      }
       const from = before ?? initial(routeId);
       const to = await decide(tx, from);
       if (!Number.isInteger(to.percentage) || to.percentage < 0 || to.percentage > 100) {

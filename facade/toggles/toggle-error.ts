@@ -2,7 +2,9 @@
 export type ToggleErrorCode =
   | 'reason-required'
   | 'percentage-out-of-range'
-  | 'nothing-to-roll-back';
+  | 'nothing-to-roll-back'
+  /** A compare-and-set change found the route changed since it was read. */
+  | 'version-moved';
 
 export class ToggleError extends Error {
   readonly code: ToggleErrorCode;

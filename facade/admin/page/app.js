@@ -294,6 +294,8 @@ function rowOf(route) {
       className: 'expand',
       'data-testid': `expand-${route.id}`,
       'aria-expanded': 'false',
+      // Only a route with a new side has answers to compare.
+      hidden: !route.newTarget,
     },
     '▸',
   );
@@ -311,7 +313,11 @@ function rowOf(route) {
     expand.textContent = details.hidden ? '▸' : '▾';
     expand.setAttribute('aria-expanded', String(!details.hidden));
   });
-  row = { tr, details, detailsCell, expand, controlsCell: el('td', {}, controls), sync, cells: [] };
+  // The figure cells are swapped one by one on each refresh; the controls' cell is never moved,
+  // so a control the admin is using keeps its focus and its open list.
+  const cells = Array.from({ length: 9 }, () => el('td'));
+  tr.append(...cells, el('td', {}, controls));
+  row = { tr, details, detailsCell, expand, sync, cells };
   rows.set(route.id, row);
   return row;
 }
@@ -319,6 +325,7 @@ function rowOf(route) {
 function renderRoutes(routes) {
   const body = $('routes');
   const seen = new Set();
+  let cursor = body.firstChild;
   for (const route of routes) {
     seen.add(route.id);
     const row = rowOf(route);
@@ -353,7 +360,7 @@ function renderRoutes(routes) {
       el('td', { className: 'num' }, route.newTarget ? String(route.fallbacks) : '—'),
       el(
         'td',
-        {},
+        { className: 'circuit' },
         el(
           'span',
           { className: `circuit-${route.circuit.legacy}` },
@@ -369,11 +376,16 @@ function renderRoutes(routes) {
       parityCell(route),
       noiseCell(route),
     ];
-    row.tr.replaceChildren(...cells, row.controlsCell);
+    cells.forEach((cell, index) => {
+      row.cells[index].replaceWith(cell);
+      row.cells[index] = cell;
+    });
     row.sync(route);
     row.detailsCell.replaceChildren(detailsOf(route));
-    // Appending moves a row that exists already, so the table follows the overview's order.
-    body.append(row.tr, row.details);
+    // Moved only when out of place (a move would take the focus from its controls).
+    if (cursor !== row.tr) body.insertBefore(row.tr, cursor);
+    if (row.tr.nextSibling !== row.details) body.insertBefore(row.details, row.tr.nextSibling);
+    cursor = row.details.nextSibling;
   }
   for (const [id, row] of rows) {
     if (seen.has(id)) continue;
@@ -458,6 +470,8 @@ async function confirmChange() {
   }
   const { routeId, body, onDone } = pending;
   const force = $('force-input').checked;
+  // What is shown from here on is this try's answer, not the last one's.
+  $('gate-answer').hidden = true;
   $('confirm').disabled = true;
   try {
     const after = await call('PUT', `/_facade/api/routes/${encodeURIComponent(routeId)}`, {
@@ -496,6 +510,8 @@ function result(message, failed = false) {
   const line = document.querySelector('[data-testid="last-result"]');
   line.textContent = message;
   line.classList.toggle('error', failed);
+  // Numbered, so a reader (a person or a test) tells a new answer from an equal old one.
+  line.dataset.seq = String(Number(line.dataset.seq ?? 0) + 1);
 }
 
 $('confirm').addEventListener('click', () => void confirmChange());

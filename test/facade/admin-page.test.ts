@@ -170,15 +170,21 @@ describe('the admin page', () => {
     expect((await h.store.journal(route))[0]).toMatchObject({ forced: true, reason });
   });
 
-  it('shows each replica with the version it applies', async () => {
-    const row = page.locator('[data-testid="replica-row"]');
-    await row.filter({ hasText: 'facade-admin-page-test' }).waitFor({ timeout: 10_000 });
-    expect(
-      await page.locator('[data-testid="replica-lag-facade-admin-page-test"]').textContent(),
-    ).toBe('up to date');
+  it('shows each replica with the version it applies, a lagging one highlighted', async () => {
+    await h.addStoppedReplica('facade-behind');
+    await moveRoute(page, 'payments.read.list', { mode: 'shadow', reason: 'back to comparing' });
+    const lag = (id: string) => page.locator(`[data-testid="replica-lag-${id}"]`);
+    await lag('facade-behind').filter({ hasText: '1 behind' }).waitFor({ timeout: 10_000 });
+    expect(await lag('facade-admin-page-test').textContent()).toBe('up to date');
+    const rows = page.locator('[data-testid="replica-row"]');
+    expect(await rows.evaluateAll((all) => all.map((row) => row.className))).toEqual([
+      '',
+      'lagging',
+    ]);
     expect(await page.locator('[data-testid="global-version"]').textContent()).toBe(
-      'Toggle version 4',
+      'Toggle version 5',
     );
+    await screenshot(page, '06-replicas');
   });
 
   it('signs out, forgetting the token', async () => {

@@ -52,6 +52,8 @@ export interface AdminPageHarness {
   store: ToggleStore;
   /** Sets (replaces) one route's figures: the overview shows them and the gate decides by them. */
   setFigures(routeId: string, figures: TestRouteFigures): void;
+  /** A replica that applies the version of now and then stops: it lags every later change. */
+  addStoppedReplica(replicaId: string): Promise<void>;
   /** What the gate is told of extract:verify for every capability (default: equal, just now). */
   setVerifyEqual(equal: boolean): void;
   close(): Promise<void>;
@@ -74,12 +76,9 @@ const windowOf = (side: TestRouteFigures['legacy']) => {
 
 export async function startAdminPageHarness(label: string): Promise<AdminPageHarness> {
   const database = await openMigratedTestDatabase(label, FACADE_MIGRATIONS);
-  const store = createToggleStore({
-    db: database.handle.db,
-    prefix: 'unused',
-    replicaId: 'facade-admin-page-test',
-    pollMs: 1_000,
-  });
+  const storeOf = (replicaId: string) =>
+    createToggleStore({ db: database.handle.db, prefix: 'unused', replicaId, pollMs: 1_000 });
+  const store = storeOf('facade-admin-page-test');
   await store.start();
   const tokens = testAccessTokens();
   const figures = new Map<string, TestRouteFigures>();
@@ -231,6 +230,11 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
     store,
     setFigures(routeId, set) {
       figures.set(routeId, set);
+    },
+    async addStoppedReplica(replicaId) {
+      const other = storeOf(replicaId);
+      await other.start();
+      await other.stop();
     },
     setVerifyEqual(equal) {
       verifyEqual = equal;

@@ -137,7 +137,7 @@ function sideCell(side) {
 
 function parityCell(route) {
   const { parity, gate } = route;
-  const cell = el('td', { 'data-testid': `match-rate-${route.id}` });
+  const cell = el('td', { className: 'parity', 'data-testid': `match-rate-${route.id}` });
   if (!route.newTarget) return cell;
   if (!parity) {
     cell.append(`no shadow yet · needs ${percent(gate.threshold)} of ${gate.minSamples}`);
@@ -353,7 +353,7 @@ function renderRoutes(routes) {
       el(
         'td',
         { className: 'num', 'data-testid': `percentage-value-${route.id}` },
-        route.newTarget ? `${route.percentage}%` : '—',
+        route.mode === 'canary' ? `${route.percentage}%` : '—',
       ),
       sideCell(route.sides.legacy),
       sideCell(route.sides.new),

@@ -1,0 +1,248 @@
+import type { z } from '@hono/zod-openapi';
+import { pino } from 'pino';
+import {
+  type diffSampleSchema,
+  type Overview,
+  overviewSchema,
+} from '../../facade/admin/overview-schema.ts';
+import { adminPage } from '../../facade/admin/page-routes.ts';
+import { FACADE_MIGRATIONS } from '../../facade/database.ts';
+import { servingNewModes } from '../../facade/routes/modes.ts';
+import { routeTable } from '../../facade/routes/route-table.ts';
+import {
+  type GateDecision,
+  type ProposedChange,
+  toggleAdminRoutes,
+} from '../../facade/toggles/admin-routes.ts';
+import type { Figures } from '../../facade/toggles/figures.ts';
+import { createToggleStore, type ToggleStore } from '../../facade/toggles/store.ts';
+import { requireRole } from '../../src/platform/auth/authenticate.ts';
+import { createHttpApp } from '../../src/platform/http/create-app.ts';
+import { ProblemError } from '../../src/platform/http/problem.ts';
+import type { RunningServer } from '../../src/platform/http/serve.ts';
+import { createMetrics } from '../../src/platform/metrics.ts';
+import { testAccessTokens } from './access-tokens.ts';
+import { serveApp } from './serve-app.ts';
+import { openMigratedTestDatabase } from './services.ts';
+
+// The admin page over the REAL toggle admin API (toggleAdminRoutes over a toggle store on a
+// migrated facade database), without the facade's proxy. What the proxy would measure is the
+// TEST'S: every figure below (parity, each side's window, noise, diffs, extract:verify) is set by
+// the test through `setFigures`, and the gate and the overview are built from those numbers.
+
+/** A route's figures as the test sets them; unset routes have no traffic and no shadow yet. */
+export interface TestRouteFigures {
+  parity?: {
+    samples: number;
+    matchRate: number | null;
+    noise?: string[];
+    diffs?: z.infer<typeof diffSampleSchema>[];
+  };
+  legacy?: { requests: number; errors: number; p95Ms: number | null; p99Ms: number | null };
+  new?: { requests: number; errors: number; p95Ms: number | null; p99Ms: number | null };
+  fallbacks?: number;
+}
+
+export interface AdminPageHarness {
+  /** Where the page is: `${url}/_facade`. */
+  url: string;
+  /** The admin the harness's `/api/auth/login` signs in. */
+  credentials: { login: string; password: string };
+  adminId: string;
+  store: ToggleStore;
+  /** Sets (replaces) one route's figures: the overview shows them and the gate decides by them. */
+  setFigures(routeId: string, figures: TestRouteFigures): void;
+  /** A replica that applies the version of now and then stops: it lags every later change. */
+  addStoppedReplica(replicaId: string): Promise<void>;
+  /** What the gate is told of extract:verify for every capability (default: equal, just now). */
+  setVerifyEqual(equal: boolean): void;
+  close(): Promise<void>;
+}
+
+const ADMIN = { login: 'admin', password: 'admin-page-harness-password' };
+const ADMIN_ID = '00000000-0000-4000-8000-0000000ad001';
+
+const windowOf = (side: TestRouteFigures['legacy']) => {
+  const requests = side?.requests ?? 0;
+  const errors = side?.errors ?? 0;
+  return {
+    requests,
+    errors,
+    errorRate: requests === 0 ? 0 : errors / requests,
+    p95Ms: side?.p95Ms ?? null,
+    p99Ms: side?.p99Ms ?? null,
+  };
+};
+
+export async function startAdminPageHarness(label: string): Promise<AdminPageHarness> {
+  const database = await openMigratedTestDatabase(label, FACADE_MIGRATIONS);
+  const storeOf = (replicaId: string) =>
+    createToggleStore({ db: database.handle.db, prefix: 'unused', replicaId, pollMs: 1_000 });
+  const store = storeOf('facade-admin-page-test');
+  await store.start();
+  const tokens = testAccessTokens();
+  const figures = new Map<string, TestRouteFigures>();
+  let verifyEqual = true;
+
+  const entryOf = (routeId: string) => routeTable.find((entry) => entry.id === routeId);
+
+  /** The journaled figures: what the test set, in the journal's shape. */
+  async function figuresOf(routeId: string): Promise<Figures> {
+    const set = figures.get(routeId);
+    const side = (s: TestRouteFigures['legacy']) => {
+      const { requests, errorRate, p95Ms, p99Ms } = windowOf(s);
+      return { requests, errorRate, p95Ms, p99Ms };
+    };
+    return {
+      ...(set?.parity?.matchRate != null && {
+        parity: { matchRate: set.parity.matchRate, samples: set.parity.samples },
+      }),
+      ...(set?.legacy && { legacy: side(set.legacy) }),
+      ...(set?.new && { new: side(set.new) }),
+    };
+  }
+
+  // The parity gate's rule over the test's numbers, answering as the facade's gate does: 409 with
+  // the numbers and the reasons as extension members.
+  async function gate(change: ProposedChange): Promise<GateDecision> {
+    const entry = entryOf(change.routeId);
+    if (!entry || !servingNewModes.includes(change.to.mode) || change.forced) {
+      return { allowed: true };
+    }
+    const parity = figures.get(change.routeId)?.parity;
+    const samples = parity?.samples ?? 0;
+    const matchRate = parity?.matchRate ?? null;
+    const { threshold, minSamples } = entry.parity;
+    const reasons: string[] = [];
+    if (samples < minSamples) reasons.push(`${samples} samples, fewer than ${minSamples}`);
+    if (matchRate === null || matchRate < threshold) {
+      reasons.push(`match rate ${matchRate ?? 'unknown'} is below ${threshold}`);
+    }
+    if (!verifyEqual) reasons.push('extract:verify reports differences');
+    if (reasons.length === 0) return { allowed: true };
+    return {
+      allowed: false,
+      problem: {
+        type: 'https://commerce.example/errors/parity-gate',
+        title: 'Conflict',
+        status: 409,
+        detail: `${change.routeId} cannot move to ${change.to.mode}: ${reasons.join('; ')}.`,
+        matchRate,
+        samples,
+        threshold,
+        minSamples,
+        verify: {
+          equal: verifyEqual,
+          mismatches: verifyEqual ? 0 : 1,
+          missingInService: 0,
+          missingInLegacy: 0,
+          checkedAt: new Date().toISOString(),
+        },
+        reasons,
+      },
+    };
+  }
+
+  async function overview(): Promise<Overview> {
+    const { version } = store.current();
+    return overviewSchema.parse({
+      version,
+      replicaId: 'facade-admin-page-test',
+      routes: routeTable.map((entry) => {
+        const toggle = store.toggle(entry.id);
+        const set = figures.get(entry.id);
+        const hasNew = entry.new !== undefined;
+        return {
+          id: entry.id,
+          methods: entry.methods,
+          path: entry.path,
+          newTarget: entry.new?.target ?? null,
+          mode: toggle.mode,
+          percentage: toggle.percentage,
+          version: toggle.version,
+          changedAt: toggle.changedAt,
+          changedBy: toggle.changedBy,
+          reason: toggle.reason,
+          gate: entry.parity,
+          parity: set?.parity
+            ? {
+                samples: set.parity.samples,
+                matchRate: set.parity.matchRate,
+                mismatches: Math.round(set.parity.samples * (1 - (set.parity.matchRate ?? 1))),
+                mirrorErrors: 0,
+                drops: {},
+                noise: set.parity.noise ?? [],
+                diffs: set.parity.diffs ?? [],
+              }
+            : null,
+          sides: { legacy: windowOf(set?.legacy), new: hasNew ? windowOf(set?.new) : null },
+          fallbacks: set?.fallbacks ?? 0,
+          circuit: { legacy: 'closed', new: hasNew ? 'closed' : null },
+        };
+      }),
+      replicas: await store.replicas(),
+    });
+  }
+
+  const app = createHttpApp({
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics('test'),
+    bodyLimitBytes: 100_000,
+    authenticate: tokens.authenticate,
+  });
+  // Stands in for the users side behind the facade: the legacy login answer, a real admin token.
+  app.post('/api/auth/login', async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    if (body?.login !== ADMIN.login || body?.password !== ADMIN.password) {
+      throw new ProblemError(401, 'Wrong login or password.');
+    }
+    const issued = await tokens.issuer.issue({ id: ADMIN_ID, roles: ['admin'] });
+    return c.json({
+      accessToken: issued.token,
+      tokenType: 'Bearer',
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      user: { id: ADMIN_ID, username: ADMIN.login, roles: ['admin'] },
+    });
+  });
+  app.get('/_facade/api/overview', requireRole('admin'), async (c) => c.json(await overview()));
+  app.route(
+    '/_facade/api',
+    toggleAdminRoutes({
+      store,
+      gate,
+      figures: figuresOf,
+      knownRoute: (routeId) => entryOf(routeId) !== undefined,
+    }),
+  );
+  app.route('/_facade', adminPage());
+  let server: RunningServer;
+  try {
+    server = await serveApp(app);
+  } catch (error) {
+    await store.stop();
+    await database.cleanup();
+    throw error;
+  }
+  return {
+    url: server.url,
+    credentials: ADMIN,
+    adminId: ADMIN_ID,
+    store,
+    setFigures(routeId, set) {
+      figures.set(routeId, set);
+    },
+    async addStoppedReplica(replicaId) {
+      const other = storeOf(replicaId);
+      await other.start();
+      await other.stop();
+    },
+    setVerifyEqual(equal) {
+      verifyEqual = equal;
+    },
+    async close() {
+      await server.close();
+      await store.stop();
+      await database.cleanup();
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { RouteMode as Mode } from '../../src/platform/routing/route-modes.ts';
 
 // A route's migration toggle and the policies that decide what happens when its new side fails.
 
@@ -8,8 +9,6 @@ export {
   routeModeSchema as modeSchema,
   routeModes as modes,
 } from '../../src/platform/routing/route-modes.ts';
-
-import type { RouteMode as Mode } from '../../src/platform/routing/route-modes.ts';
 
 /** Modes in which the new side answers some client: a move into one passes the parity gate. */
 export const servingNewModes: readonly Mode[] = ['canary', 'extracted', 'retired'];

@@ -9,6 +9,7 @@ import {
   toggleInternalRoutes,
 } from '../../facade/toggles/internal-routes.ts';
 import { createToggleStore, type ToggleStore } from '../../facade/toggles/store.ts';
+import type { KeySourceOptions } from '../../src/platform/auth/key-source.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
@@ -33,7 +34,11 @@ export interface FacadeToggles {
  * real port of 127.0.0.1 behind the same edge as the facade's (user tokens checked elsewhere,
  * service tokens on the internal API).
  */
-export async function serveFacadeToggles(label: string): Promise<FacadeToggles> {
+export async function serveFacadeToggles(
+  label: string,
+  /** Trusted besides the made-up caller: a component a test starts with its own service key. */
+  trusted: Record<string, KeySourceOptions> = {},
+): Promise<FacadeToggles> {
   const database = await openMigratedTestDatabase(label, FACADE_MIGRATIONS);
   const store = createToggleStore({
     db: database.handle.db,
@@ -52,7 +57,7 @@ export async function serveFacadeToggles(label: string): Promise<FacadeToggles> 
   });
   app.route(
     FACADE_INTERNAL_PATH,
-    toggleInternalRoutes({ store, trustedCallers: caller.trustedCallers }),
+    toggleInternalRoutes({ store, trustedCallers: { ...caller.trustedCallers, ...trusted } }),
   );
   const server = await serveApp(app);
   return {

@@ -32,11 +32,18 @@ export const monolithConfigSchema = componentConfigSchema(
       /** The monolith's PostgreSQL; without it an embedded PGlite directory under DATA_DIR. */
       DATABASE_URL: optionalUrl,
       /**
-       * Which adapter orders' payment port starts with (until an admin switches the seam at
-       * runtime, PUT /admin/seams/payment-gateway): the legacy payments module in this process, or
-       * payments-service over HTTP.
+       * Which adapter orders' payment port starts with: the legacy payments module in this
+       * process, or payments-service over HTTP. Without FACADE_URL, until an admin switches the
+       * seam at runtime (PUT /admin/seams/payment-gateway); with it, until the facade first
+       * answers (and while it never has).
        */
       PAYMENT_GATEWAY: z.enum(['in-process', 'http']).default('in-process'),
+      /**
+       * The routing facade. Set, the payment seam follows the facade's toggle of
+       * `payments.write.capture` (read with a service token, cached 1 s, the last known state kept
+       * while the facade is away) and is moved at the facade, not at /admin/seams.
+       */
+      FACADE_URL: optionalUrl,
       /** Where payments-service answers, for the HTTP adapter. */
       PAYMENTS_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),
       /**

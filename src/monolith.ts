@@ -6,6 +6,7 @@ import { inProcessInventory } from './adapters/orders/inventory.ts';
 import {
   httpPaymentGateway,
   inProcessPaymentGateway,
+  paymentCaptureRoute,
   paymentGatewayAdapters,
   switchablePaymentGateway,
 } from './adapters/orders/payment-gateway.ts';
@@ -43,6 +44,7 @@ import { createServiceClient } from './platform/http/service-client.ts';
 import type { Module, ModuleContext } from './platform/module.ts';
 import { createUpstreamPolicy } from './platform/resilience/upstream-policy.ts';
 import { seamAdminRoutes } from './platform/seams/admin-routes.ts';
+import { remoteToggleSource } from './platform/seams/remote-toggle-source.ts';
 import { createSeam } from './platform/seams/seam.ts';
 
 /** Every module, created and wired; `all` is in start order (a module starts after what it calls). */
@@ -152,13 +154,25 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     const signingKeys = loadUsersSigningKeys(config);
     const serviceKey = loadServiceSigningKey(component, config);
     const serviceTokens = serviceTokenSource({ component, key: serviceKey });
-    // The payment port's seam: the legacy module here, or payments-service over HTTP.
-    const paymentSeam = createSeam({
-      db,
-      name: 'payment-gateway',
-      adapters: paymentGatewayAdapters,
-      initial: config.PAYMENT_GATEWAY,
-    });
+    // The payment port's seam: the legacy module here, or payments-service over HTTP. With a
+    // facade, it follows the facade's toggle of payment captures; without, its own setting.
+    const seamBase = { db, name: 'payment-gateway', adapters: paymentGatewayAdapters };
+    const facadeToggles =
+      config.FACADE_URL === undefined
+        ? undefined
+        : remoteToggleSource({
+            ...paymentCaptureRoute,
+            url: config.FACADE_URL,
+            seam: seamBase.name,
+            initial: config.PAYMENT_GATEWAY,
+            serviceTokens,
+            logger,
+          });
+    const paymentSeam = createSeam(
+      facadeToggles
+        ? { ...seamBase, source: facadeToggles }
+        : { ...seamBase, initial: config.PAYMENT_GATEWAY },
+    );
     const paymentsService = createServiceClient({
       baseUrl: config.PAYMENTS_SERVICE_URL,
       timeoutMs: config.PAYMENTS_SERVICE_TIMEOUT_MS,
@@ -188,7 +202,10 @@ export const monolithComponent = defineComponent<MonolithConfig>({
     });
     return {
       modules: [revocations, ...wired.all],
-      stop: () => paymentsService.close(),
+      stop: async () => {
+        await paymentsService.close();
+        await facadeToggles?.close();
+      },
       authenticate: authenticate(verifier),
       mount(app) {
         app.route(

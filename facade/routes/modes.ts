@@ -1,11 +1,14 @@
 import { z } from '@hono/zod-openapi';
+import type { RouteMode as Mode } from '../../src/platform/routing/route-modes.ts';
 
 // A route's migration toggle and the policies that decide what happens when its new side fails.
 
-/** Where a route is in its migration, from legacy only to new only. */
-export const modes = ['monolith', 'shadow', 'canary', 'extracted', 'retired'] as const;
-export const modeSchema = z.enum(modes).openapi('RouteMode');
-export type Mode = z.infer<typeof modeSchema>;
+/** Where a route is in its migration, from legacy only to new only (the monolith's seams read it too). */
+export {
+  type RouteMode as Mode,
+  routeModeSchema as modeSchema,
+  routeModes as modes,
+} from '../../src/platform/routing/route-modes.ts';
 
 /** Modes in which the new side answers some client: a move into one passes the parity gate. */
 export const servingNewModes: readonly Mode[] = ['canary', 'extracted', 'retired'];

@@ -26,6 +26,22 @@ import type { Seam } from '../../platform/seams/seam.ts';
 export const paymentGatewayAdapters = ['in-process', 'http'] as const;
 export type PaymentGatewayAdapter = (typeof paymentGatewayAdapters)[number];
 
+/**
+ * The facade's route that owns payment captures: with the facade's toggle store as the seam's
+ * source, the checkout saga's captures move with the clients' (one decision). Its legacy side is
+ * the module in this process, its new side payments-service; in canary each order is bucketed
+ * by its id, as the facade buckets a sticky key.
+ */
+export const paymentCaptureRoute = {
+  routeId: 'payments.write.capture',
+  sides: { legacy: 'in-process', new: 'http' },
+  stickyKey: (orderId: string) => `order:${orderId}`,
+} as const satisfies {
+  routeId: string;
+  sides: Record<'legacy' | 'new', PaymentGatewayAdapter>;
+  stickyKey(orderId: string): string;
+};
+
 /** Orders' PaymentGateway port, answered by the legacy payments module in this process. */
 export function inProcessPaymentGateway(
   payments: Pick<PaymentsApi, 'capture' | 'refund'>,

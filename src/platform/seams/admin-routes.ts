@@ -1,19 +1,38 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../auth/authenticate.ts';
-import { notFound, ProblemError } from '../http/problem.ts';
+import { codedProblem, notFound, ProblemError } from '../http/problem.ts';
 import { authErrors, bearerSecurity, jsonBody, jsonDoc, problemDoc } from '../http/route-docs.ts';
 import { createRouter } from '../http/router.ts';
+import { routeModeSchema } from '../routing/route-modes.ts';
 import type { Seam } from './seam.ts';
+import { SeamSetElsewhere } from './seam-source.ts';
 
 const seamStateSchema = z
   .object({
     seam: z.string(),
     adapter: z.string(),
+    split: z.object({ adapter: z.string(), percentage: z.number().int() }).nullable().openapi({
+      description:
+        'While set, new work whose key falls in the first `percentage` buckets goes to this adapter.',
+    }),
     adapters: z.array(z.string()),
     version: z.number().int(),
     changedAt: z.iso.datetime().nullable(),
     changedBy: z.uuid().nullable(),
     reason: z.string().nullable(),
+    follows: z
+      .object({
+        facade: z.string(),
+        routeId: z.string(),
+        mode: routeModeSchema.nullable(),
+        percentage: z.number().int().nullable(),
+        heardAt: z.iso.datetime().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "Set when the seam follows the facade's toggle of this route; null while it keeps its own setting.",
+      }),
   })
   .openapi('SeamState');
 
@@ -53,7 +72,7 @@ const changeSeam = createRoute({
   tags,
   summary: 'Send new work through another adapter (every replica follows within a second)',
   description:
-    'Work already started (an order whose payment was sent one way) stays with its adapter.',
+    "Work already started (an order whose payment was sent one way) stays with its adapter. A seam that follows the facade's toggle of its route is changed at the facade, not here (409).",
   security: bearerSecurity,
   request: { params, body: jsonBody(changeSchema) },
   responses: {
@@ -61,6 +80,7 @@ const changeSeam = createRoute({
     400: problemDoc('Unknown adapter or missing reason'),
     ...authErrors,
     404: problemDoc('No such seam'),
+    409: problemDoc("The seam follows the facade's toggle: it is changed at the facade"),
   },
 });
 
@@ -88,7 +108,12 @@ export function seamAdminRoutes(seams: readonly AnySeam[]) {
         `Seam ${seam.name} has no adapter ${adapter}; it has ${seam.adapters.join(', ')}.`,
       );
     }
-    await seam.set({ adapter, reason, changedBy: c.var.user?.id });
+    await seam.set({ adapter, reason, changedBy: c.var.user?.id }).catch((error: unknown) => {
+      if (error instanceof SeamSetElsewhere) {
+        throw codedProblem(409, 'seam-set-at-facade', error.message);
+      }
+      throw error;
+    });
     return c.json(await describe(seam), 200);
   });
   return router;

@@ -41,10 +41,10 @@ describe('an internal seam', () => {
     const name = `seam-${randomUUID()}`;
     const here = seamNamed(name);
     const replica = seamNamed(name);
-    expect(await replica.current()).toBe('in-process');
+    expect(await replica.current(randomUUID())).toBe('in-process');
     await here.set({ adapter: 'http', reason: 'move' });
     await sleep(80);
-    expect(await replica.current()).toBe('http');
+    expect(await replica.current(randomUUID())).toBe('http');
   });
 
   it('keeps each piece of work on the adapter it started on, whatever the seam says later', async () => {

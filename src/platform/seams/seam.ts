@@ -1,90 +1,69 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { seamPins, seamSettings } from './schema.ts';
+import { localSeamSource } from './local-source.ts';
+import { seamPins } from './schema.ts';
+import type { SeamChange, SeamSource, SeamState } from './seam-source.ts';
 
 // An internal seam of the strangler fig: a port the monolith can have answered by the legacy
-// module in this process or by the extracted service over HTTP, switched at runtime. The
-// setting lives in the component's database, so every replica follows one truth; each reads it
-// at most `cacheMs` late. Work already under way stays with the adapter it started on (pins).
-// A pin lives as long as the work it names (an order can still be cancelled, and refunded,
-// long after its checkout): pins are not pruned, like the orders they belong to.
+// module in this process or by the extracted service over HTTP, switched at runtime. Which
+// adapter new work goes to comes from a source (the seam's own setting, or the facade's toggle
+// of the route that owns the same traffic). Work already under way stays with the adapter it
+// started on (pins, in the component's database whatever the source). A pin lives as long as
+// the work it names (an order can still be cancelled, and refunded, long after its checkout):
+// pins are not pruned, like the orders they belong to.
 
-export interface SeamState<A extends string> {
-  seam: string;
-  adapter: A;
-  /** 0 while the seam follows its configuration (nobody changed it yet). */
-  version: number;
-  changedAt: string | null;
-  changedBy: string | null;
-  reason: string | null;
-}
+export type { SeamState } from './seam-source.ts';
 
 export interface Seam<A extends string> {
   name: string;
   adapters: readonly A[];
-  /** The adapter new work goes to (read at most `cacheMs` ago). */
-  current(): Promise<A>;
+  /** The adapter new work `key` would go to now (read at most the source's cache time ago). */
+  current(key: string): Promise<A>;
   /**
    * The adapter the work `key` (an order id) uses: the one it was first sent to, or, for new
    * work, the current one, recorded so every later call about it goes the same way.
    */
   pin(key: string): Promise<A>;
   state(): Promise<SeamState<A>>;
-  /** Points new work at `adapter`; takes effect on every replica within `cacheMs`. */
-  set(change: { adapter: A; reason: string; changedBy?: string }): Promise<SeamState<A>>;
+  /**
+   * Points new work at `adapter`; takes effect on every replica within the cache time. A seam
+   * that follows the facade refuses (SeamSetElsewhere).
+   */
+  set(change: SeamChange<A>): Promise<SeamState<A>>;
 }
 
-export interface SeamOptions<A extends string> {
+interface SeamBase<A extends string> {
   db: Database;
   name: string;
   adapters: readonly [A, ...A[]];
-  /** What the seam uses until an admin changes it (configuration). */
-  initial: A;
-  cacheMs?: number;
 }
 
+export type SeamOptions<A extends string> = SeamBase<A> &
+  (
+    | {
+        /** What the seam uses until an admin changes it (its own setting). */
+        initial: A;
+        cacheMs?: number;
+        source?: undefined;
+      }
+    | { source: SeamSource<A> }
+  );
+
 export function createSeam<A extends string>(options: SeamOptions<A>): Seam<A> {
-  const { db, name, adapters, initial } = options;
-  const cacheMs = options.cacheMs ?? 1_000;
+  const { db, name, adapters } = options;
+  const source =
+    options.source ??
+    localSeamSource({ db, name, adapters, initial: options.initial, cacheMs: options.cacheMs });
   const known = (adapter: string): adapter is A =>
     (adapters as readonly string[]).includes(adapter);
-  let cached: { state: SeamState<A>; at: number } | undefined;
-
-  async function read(): Promise<SeamState<A>> {
-    const [row] = await db.select().from(seamSettings).where(eq(seamSettings.seam, name));
-    const state: SeamState<A> =
-      row && known(row.adapter)
-        ? {
-            seam: name,
-            adapter: row.adapter,
-            version: row.version,
-            changedAt: row.changedAt.toISOString(),
-            changedBy: row.changedBy,
-            reason: row.reason,
-          }
-        : {
-            seam: name,
-            adapter: initial,
-            version: 0,
-            changedAt: null,
-            changedBy: null,
-            reason: null,
-          };
-    cached = { state, at: performance.now() };
-    return state;
-  }
-
-  const current = async () =>
-    cached && performance.now() - cached.at < cacheMs
-      ? cached.state.adapter
-      : (await read()).adapter;
+  const current = async (key: string) => (await source.read()).adapterFor(key);
 
   return {
     name,
     adapters,
     current,
     async pin(key) {
-      const adapter = await current();
+      const adapter = await current(key);
       const [pinned] = await db
         .insert(seamPins)
         .values({ seam: name, key, adapter })
@@ -99,22 +78,10 @@ export function createSeam<A extends string>(options: SeamOptions<A>): Seam<A> {
       }
       return pinned.adapter;
     },
-    state: read,
-    async set({ adapter, reason, changedBy }) {
-      await db
-        .insert(seamSettings)
-        .values({ seam: name, adapter, version: 1, reason, changedBy })
-        .onConflictDoUpdate({
-          target: seamSettings.seam,
-          set: {
-            adapter,
-            reason,
-            changedBy: changedBy ?? null,
-            version: sql`${seamSettings.version} + 1`,
-            changedAt: sql`now()`,
-          },
-        });
-      return read();
+    state: async () => (await source.read({ fresh: true })).state,
+    async set(change) {
+      await source.set(change);
+      return (await source.read({ fresh: true })).state;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { defineConfig } from 'drizzle-kit';
 
 // The facade's own migration stream, for its own database: the platform's bus tables and the
-// facade schema (route toggles, their journal, replicas).
+// facade schema (route toggles, their journal, replicas, shadow parity).
 export default defineConfig({
   dialect: 'postgresql',
   schema: ['./src/platform/bus/schema.ts', './facade/schema.ts'],

@@ -69,7 +69,6 @@ describe('comparing two answers', () => {
     ]);
     expect(compareAnswers(json({ items: [] }), json({})).diffs).toEqual([
       { path: 'items', legacy: [], new: undefined },
-      { path: '@body', legacy: undefined, new: {} },
     ]);
     expect(compareAnswers(json({ items: [] }), json({ items: [] })).equal).toBe(true);
   });
@@ -80,6 +79,23 @@ describe('comparing two answers', () => {
     ]);
     expect(compareAnswers(json([{ x: 1 }]), json([{ x: 2 }])).diffs).toEqual([
       { path: '[0].x', legacy: 1, new: 2 },
+    ]);
+  });
+
+  it('reports a missing or an extra list item as one diff, and a change of kind', () => {
+    const two = { items: [{ sku: 'a' }, { sku: 'b' }] };
+    const one = { items: [{ sku: 'a' }] };
+    expect(compareAnswers(json(two), json(one)).diffs).toEqual([
+      { path: 'items[1]', legacy: { sku: 'b' }, new: undefined },
+    ]);
+    expect(compareAnswers(json(one), json(two)).diffs).toEqual([
+      { path: 'items[1]', legacy: undefined, new: { sku: 'b' } },
+    ]);
+    expect(compareAnswers(json({ a: null }), json({ a: { b: 1 } })).diffs).toEqual([
+      { path: 'a', legacy: null, new: { b: 1 } },
+    ]);
+    expect(compareAnswers(json(5), json('5')).diffs).toEqual([
+      { path: '@body', legacy: 5, new: '5' },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import type { ForwardAnswer } from '../proxy/exchange.ts';
 
 // Compares two legacy-shaped answers the way a reader of the legacy API would: the status, and
-// the body field by field. JSON bodies are flattened into leaf paths (`items[0].amount`); a body
+// the body field by field. JSON bodies are compared by leaf paths (`items[0].amount`); a body
 // that is not JSON is compared as bytes, as one field `@body`. Noise paths (learned from legacy's
 // own disagreements) are skipped, with array indexes generalised to `[*]`. The two `@` paths
 // cannot be a body field's path (such a key is quoted: `["@status"]`), so a body's own `status`
@@ -34,31 +34,39 @@ const childPath = (path: string, key: string): string => {
 /** `items[3].createdAt` → `items[*].createdAt`: noise in one item is noise in every item. */
 export const generalisePath = (path: string): string => path.replace(/\[\d+\]/g, '[*]');
 
-/** Every leaf of a JSON value by its path; empty objects and arrays are leaves too. */
-function flatten(value: unknown, path: string, into: Map<string, unknown>): void {
-  if (Array.isArray(value)) {
-    if (value.length === 0) into.set(path || wholeBody, []);
-    value.forEach((item, index) => {
-      flatten(item, `${path}[${index}]`, into);
-    });
-    return;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value);
-    if (entries.length === 0) into.set(path || wholeBody, {});
-    for (const [key, item] of entries) flatten(item, childPath(path, key), into);
-    return;
-  }
-  into.set(path || wholeBody, value);
-}
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const sameLeaf = (a: unknown, b: unknown): boolean => {
-  // Leaves that are objects are the empty ones: `{}` and `[]` differ, two `[]` do not.
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-    return Array.isArray(a) === Array.isArray(b);
+type Differ = (path: string, legacy: unknown, candidate: unknown) => void;
+
+/**
+ * Walks both values at once, down to the leaves where they differ: no path is built for a field
+ * that is equal on both sides. A field one side lacks is one diff, whatever it holds.
+ */
+function walk(a: unknown, b: unknown, path: string, differ: Differ): void {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const length = Math.max(a.length, b.length);
+    for (let index = 0; index < length; index++) {
+      const child = `${path}[${index}]`;
+      if (index >= b.length) differ(child, a[index], undefined);
+      else if (index >= a.length) differ(child, undefined, b[index]);
+      else walk(a[index], b[index], child, differ);
+    }
+    return;
   }
-  return a === b;
-};
+  if (isRecord(a) && isRecord(b)) {
+    for (const key in a) {
+      const child = childPath(path, key);
+      if (Object.hasOwn(b, key)) walk(a[key], b[key], child, differ);
+      else differ(child, a[key], undefined);
+    }
+    for (const key in b)
+      if (!Object.hasOwn(a, key)) differ(childPath(path, key), undefined, b[key]);
+    return;
+  }
+  // Two scalars, or two values of different kinds (`[]` and `{}`, a list and a string).
+  if (a !== b) differ(path || wholeBody, a, b);
+}
 
 const notParsed = Symbol('not JSON');
 
@@ -94,13 +102,6 @@ export function compareAnswers(
     }
     return { equal: diffs.length === 0, diffs };
   }
-  const left = new Map<string, unknown>();
-  const right = new Map<string, unknown>();
-  flatten(a, '', left);
-  flatten(b, '', right);
-  for (const [path, value] of left) {
-    if (!right.has(path) || !sameLeaf(value, right.get(path))) differ(path, value, right.get(path));
-  }
-  for (const [path, value] of right) if (!left.has(path)) differ(path, undefined, value);
+  walk(a, b, '', differ);
   return { equal: diffs.length === 0, diffs };
 }

@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 // The facade's own migration stream, for its own database: the platform's bus tables, its copy
 // of the users side's token revocations, and the facade schema (route toggles, their journal,
-// replicas).
+// replicas, shadow parity, verify reports).
 export default defineConfig({
   dialect: 'postgresql',
   schema: ['./src/platform/bus/schema.ts', './src/platform/auth/schema.ts', './facade/schema.ts'],

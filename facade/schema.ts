@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -7,14 +8,19 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   smallint,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+import type { DiffSample } from './parity/diff-sample.ts';
 import { modes as routeModes } from './routes/modes.ts';
 import type { Figures } from './toggles/figures.ts';
 
-/** The facade's own database: route toggles, their journal, and what each replica applies. */
+/**
+ * The facade's own database: route toggles, their journal, what each replica applies, and each
+ * replica's shadow parity.
+ */
 export const facade = pgSchema('facade');
 
 /**
@@ -104,4 +110,29 @@ export const verifyReports = facade.table(
     checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('verify_reports_capability_idx').on(t.capability, t.checkedAt.desc())],
+);
+
+/**
+ * One replica's shadow parity of one route, since the toggle version at which the route last
+ * entered `shadow`; only that replica writes its row. The route's figures are the sum of its
+ * rows with the current since_version; noise is kept across versions (it is legacy's).
+ */
+export const routeParity = facade.table(
+  'route_parity',
+  {
+    routeId: text('route_id').notNull(),
+    replicaId: text('replica_id').notNull(),
+    sinceVersion: integer('since_version').notNull(),
+    samples: bigint('samples', { mode: 'number' }).notNull(),
+    matches: bigint('matches', { mode: 'number' }).notNull(),
+    mirrorErrors: bigint('mirror_errors', { mode: 'number' }).notNull(),
+    /** Mirrors not sent, by reason. */
+    drops: jsonb('drops').$type<Record<string, number>>().notNull(),
+    /** Field paths (indexes generalised) that differ between two legacy answers. */
+    noise: text('noise').array().notNull(),
+    /** The last diff samples, oldest first. */
+    diffs: jsonb('diffs').$type<DiffSample[]>().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.routeId, t.replicaId] })],
 );

@@ -53,7 +53,10 @@ export interface SideCallOptions {
 /** The two sides of the route table: legacy for any request, new for a route with a new side. */
 export interface Sides {
   legacy(request: ForwardRequest, options?: SideCallOptions): Promise<ForwardAnswer>;
-  /** Through the route's ACL translator to its new target; answers in the legacy shape. */
+  /**
+   * Through the route's ACL translator to its new target; answers in the legacy shape. A
+   * property: written as a method, `new (…)` would be a construct signature.
+   */
   new: (
     match: RouteMatch,
     request: ForwardRequest,

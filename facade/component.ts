@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { every } from 'hono/combine';
+import { except } from 'hono/combine';
 import { EVENT_CONSUMERS, remoteSubscribersOf } from '../src/contracts/event-consumers.ts';
 import { jwksRoutes } from '../src/platform/auth/jwks-routes.ts';
 import type { ServiceCallerOptions } from '../src/platform/auth/service-caller.ts';
@@ -7,6 +7,8 @@ import { loadServiceSigningKey } from '../src/platform/auth/service-keys.ts';
 import { serviceTokenSource } from '../src/platform/auth/service-tokens.ts';
 import { defineComponent } from '../src/platform/component/component.ts';
 import { defineModule } from '../src/platform/module.ts';
+import { overviewRoutes } from './admin/overview-routes.ts';
+import { adminPage } from './admin/page-routes.ts';
 import type { FacadeConfig } from './config.ts';
 import { FACADE_MIGRATIONS } from './database.ts';
 import { catalogCache } from './edge/catalog-cache.ts';
@@ -15,13 +17,28 @@ import { edgeCors } from './edge/cors.ts';
 import { edgeAuth, edgeTokenCheck } from './edge/edge-auth.ts';
 import { edgeRateLimitRules, rateLimit } from './edge/rate-limit.ts';
 import { routeOverride } from './edge/route-to.ts';
+import type { VerifyReport } from './extraction/verify.ts';
+import { createParityGate } from './gate/parity-gate.ts';
+import { createStepBack } from './gate/step-back.ts';
+import { liveVerify, recordedVerify } from './gate/verify-source.ts';
+import { createParityRecorder } from './parity/recorder.ts';
+import { shadowVersions } from './parity/shadow-versions.ts';
 import { legacySide } from './proxy/legacy-side.ts';
 import { newSide } from './proxy/new-side.ts';
 import { proxyHandler } from './proxy/proxy.ts';
 import { routeTable } from './routes/route-table.ts';
 import { stickyKeyOf } from './routing/canary.ts';
 import { facade } from './schema.ts';
+import { createMirror } from './shadow/mirror.ts';
+import { createFacadeMetrics } from './stats/metrics.ts';
+import { createSideStats } from './stats/side-stats.ts';
 import { toggleAdminRoutes } from './toggles/admin-routes.ts';
+import type { Figures } from './toggles/figures.ts';
+import {
+  FACADE_INTERNAL_PATH,
+  isFacadeInternalPath,
+  toggleInternalRoutes,
+} from './toggles/internal-routes.ts';
 import { createToggleStore } from './toggles/store.ts';
 import { createInProcessUpstream } from './upstream/in-process-upstream.ts';
 import { createPoolUpstream } from './upstream/upstream.ts';
@@ -38,6 +55,12 @@ export interface FacadeOptions {
   legacyApp?: Pick<Hono, 'fetch'>;
   /** The callers of its internal API (the monolith's seam), with their keys at hand. */
   trustedCallers?: ServiceCallerOptions['trustedCallers'];
+  /**
+   * Runs extract:verify for a capability when the parity gate asks (the single-process run has
+   * every database at hand). Without it the gate reads the reports `npm run extract:verify`
+   * recorded in the facade's database.
+   */
+  verify?: (capability: string) => Promise<VerifyReport>;
 }
 
 export const createFacadeComponent = (options: FacadeOptions = {}) =>
@@ -89,11 +112,77 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
         }),
         logger,
       });
-      const toggles = defineModule({
+      const shadowSince = shadowVersions(db, store, logger);
+
+      // What each side did (this replica) and the shadow parity (every replica).
+      const stats = createSideStats();
+      const metrics = createFacadeMetrics({
+        registry: context.metrics.registry,
+        stats,
+        circuits: () =>
+          Object.values(upstreams).map((u) => ({ upstream: u.name, state: u.state().circuit })),
+        toggleVersion: () => store.current().version,
+      });
+      const parity = createParityRecorder({
+        db,
+        replicaId: config.FACADE_REPLICA_ID,
+        versionOf: shadowSince.of,
+        logger,
+        onCompared: (routeId, equal) =>
+          metrics.recordShadowCompared(routeId, equal ? 'match' : 'mismatch'),
+        onDropped: (routeId, reason) => metrics.recordMirrorDropped(routeId, reason),
+      });
+      const mirror = createMirror({
+        sides,
+        parity,
+        maxQueue: config.FACADE_MIRROR_QUEUE,
+        maxBodyBytes: config.FACADE_MIRROR_MAX_BODY_BYTES,
+        noiseSampleRate: config.FACADE_NOISE_SAMPLE_RATE,
+        logger,
+      });
+      const gate = createParityGate({
+        table: routeTable,
+        parity,
+        verify: options.verify ? liveVerify({ run: options.verify, db }) : recordedVerify(db),
+      });
+      const stepBack = createStepBack({
+        store,
+        table: routeTable,
+        stats,
+        margin: {
+          errorRate: config.FACADE_STEP_BACK_ERROR_RATE,
+          p99Factor: config.FACADE_STEP_BACK_P99_FACTOR,
+        },
+        logger,
+      });
+      const figuresOf = async (routeId: string): Promise<Figures> => {
+        const { samples, matchRate } = await parity.figures(routeId);
+        const side = (which: 'legacy' | 'new') => {
+          const { requests, errorRate, p95Ms, p99Ms } = stats.window(routeId, which);
+          return { requests, errorRate, p95Ms, p99Ms };
+        };
+        return {
+          ...(matchRate !== null && { parity: { matchRate, samples } }),
+          legacy: side('legacy'),
+          new: side('new'),
+        };
+      };
+      const facadeModule = defineModule({
         name: 'facade',
         schema: facade,
-        start: () => store.start(),
-        stop: () => store.stop(),
+        async start() {
+          await store.start();
+          await shadowSince.start();
+          await parity.start();
+          stepBack.start();
+        },
+        async stop() {
+          stepBack.stop();
+          await mirror.drain(1_000);
+          await parity.stop();
+          shadowSince.stop();
+          await store.stop();
+        },
         api: store,
       });
 
@@ -114,8 +203,10 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
       });
 
       return {
-        modules: [toggles, tokens.revocations, cache],
-        authenticate: every(
+        modules: [facadeModule, tokens.revocations, cache],
+        // The internal API checks its callers' service tokens itself (not users' tokens).
+        authenticate: except(
+          (c) => isFacadeInternalPath(c.req.path),
           edgeCors(config),
           edgeAuth(tokens.verifier),
           rateLimit({
@@ -139,13 +230,40 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
           );
           app.route(
             '/_facade/api',
-            toggleAdminRoutes({ store, knownRoute: (id) => entries.has(id) }),
+            toggleAdminRoutes({
+              store,
+              gate,
+              figures: figuresOf,
+              knownRoute: (id) => entries.has(id),
+            }),
           );
+          app.route(
+            '/_facade/api',
+            overviewRoutes({
+              table: routeTable,
+              store,
+              replicaId: config.FACADE_REPLICA_ID,
+              stats,
+              parity,
+              upstreams,
+            }),
+          );
+          app.route(
+            FACADE_INTERNAL_PATH,
+            toggleInternalRoutes({
+              store,
+              trustedCallers: options.trustedCallers ?? config.SERVICE_TRUSTED_CALLERS,
+              knownRoute: (id) => entries.has(id),
+            }),
+          );
+          app.route('/_facade', adminPage());
         },
         catchAll: proxyHandler({
           table: routeTable,
           toggles: store,
           sides,
+          mirror,
+          record: (exchange) => metrics.recordExchange(exchange),
           cache: cache.api,
           override: routeOverride,
           stickyKey: (c) =>

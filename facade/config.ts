@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { serviceCallerConfig } from '../src/platform/auth/service-credentials-config.ts';
+import {
+  serviceCalleeConfig,
+  serviceCallerConfig,
+} from '../src/platform/auth/service-credentials-config.ts';
 import {
   componentConfigSchema,
   configSlice,
@@ -58,7 +61,18 @@ export const facadeSlice = configSlice({
   FACADE_TOGGLE_POLL_MS: z.coerce.number().int().min(50).max(1_000).default(500),
   /** The bound on a request no route entry times (the monolith's own routes) and on any request. */
   FACADE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Mirrored requests waiting for the new side in `shadow`; past it, mirrors are dropped. */
+  FACADE_MIRROR_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  /** The largest request or legacy answer mirrored in `shadow`; larger ones are dropped. */
+  FACADE_MIRROR_MAX_BODY_BYTES: z.coerce.number().int().min(0).max(16_777_216).default(65_536),
+  /** The share of mirrored safe requests legacy answers twice, to learn its noise. */
+  FACADE_NOISE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  /** A new side whose error rate exceeds legacy's by this over the window steps back. */
+  FACADE_STEP_BACK_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  /** A new side whose p99 exceeds legacy's times this (plus 50 ms) steps back. */
+  FACADE_STEP_BACK_P99_FACTOR: z.coerce.number().min(1).max(100).default(2),
   ...serviceCallerConfig.shape,
+  ...serviceCalleeConfig.shape,
   ...edgeConfig.shape,
 });
 

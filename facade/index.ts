@@ -9,6 +9,7 @@ import type { FacadeConfig } from './config.ts';
 export { createFacadeComponent, type FacadeOptions } from './component.ts';
 export { type FacadeConfig, facadeConfigSchema, loadFacadeConfig } from './config.ts';
 export { FACADE_MIGRATIONS } from './database.ts';
+export { verifyAcross } from './extraction/verify-across.ts';
 
 export const facadeComponent = createFacadeComponent();
 

@@ -1,4 +1,3 @@
-import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
@@ -9,7 +8,7 @@ import {
   createUsersServiceComponent,
   loadUsersServiceConfig,
 } from '../extracted/users-service/index.ts';
-import { createFacadeComponent, loadFacadeConfig } from '../facade/index.ts';
+import { createFacadeComponent, loadFacadeConfig, verifyAcross } from '../facade/index.ts';
 import { DEMO_ACCOUNTS } from './modules/users/index.ts';
 import { monolithComponent } from './monolith.ts';
 import { loadMonolithConfig } from './monolith-config.ts';
@@ -103,7 +102,11 @@ export function checkSystemConfig(env: Env, only?: ComponentName): BaseConfig {
 function partsOf(
   env: Env,
   together:
-    | { urls: ReadonlyMap<string, string>; monolithApp: () => Pick<Hono, 'fetch'> }
+    | {
+        urls: ReadonlyMap<string, string>;
+        /** A running component, once it started (the facade starts last). */
+        running: (name: ComponentName) => RunningComponent;
+      }
     | undefined,
 ) {
   const url = (name: ComponentName) => together?.urls.get(name);
@@ -148,7 +151,10 @@ function partsOf(
     facade: part(
       createFacadeComponent({
         ...(together && {
-          legacyApp: { fetch: (request: Request) => together.monolithApp().fetch(request) },
+          legacyApp: {
+            fetch: (request: Request) => together.running('monolith').app.fetch(request),
+          },
+          verify: verifyAcross((name) => together.running(name as ComponentName).database.db),
           trustedCallers: { monolith: callerKey('monolith', monolith) },
         }),
       }),
@@ -197,14 +203,14 @@ export async function startSystem(
     throw error;
   }
 
-  let monolithApp: Pick<Hono, 'fetch'> | undefined;
   const together =
     names.length > 1
       ? {
           urls: new Map([...listeners].map(([name, listener]) => [name, listener.url])),
-          monolithApp: () => {
-            if (!monolithApp) throw new Error('the monolith has not started');
-            return monolithApp;
+          running: (name: ComponentName) => {
+            const found = running.find((component) => component.name === name);
+            if (!found) throw new Error(`${name} has not started`);
+            return found;
           },
         }
       : undefined;
@@ -222,7 +228,6 @@ export async function startSystem(
         { broker, listener: listeners.get(name) },
       );
       running.push(component);
-      if (name === 'monolith') monolithApp = component.app;
     }
   } catch (error) {
     await stop();

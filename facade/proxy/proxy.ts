@@ -6,6 +6,7 @@ import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts'
 import type { UpstreamFailure } from '../routes/modes.ts';
 import type { RouteEntry, RouteTable } from '../routes/route-entry.ts';
 import { sideFor } from '../routing/canary.ts';
+import type { Exchange } from '../stats/metrics.ts';
 import type { ToggleStore } from '../toggles/store.ts';
 import { UpstreamRejected, UpstreamTimeout } from '../upstream/upstream-errors.ts';
 import { upstreamProblem } from '../upstream/upstream-problem.ts';
@@ -23,18 +24,6 @@ export interface MirrorJob {
   request: ForwardRequest;
   legacy: ForwardAnswer;
   legacyMs: number;
-}
-
-/** What the proxy reports of each request it served. */
-export interface Exchange {
-  routeId: string | undefined;
-  side: Side;
-  status: number;
-  ms: number;
-  /** The new side failed and legacy answered instead. */
-  fallback?: UpstreamFailure;
-  /** No answer from the upstream (refused, timed out, broken). */
-  failure?: string;
 }
 
 export interface ProxyOptions {
@@ -59,6 +48,8 @@ export interface ProxyOptions {
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The route id metrics give a request no entry matches (the monolith's own routes). */
+const UNMATCHED = 'unmatched';
 const UNMATCHED_RETRY = { maxAttempts: 2, baseDelayMs: 25, maxDelayMs: 250 };
 
 /** Whether a request may be sent twice: a safe method, or a write with an Idempotency-Key. */
@@ -170,53 +161,73 @@ export function proxyHandler(options: ProxyOptions) {
       : SAFE.has(method)
         ? UNMATCHED_RETRY
         : undefined;
-    const record = (exchange: Omit<Exchange, 'routeId' | 'ms'>) =>
-      options.record?.({ routeId: entry?.id, ms: performance.now() - started, ...exchange });
+    const routeId = entry?.id ?? UNMATCHED;
+    const record = (exchange: Omit<Exchange, 'routeId'>) =>
+      options.record?.({ routeId, ...exchange });
 
+    // A cache hit asked no side: it counts for neither side's figures.
     const cached = options.cache && (await options.cache.lookup(request));
-    if (cached) {
-      record({ side: 'legacy', status: cached.status });
-      return toResponse(cached);
-    }
+    if (cached) return toResponse(cached);
 
-    const serveLegacy = async (fallback?: UpstreamFailure): Promise<Response> => {
+    /** The problem for an upstream's failure (503, 504, 502); anything else is not ours. */
+    const failed = (error: unknown) => {
+      const problem = upstreamProblem(error);
+      if (!problem) throw error;
+      return problemResponse(c, problem.problem, problem.headers);
+    };
+    const errorKind = (error: unknown) => failureOf(error) ?? 'broken';
+
+    /** Legacy's answer; after a new-side failure, a fallback recorded with that failure. */
+    const serveLegacy = async (after?: {
+      failure: UpstreamFailure;
+      ms: number;
+    }): Promise<Response> => {
+      const at = performance.now();
       let answer: ForwardAnswer;
       try {
         answer = await sides.legacy(request, { retry, deadlineAt: callAt });
       } catch (error) {
-        return failed(error, 'legacy', fallback);
+        const ms = performance.now() - at;
+        record(
+          after
+            ? {
+                side: 'new',
+                status: 0,
+                ms: after.ms,
+                upstreamError: after.failure,
+                fallback: { reason: after.failure, status: 0, ms },
+              }
+            : { side: 'legacy', status: 0, ms, upstreamError: errorKind(error) },
+        );
+        return failed(error);
       }
-      record({ side: 'legacy', status: answer.status, ...(fallback && { fallback }) });
-      if (mode === 'shadow' && side === 'legacy' && match?.entry.new && fallback === undefined) {
-        options.mirror?.offer({
-          match,
-          request,
-          legacy: answer,
-          legacyMs: performance.now() - started,
-        });
+      const ms = performance.now() - at;
+      record(
+        after
+          ? {
+              side: 'new',
+              status: 0,
+              ms: after.ms,
+              upstreamError: after.failure,
+              fallback: { reason: after.failure, status: answer.status, ms },
+            }
+          : { side: 'legacy', status: answer.status, ms },
+      );
+      if (mode === 'shadow' && side === 'legacy' && match?.entry.new && after === undefined) {
+        options.mirror?.offer({ match, request, legacy: answer, legacyMs: ms });
       }
       return toResponse(options.cache ? await options.cache.store(request, answer) : answer);
     };
 
-    const failed = (error: unknown, failedSide: Side, fallback?: UpstreamFailure) => {
-      const problem = upstreamProblem(error);
-      if (!problem) throw error;
-      record({
-        side: failedSide,
-        status: problem.problem.status,
-        failure: failureOf(error) ?? 'broken',
-        ...(fallback && { fallback }),
-      });
-      return problemResponse(c, problem.problem, problem.headers);
-    };
-
     if (side === 'legacy' || !match || !entry?.new) return serveLegacy();
 
+    const at = performance.now();
     try {
       const answer = await sides.new(match, request, { retry, deadlineAt: callAt });
-      record({ side: 'new', status: answer.status });
+      record({ side: 'new', status: answer.status, ms: performance.now() - at });
       return toResponse(answer);
     } catch (error) {
+      const ms = performance.now() - at;
       const failure = failureOf(error);
       const mayFallBack =
         mode !== 'retired' &&
@@ -226,9 +237,11 @@ export function proxyHandler(options: ProxyOptions) {
         // A write that may have reached the new side is never repeated elsewhere: legacy
         // cannot know the new side's idempotency keys.
         (SAFE.has(method) || (failure !== 'timeout' && repeatable(request, entry.fallback.writes)));
-      if (!mayFallBack) return failed(error, 'new');
-      record({ side: 'new', status: 0, failure });
-      return serveLegacy(failure);
+      if (!mayFallBack) {
+        record({ side: 'new', status: 0, ms, upstreamError: errorKind(error) });
+        return failed(error);
+      }
+      return serveLegacy({ failure, ms });
     }
   };
 }

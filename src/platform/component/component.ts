@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import type { ReadinessCheck } from '../health.ts';
 import type { ApiInfo } from '../http/api-docs.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Module, ModuleContext } from '../module.ts';
 import type { Prune } from '../retention.ts';
 
@@ -22,6 +23,8 @@ export interface ComponentContext<C extends BaseConfig> extends ModuleContext<C>
   bus: EventBus;
   /** The component's Redis connection, when REDIS_URL is set (the bus uses it too). */
   redis: Redis | undefined;
+  /** The component's metrics registry, served at /metrics: a part may add its own series. */
+  metrics: Metrics;
 }
 
 /** What a component is made of, built on an open database. */

@@ -128,6 +128,7 @@ async function wire<C extends BaseConfig>(
     remoteSubscribers: options.remoteSubscribers ?? definition.remoteSubscribers,
     broker: options.broker,
   });
+  const metrics = createMetrics(definition.name);
   const context: ComponentContext<C> = {
     component: definition.name,
     config,
@@ -137,12 +138,12 @@ async function wire<C extends BaseConfig>(
     database,
     bus,
     redis,
+    metrics,
   };
   const parts = definition.build(context);
   const { modules } = parts;
   assertConsumesDeclared(definition, modules);
 
-  const metrics = createMetrics(definition.name);
   const health: Health = {
     started: false,
     stopping: false,

@@ -69,8 +69,10 @@ export const routeOverviewSchema = z
     changedBy: z.string().nullable(),
     reason: z.string().nullable(),
     gate: z.object({ threshold: z.number(), minSamples: z.number().int() }),
-    parity: parityFiguresSchema.nullable(),
-    sides: z.object({ legacy: sideWindowSchema, new: sideWindowSchema.nullable() }),
+    // Unions, not .nullable(): on a named schema zod-to-openapi emits `allOf: [$ref, null]`,
+    // which null can never satisfy (asteasolutions/zod-to-openapi#387).
+    parity: z.union([parityFiguresSchema, z.null()]),
+    sides: z.object({ legacy: sideWindowSchema, new: z.union([sideWindowSchema, z.null()]) }),
     /** New-side failures answered by legacy, over the window. */
     fallbacks: z.number().int().min(0),
     circuit: z.object({ legacy: circuitStateSchema, new: circuitStateSchema.nullable() }),

@@ -2,7 +2,8 @@ import { sendRequest } from './send-request.ts';
 
 /**
  * A tiny HTTP client for end-to-end tests: JSON in, status + JSON out, optional bearer token.
- * It sends through sendRequest, so every answer is checked against /openapi.json.
+ * It sends through sendRequest, so every answer is checked against /openapi.json: the base
+ * URL's own, or `documentUrl`'s (the monolith's, for a facade forwarding its API).
  */
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -10,7 +11,7 @@ export interface Reply<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string) {
+export function apiClient(baseUrl: string, { documentUrl = baseUrl } = {}) {
   async function call<T>(
     method: string,
     path: string,
@@ -20,16 +21,20 @@ export function apiClient(baseUrl: string) {
       headers = {},
     }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const received = await sendRequest(baseUrl, {
-      method,
-      target: path,
-      headers: {
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...headers,
+    const received = await sendRequest(
+      baseUrl,
+      {
+        method,
+        target: path,
+        headers: {
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+      documentUrl,
+    );
     return {
       status: received.status,
       body: (received.text ? JSON.parse(received.text) : undefined) as T,

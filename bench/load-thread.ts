@@ -1,0 +1,85 @@
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+
+// The load of `bench:facade`, on a thread of its own so it does not share an event loop with a
+// server it measures: CONNECTIONS keep-alive connections, each sending its next GET as soon as
+// the last answer is read, for a warm-up and then for the measured seconds.
+
+export interface LoadRequest {
+  url: string;
+  path: string;
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  /** Answers other than 2xx, and requests that got no answer. */
+  errors: number;
+  statuses: Record<string, number>;
+  elapsedSeconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function drive(request: LoadRequest): Promise<LoadResult> {
+  const pool = new Pool(request.url, { connections: request.connections, pipelining: 1 });
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  let errors = 0;
+  const statuses: Record<string, number> = {};
+  let measuring = false;
+  const once = async () => {
+    const started = performance.now();
+    try {
+      const res = await pool.request({ method: 'GET', path: request.path });
+      await res.body.dump();
+      if (!measuring) return;
+      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+      if (res.statusCode < 200 || res.statusCode > 299) errors++;
+    } catch {
+      if (!measuring) return;
+      statuses.failed = (statuses.failed ?? 0) + 1;
+      errors++;
+    }
+    if (count === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[count++] = performance.now() - started;
+  };
+  const loopUntil = async (deadline: number) => {
+    while (performance.now() < deadline) await once();
+  };
+  const run = (seconds: number) => {
+    const deadline = performance.now() + seconds * 1000;
+    return Promise.all(Array.from({ length: request.connections }, () => loopUntil(deadline)));
+  };
+  await run(request.warmupSeconds);
+  measuring = true;
+  const began = performance.now();
+  await run(request.seconds);
+  const elapsedSeconds = (performance.now() - began) / 1000;
+  await pool.close();
+  const sorted = latencies.subarray(0, count).sort();
+  return {
+    requests: count,
+    errors,
+    statuses,
+    elapsedSeconds,
+    requestsPerSecond: count / elapsedSeconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+  };
+}
+
+parentPort?.postMessage(await drive(workerData as LoadRequest));

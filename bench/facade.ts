@@ -2,17 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
-import type { LoadRequest, LoadResult } from './load-thread.ts';
+import type { CheckoutLoad, LoadRequest, LoadResult } from './load-thread.ts';
+import { checkExtractedPayments } from './payments-check.ts';
 
 // `npm run bench:facade`: what the routing facade costs in front of its upstreams. Prints a
 // table and writes it as JSON under bench/results/; asserts nothing.
 // (a) an unmatched GET forwarded over the network to a trivial upstream, through the facade vs
 //     through a bare node:http + undici Pool proxy (the baseline), each server on its own thread;
 // (b) the single-process run (every component on one thread, the facade serving legacy routes
-//     in-process): GET /api/products/{id} through the facade vs the monolith directly.
+//     in-process): GET /api/products/{id} through the facade vs the monolith directly;
+// (c) in that run, checkouts through the facade once payments.write.capture is toggled to
+//     extracted (forced past the parity gate: no shadow traffic ran), so the saga captures in
+//     payments-service; then each confirmed order is checked to hold exactly one capture there.
 // The load runs on a thread of its own (undici Pool, keep-alive connections). Rate limits are set
 // out of reach and the catalog cache off (CATALOG_CACHE_TTL_MS=0): else (b) measures the cache.
 
@@ -80,7 +84,8 @@ async function createDataDir(): Promise<string> {
 interface ServerThread {
   url: string;
   urls: Record<string, string>;
-  load(): Promise<EventLoopUtilization>;
+  /** The thread's CPU time so far (µs). */
+  cpu(): Promise<NodeJS.CpuUsage>;
   stop(): Promise<void>;
 }
 
@@ -91,31 +96,34 @@ function startThread(file: string, data: unknown): Promise<ServerThread> {
   };
   leftovers.push(terminate);
   worker.once('exit', () => forget(terminate));
+  // Once: a second stop (a finally after a stop) must not wait on a thread that has gone.
+  let stopping: Promise<void> | undefined;
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', ({ url, urls }: { url: string; urls: Record<string, string> }) =>
       resolve({
         url,
         urls,
-        load: () =>
+        cpu: () =>
           new Promise((answered) => {
-            worker.once('message', ({ load }: { load: EventLoopUtilization }) => answered(load));
+            worker.once('message', ({ cpu }: { cpu: NodeJS.CpuUsage }) => answered(cpu));
             worker.postMessage('load');
           }),
         stop: () =>
-          new Promise((stopped) => {
+          (stopping ??= new Promise((stopped) => {
             worker.once('message', () => worker.terminate().then(() => stopped()));
             worker.postMessage('stop');
-          }),
+          })),
       }),
     );
   });
 }
 
-function runLoad(url: string, path: string): Promise<LoadResult> {
+function runLoad(url: string, path: string, checkout?: CheckoutLoad): Promise<LoadResult> {
   const request: LoadRequest = {
     url,
     path,
+    ...(checkout && { checkout }),
     connections: CONNECTIONS,
     warmupSeconds: WARMUP_SECONDS,
     seconds: SECONDS,
@@ -127,23 +135,28 @@ function runLoad(url: string, path: string): Promise<LoadResult> {
   });
 }
 
-type Measured = LoadResult & { busyUsPerRequest: number };
+type Measured = LoadResult & { cpuUsPerRequest: number };
 
 /**
- * Load on `url + path` while the server's thread reports its event-loop busy time: that per
- * request (µs) is the server's CPU cost, less shaken by the shared machine than req/s.
- * The warm-up's busy time is counted too, over the warm-up's requests, so it is approximate.
+ * Load on `url + path` while the server's thread counts its CPU time: that per request (µs) is
+ * the server's own cost, less shaken by the shared machine than req/s. The warm-up's CPU is
+ * counted too, over the warm-up's requests at the measured rate, so it is approximate.
  */
-async function measure(server: ServerThread, url: string, path: string): Promise<Measured> {
-  const before = await server.load();
+async function measure(
+  server: ServerThread,
+  url: string,
+  path: string,
+  checkout?: CheckoutLoad,
+): Promise<Measured> {
+  const before = await server.cpu();
   const began = performance.now();
-  const result = await runLoad(url, path);
-  const after = await server.load();
+  const result = await runLoad(url, path, checkout);
+  const used = await server.cpu();
   const wall = (performance.now() - began) / 1000;
-  const busyMs = performance.eventLoopUtilization(after, before).active;
-  // Requests over the whole load, warm-up included, at the measured rate.
-  const requests = result.requestsPerSecond * wall;
-  return { ...result, busyUsPerRequest: (busyMs * 1000) / Math.max(requests, 1) };
+  const cpuUs = used.user - before.user + (used.system - before.system);
+  const done = checkout ? result.confirmed : result.requestsPerSecond * result.elapsedSeconds;
+  const requests = (done / result.elapsedSeconds) * wall;
+  return { ...result, cpuUsPerRequest: cpuUs / Math.max(requests, 1) };
 }
 
 const commonEnv = {
@@ -213,10 +226,84 @@ async function benchSingleProcess() {
     const direct = await measure(system, monolithUrl, path);
     process.stdout.write(`bench: (b) facade (legacy in-process), ${path}\n`);
     const viaFacade = await measure(system, system.url, path);
-    return { path, monolith: direct, facade: viaFacade };
+    const checkout = await prepareCheckout(system.url);
+    process.stdout.write('bench: (c) checkout through the facade, payments extracted\n');
+    const checkouts = await measure(system, system.url, '/api/orders', checkout);
+    await system.stop();
+    // Every component has stopped: nothing is in flight while both databases are read.
+    const check = await checkExtractedPayments(monolith!, payments!);
+    return { path, monolith: direct, facade: viaFacade, checkout: { ...checkouts, check } };
   } finally {
     await system.stop();
   }
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const CHECKOUT_USERS = 20;
+const CHECKOUT_PRODUCTS = 20;
+
+/**
+ * Users and stocked products made through the facade, and payments.write.capture toggled to
+ * extracted at the facade (the monolith's payment seam reads that toggle, cached 1 s).
+ */
+async function prepareCheckout(facadeUrl: string): Promise<CheckoutLoad> {
+  const login = async (name: string, password: string) => {
+    const res = await post(`${facadeUrl}/api/auth/login`, { login: name, password });
+    if (res.status !== 200)
+      throw new Error(`login ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.accessToken as string;
+  };
+  const admin = { authorization: `Bearer ${await login('admin', 'admin-password')}` };
+  const productIds: string[] = [];
+  for (let i = 0; i < CHECKOUT_PRODUCTS; i++) {
+    const created = await post(
+      `${facadeUrl}/api/products`,
+      {
+        sku: `BENCH-FACADE-${tag}-${i}`,
+        name: `Bench product ${i}`,
+        description: 'benchmark stock',
+        price: { amountMinor: 1_000 + i * 10, currency: 'EUR' },
+        initialStock: 1_000_000,
+      },
+      admin,
+    );
+    if (created.status !== 201)
+      throw new Error(`product: ${created.status} ${JSON.stringify(created.body)}`);
+    productIds.push(created.body.id as string);
+  }
+  const tokens: string[] = [];
+  for (let i = 0; i < CHECKOUT_USERS; i++) {
+    const username = `bench_facade_${tag}_${i}`;
+    await post(`${facadeUrl}/api/users`, {
+      username,
+      email: `bench-facade-${i}-${tag}@example.com`,
+      password: 'bench-password',
+    });
+    tokens.push(await login(username, 'bench-password'));
+  }
+  const toggled = await fetch(`${facadeUrl}/_facade/api/routes/payments.write.capture`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...admin },
+    body: JSON.stringify({
+      mode: 'extracted',
+      reason: 'bench: checkout with payments extracted (no shadow traffic ran)',
+      force: true,
+    }),
+  });
+  if (toggled.status !== 200) {
+    throw new Error(`toggle: ${toggled.status} ${await toggled.text()}`);
+  }
+  // Past the seam's 1 s cache, so no measured (or warm-up) checkout captures in-process.
+  await new Promise((waited) => setTimeout(waited, 1_500));
+  return { tokens, productIds };
 }
 
 /** The rows and columns padded to line up, the first column left-aligned. */
@@ -235,7 +322,7 @@ const row = (label: string, run: Measured) => [
   run.requestsPerSecond.toFixed(0),
   run.p50Ms.toFixed(2),
   run.p99Ms.toFixed(2),
-  run.busyUsPerRequest.toFixed(0),
+  run.cpuUsPerRequest.toFixed(0),
   String(run.errors),
 ];
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
@@ -257,11 +344,13 @@ const goals = {
   forwardingP99: { ratio: forwardingP99Ratio, goal: 1.5, met: forwardingP99Ratio <= 1.5 },
   inProcessRequestsPerSecond: { ratio: inProcessRatio, goal: 0.8, met: inProcessRatio >= 0.8 },
 };
+const { checkout } = singleProcess;
+const ordersPerSecond = checkout.confirmed / checkout.elapsedSeconds;
 const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`;
 const lines = [
   `facade: ${SECONDS} s per target after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, ${machine}`,
   ...table([
-    ['', 'req/s', 'p50 ms', 'p99 ms', 'busy µs/req', 'errors'],
+    ['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'],
     row(`(a) baseline proxy  GET ${UNMATCHED_PATH}`, forwarding.baseline),
     row('(a) facade          (same path, unmatched)', forwarding.facade),
     row(`(b) monolith direct GET /api/products/{id}`, singleProcess.monolith),
@@ -270,7 +359,13 @@ const lines = [
   `(a) req/s ratio ${forwardingRatio.toFixed(3)} (goal >= 0.9: ${verdict(goals.forwardingRequestsPerSecond.met)}), ` +
     `p99 ratio ${forwardingP99Ratio.toFixed(3)} (goal <= 1.5: ${verdict(goals.forwardingP99.met)})`,
   `(b) req/s ratio ${inProcessRatio.toFixed(3)} (goal >= 0.8: ${verdict(goals.inProcessRequestsPerSecond.met)})`,
-  "busy µs/req: the server thread's event-loop busy time per request (the whole server thread in (b)).",
+  `(c) checkout via facade, payments extracted: ${ordersPerSecond.toFixed(1)} orders/s, ` +
+    `p50 ${checkout.p50Ms.toFixed(1)} ms, p99 ${checkout.p99Ms.toFixed(1)} ms, ` +
+    `${checkout.confirmed} confirmed, ${checkout.errors} errors, ` +
+    `CPU ${(checkout.cpuUsPerRequest / 1000).toFixed(1)} ms/order (whole thread)`,
+  `(c) check: ${checkout.check.capturedOnce} of ${checkout.check.confirmedOrders} confirmed orders captured exactly once in payments-service, ` +
+    `${checkout.check.legacyPayments} captured by the legacy module: ${checkout.check.ok ? 'ok' : 'FAILED'}`,
+  "CPU µs/req: the server thread's CPU time per request (the one thread of every component in (b) and (c)).",
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -290,9 +385,11 @@ await writeFile(
       forwarding: { path: UNMATCHED_PATH, ...forwarding },
       singleProcess,
       goals,
+      checkoutOrdersPerSecond: ordersPerSecond,
     },
     null,
     2,
   )}\n`,
 );
 process.stdout.write(`bench: wrote ${file.pathname}\n`);
+process.exit(checkout.check.ok ? 0 : 1);

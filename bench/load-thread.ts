@@ -1,10 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 
 // The load of `bench:facade`, on a thread of its own so it does not share an event loop with a
-// server it measures: CONNECTIONS keep-alive connections, each sending its next GET as soon as
-// the last answer is read, for a warm-up and then for the measured seconds.
+// server it measures: CONNECTIONS keep-alive connections, each sending its next request as soon
+// as the last answer is read, for a warm-up and then for the measured seconds. A request is a
+// GET of `path`, or with `checkout` a checkout (POST `path`) of one unit under a fresh
+// Idempotency-Key, for the users and products it names in turn.
+
+/** Who checks out what: signed-in users' access tokens and products with stock. */
+export interface CheckoutLoad {
+  tokens: string[];
+  productIds: string[];
+}
 
 export interface LoadRequest {
   url: string;
@@ -12,6 +21,7 @@ export interface LoadRequest {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  checkout?: CheckoutLoad;
 }
 
 export interface LoadResult {
@@ -19,11 +29,21 @@ export interface LoadResult {
   /** Answers other than 2xx, and requests that got no answer. */
   errors: number;
   statuses: Record<string, number>;
+  /** Checkouts answered 201 with a confirmed order (0 for GETs). */
+  confirmed: number;
   elapsedSeconds: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
 }
+
+const SHIPPING_ADDRESS = {
+  name: 'Bench',
+  line1: 'Main St 1',
+  postalCode: '10115',
+  city: 'Berlin',
+  country: 'DE',
+};
 
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0
@@ -35,14 +55,36 @@ async function drive(request: LoadRequest): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let errors = 0;
+  let confirmed = 0;
+  let sequence = 0;
+  const { checkout } = request;
+  const send = () => {
+    if (!checkout) return pool.request({ method: 'GET', path: request.path });
+    const n = sequence++;
+    return pool.request({
+      method: 'POST',
+      path: request.path,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${checkout.tokens[n % checkout.tokens.length]}`,
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        items: [{ productId: checkout.productIds[n % checkout.productIds.length], quantity: 1 }],
+        shippingAddress: SHIPPING_ADDRESS,
+      }),
+    });
+  };
   const statuses: Record<string, number> = {};
   let measuring = false;
   const once = async () => {
     const started = performance.now();
     try {
-      const res = await pool.request({ method: 'GET', path: request.path });
-      await res.body.dump();
+      const res = await send();
+      const order = checkout ? ((await res.body.json()) as { status?: string }) : undefined;
+      if (!checkout) await res.body.dump();
       if (!measuring) return;
+      if (res.statusCode === 201 && order?.status === 'confirmed') confirmed++;
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       if (res.statusCode < 200 || res.statusCode > 299) errors++;
     } catch {
@@ -75,6 +117,7 @@ async function drive(request: LoadRequest): Promise<LoadResult> {
     requests: count,
     errors,
     statuses,
+    confirmed,
     elapsedSeconds,
     requestsPerSecond: count / elapsedSeconds,
     p50Ms: percentile(sorted, 50),

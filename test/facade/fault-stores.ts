@@ -1,0 +1,35 @@
+import { inArray } from 'drizzle-orm';
+import { paymentRecords as servicePayments } from '../../extracted/payments-service/schema.ts';
+import { verifyAcross } from '../../facade/index.ts';
+import type { Database } from '../../src/platform/db/database.ts';
+import { paymentRecords as legacyPayments } from '../modules/payments/legacy-tables.ts';
+import type { FacadeSystem } from '../support/facade-system.ts';
+
+// What both payments stores hold for a set of orders, read straight from their databases.
+
+/** `order payment status` lines of each store, sorted, for the given orders. */
+export async function paymentsByOrder(system: FacadeSystem, orderIds: string[]) {
+  if (orderIds.length === 0) return { legacy: [], service: [] };
+  const legacyDb = system.component('monolith').database.db;
+  const serviceDb = system.component('payments-service').database.db;
+  const legacy = await legacyDb
+    .select({ order: legacyPayments.orderId, id: legacyPayments.id, status: legacyPayments.status })
+    .from(legacyPayments)
+    .where(inArray(legacyPayments.orderId, orderIds));
+  const service = await serviceDb
+    .select({
+      order: servicePayments.orderRef,
+      id: servicePayments.id,
+      status: servicePayments.status,
+    })
+    .from(servicePayments)
+    .where(inArray(servicePayments.orderRef, orderIds));
+  const lines = (rows: Array<{ order: string; id: string; status: string }>) =>
+    rows.map((row) => `${row.order} ${row.id} ${row.status}`).sort();
+  return { legacy: lines(legacy), service: lines(service) };
+}
+
+/** extract:verify for payments over the running system's databases. */
+export function verifyPayments(system: FacadeSystem) {
+  return verifyAcross((name) => system.component(name).database.db as Database)('payments');
+}

@@ -183,9 +183,14 @@ export function proxyHandler(options: ProxyOptions) {
       ms: number;
     }): Promise<Response> => {
       const at = performance.now();
+      // A fallback is a call of its own: the new side's timeout spent the route's budget, not
+      // the request's, so legacy gets the route's timeout again within what the request has left.
+      const deadlineAt = after
+        ? Math.min(request.deadlineAt, at + (entry?.timeoutMs ?? options.defaultTimeoutMs))
+        : callAt;
       let answer: ForwardAnswer;
       try {
-        answer = await sides.legacy(request, { retry, deadlineAt: callAt });
+        answer = await sides.legacy(request, { retry, deadlineAt });
       } catch (error) {
         const ms = performance.now() - at;
         record(

@@ -126,6 +126,29 @@ describe('a pool upstream', () => {
     expect((await upstream.send(get())).status).toBe(200);
   });
 
+  it('opens its circuit when no instance is healthy, and closes once one answers again', async () => {
+    const one = await server();
+    const upstream = upstreamOf([one.url], {
+      healthIntervalMs: 20,
+      breakAfter: 3,
+      halfOpenAfterMs: 100,
+    });
+    one.ready = false;
+    await eventually(() => upstream.state().instances[0]?.healthy === false, 'marked unhealthy');
+    for (let i = 0; i < 3; i++) {
+      await expect(upstream.send(get())).rejects.toMatchObject({ reason: 'no-instance' });
+    }
+    expect(upstream.state().circuit).toBe('open');
+    await expect(upstream.send(get())).rejects.toMatchObject({ reason: 'circuit-open' });
+    expect(one.seen.filter((request) => request.url === '/things')).toHaveLength(0);
+
+    one.ready = true;
+    await eventually(() => upstream.state().instances[0]?.healthy === true, 'healthy again');
+    await sleep(150);
+    expect((await upstream.send(get())).status).toBe(200);
+    expect(upstream.state().circuit).toBe('closed');
+  });
+
   it('refuses a call at once when its bulkhead is full, sending nothing', async () => {
     const held: ServerResponse[] = [];
     const one = await server((_, response) => held.push(response));

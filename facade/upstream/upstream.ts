@@ -94,6 +94,13 @@ const upstreamFault = (error: unknown) =>
   error instanceof UpstreamBroken ||
   (error instanceof UpstreamRejected && error.reason === 'connect-error');
 
+/**
+ * What the circuit counts: an attempt's failure, and finding no instance healthy. Health checks
+ * and ejection notice a dead upstream first; the circuit must still open on it.
+ */
+const circuitFault = (error: unknown) =>
+  upstreamFault(error) || (error instanceof UpstreamRejected && error.reason === 'no-instance');
+
 const isServerError = (answer: unknown) => (answer as UpstreamAnswer).status >= 500;
 
 /** Answers worth another attempt: the upstream, or the way to it, was failing. */
@@ -125,7 +132,7 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
     maxEjectMs: options.maxEjectMs ?? 300_000,
   });
   const budget = new RetryBudget(options.retryBudget ?? { ratio: 0.2, minPerSecond: 10 });
-  const breaker = circuitBreaker(handleWhen(upstreamFault).orWhenResult(isServerError), {
+  const breaker = circuitBreaker(handleWhen(circuitFault).orWhenResult(isServerError), {
     halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
     breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
   });
@@ -202,19 +209,21 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
   ): Promise<UpstreamAnswer> {
     // Half-open lets one probe through; cockatiel would hold the others until it answers.
     if (breaker.state === CircuitState.HalfOpen) throw circuitOpen();
-    const now = performance.now();
-    const instance = instances.pick(now);
-    if (!instance) {
-      throw new UpstreamRejected(name, 'no-instance', `${name}: no instance is healthy`);
-    }
+    let instance: Instance | undefined;
     try {
-      const answer = await breaker.execute(() => attempt(instance, call, attempts, signals));
-      if (answer.status >= 500) instances.failed(instance, performance.now());
-      else instances.succeeded(instance);
+      const answer = await breaker.execute(() => {
+        instance = instances.pick(performance.now());
+        if (!instance) {
+          throw new UpstreamRejected(name, 'no-instance', `${name}: no instance is healthy`);
+        }
+        return attempt(instance, call, attempts, signals);
+      });
+      if (instance && answer.status >= 500) instances.failed(instance, performance.now());
+      else if (instance) instances.succeeded(instance);
       return answer;
     } catch (error) {
       if (isBrokenCircuitError(error)) throw circuitOpen(error);
-      if (upstreamFault(error)) instances.failed(instance, performance.now());
+      if (instance && upstreamFault(error)) instances.failed(instance, performance.now());
       throw error;
     }
   }

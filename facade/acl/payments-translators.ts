@@ -38,9 +38,14 @@ function caller(t: Translation) {
   return t.user;
 }
 
-const problemOf = (answer: V1Answer, context: LegacyAnswerContext): LegacyAnswer => {
+/** The legacy refusal: as the monolith's every problem, it names the legacy path it answers. */
+const problemOf = (
+  t: Translation,
+  answer: V1Answer,
+  context: LegacyAnswerContext,
+): LegacyAnswer => {
   const legacy = problemFromV1(answer.body as Problem, context, answer.headers);
-  return { problem: legacy.problem, headers: legacy.headers };
+  return { problem: { ...legacy.problem, instance: t.path }, headers: legacy.headers };
 };
 
 const paymentPath = (id: string) => `/v1/payments/${encodeURIComponent(id)}`;
@@ -69,7 +74,7 @@ export const paymentsTranslators = {
     });
     const orderId = (json as { orderId?: unknown } | undefined)?.orderId;
     if (answer.status >= 400) {
-      return problemOf(answer, {
+      return problemOf(t, answer, {
         operation: 'capture',
         ...(typeof orderId === 'string' && { orderId }),
       });
@@ -81,7 +86,7 @@ export const paymentsTranslators = {
     caller(t);
     const id = t.params.id ?? '';
     const answer = await t.call({ method: 'GET', path: paymentPath(id) });
-    if (answer.status >= 400) return problemOf(answer, { operation: 'get', paymentId: id });
+    if (answer.status >= 400) return problemOf(t, answer, { operation: 'get', paymentId: id });
     return { status: 200, body: paymentFromV1(answer.body as PaymentV1) };
   },
 
@@ -91,7 +96,8 @@ export const paymentsTranslators = {
     // legacy route checks it, and walked over v1 pages.
     const query = listPaymentsQuerySchema.safeParse(Object.fromEntries(t.query));
     if (!query.success) {
-      return { problem: validationProblem('query', zodFieldErrors('query', query.error)) };
+      const problem = validationProblem('query', zodFieldErrors('query', query.error));
+      return { problem: { ...problem, instance: t.path } };
     }
     let step = startLegacyPage(query.data);
     while ('request' in step) {
@@ -99,7 +105,7 @@ export const paymentsTranslators = {
         method: 'GET',
         path: `/v1/payments?${searchOf(step.request)}`,
       });
-      if (answer.status >= 400) return problemOf(answer, { operation: 'list' });
+      if (answer.status >= 400) return problemOf(t, answer, { operation: 'list' });
       step = continueLegacyPage(step.walk, answer.body as PaymentPage);
     }
     return { status: 200, body: step.page };
@@ -114,7 +120,7 @@ export const paymentsTranslators = {
       body: refundBodyToV1(jsonOf(t.body)),
       ...raw(t),
     });
-    if (answer.status >= 400) return problemOf(answer, { operation: 'refund', paymentId: id });
+    if (answer.status >= 400) return problemOf(t, answer, { operation: 'refund', paymentId: id });
     return refundResponseFromV1(answer.body as Refund);
   },
 } satisfies Record<string, Translator>;

@@ -107,11 +107,12 @@ export function newSide({ upstreams, serviceTokens }: NewSideOptions) {
       };
     }
 
+    const path = query === -1 ? request.url : request.url.slice(0, query);
     try {
       const answer = await translators[side.translator]({
         params: match.params,
         query: new URLSearchParams(query === -1 ? '' : request.url.slice(query + 1)),
-        path: query === -1 ? request.url : request.url.slice(0, query),
+        path,
         body: clientBody(request.body),
         user: request.user,
         call,
@@ -120,7 +121,10 @@ export function newSide({ upstreams, serviceTokens }: NewSideOptions) {
     } catch (error) {
       // A translator's own refusal (no signed-in user) is an answer, not an upstream failure.
       if (error instanceof ProblemError)
-        return legacyWire({ problem: error.problem, headers: error.headers });
+        return legacyWire({
+          problem: { ...error.problem, instance: path },
+          headers: error.headers,
+        });
       throw error;
     }
   };

@@ -11,8 +11,9 @@ import { type ParityTarget, startMonolithTarget, startServicesTarget } from './t
 
 // The parity suite: one black-box suite of the legacy users and payments API, as a client
 // sees it, run against the monolith's legacy routes and against users-service and
-// payments-service through the ACL. Every answer is compared, normalised, with ONE expectation
-// for both runs, so any difference between the two sides fails. The facade issue reuses it.
+// payments-service behind the routing facade, its routes retired to the new side (its ACL).
+// Every answer is compared, normalised, with ONE expectation for both runs, so any difference
+// between the two sides fails.
 
 const json = 'application/json';
 const problemJson = 'application/problem+json';
@@ -61,7 +62,7 @@ const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 
 describe.each([
   { name: 'the monolith', start: startMonolithTarget },
-  { name: 'the services through the ACL', start: startServicesTarget },
+  { name: 'the services through the facade', start: startServicesTarget },
 ])('the legacy users and payments API, served by $name', ({ start }) => {
   let target: ParityTarget;
   const names = new Normaliser();

@@ -15,9 +15,11 @@ import { serviceTokenSource } from '../../src/platform/auth/service-tokens.ts';
  * A calling component made for a test, and the Authorization headers a service's suite tries on
  * every route: a valid one, and one for each way a call must be refused. Give the service
  * `trustedCallers` (local keys, no HTTP needed), or serve `key.publicJwk` to test a JWKS URL.
+ * A real component signs as this caller when started with `privateJwk` as SERVICE_SIGNING_KEY.
  */
 export function testServiceCaller(component = 'monolith') {
-  const key = signingKeyOf(generatePrivateJwk());
+  const privateJwk = generatePrivateJwk();
+  const key = signingKeyOf(privateJwk);
   const tokens = serviceTokenSource({ component, key });
   const trustedCallers: Record<string, KeySourceOptions> = {
     [component]: { jwks: [key.publicJwk] },
@@ -30,6 +32,8 @@ export function testServiceCaller(component = 'monolith') {
   return {
     component,
     key,
+    /** The key as a component is configured with it: SERVICE_SIGNING_KEY is its JSON. */
+    privateJwk,
     tokens,
     trustedCallers,
     /** `Authorization` values for calls to `audience`; `missing` sends none. */

@@ -10,7 +10,11 @@ export interface Reply<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string) {
+/**
+ * `docsUrl`: whose /openapi.json checks the answers, when not the component spoken to (a client
+ * of the facade speaks the monolith's legacy API).
+ */
+export function apiClient(baseUrl: string, { docsUrl = baseUrl }: { docsUrl?: string } = {}) {
   async function call<T>(
     method: string,
     path: string,
@@ -20,16 +24,20 @@ export function apiClient(baseUrl: string) {
       headers = {},
     }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const received = await sendRequest(baseUrl, {
-      method,
-      target: path,
-      headers: {
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...headers,
+    const received = await sendRequest(
+      baseUrl,
+      {
+        method,
+        target: path,
+        headers: {
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+      docsUrl,
+    );
     return {
       status: received.status,
       body: (received.text ? JSON.parse(received.text) : undefined) as T,
@@ -37,8 +45,11 @@ export function apiClient(baseUrl: string) {
     };
   }
   return {
-    get: <T = Record<string, unknown>>(path: string, token?: string) =>
-      call<T>('GET', path, { token }),
+    get: <T = Record<string, unknown>>(
+      path: string,
+      token?: string,
+      headers?: Record<string, string>,
+    ) => call<T>('GET', path, { token, headers }),
     post: <T = Record<string, unknown>>(
       path: string,
       body: unknown,

@@ -176,6 +176,7 @@ describe('the admin page over the running system', () => {
       await screenshot(page, '04-parity-met', SHOTS);
 
       const newBefore = await sideRequests('new');
+      const legacyBefore = await sideRequests('legacy');
       const toExtracted = await moveRoute(page, ROUTE, { mode: 'extracted', reason: 'parity met' });
       expect(toExtracted).toEqual({
         outcome: 'moved',
@@ -191,6 +192,9 @@ describe('the admin page over the running system', () => {
           timeoutMs: 20_000,
         });
         expect(newAfter).toBeGreaterThan(newBefore + 20);
+        // …and legacy got none of it (its window can only lose old requests, never gain).
+        expect(await sideRequests('legacy')).toBeLessThanOrEqual(legacyBefore);
+        expect(await page.locator(`[data-testid="fallbacks-${ROUTE}"]`).textContent()).toBe('0');
         await screenshot(page, '05-extracted', SHOTS);
 
         expect(await rollBack(page, ROUTE)).toBe(`${ROUTE} rolled back to shadow (version 3).`);

@@ -359,7 +359,11 @@ function renderRoutes(routes) {
       ),
       sideCell(route, 'legacy'),
       sideCell(route, 'new'),
-      el('td', { className: 'num' }, route.newTarget ? String(route.fallbacks) : '—'),
+      el(
+        'td',
+        { className: 'num', 'data-testid': `fallbacks-${route.id}` },
+        route.newTarget ? String(route.fallbacks) : '—',
+      ),
       el(
         'td',
         { className: 'circuit' },

@@ -2,8 +2,7 @@ import { sendRequest } from './send-request.ts';
 
 /**
  * A tiny HTTP client for end-to-end tests: JSON in, status + JSON out, optional bearer token.
- * It sends through sendRequest, so every answer is checked against /openapi.json: the base
- * URL's own, or `documentUrl`'s (the monolith's, for a facade forwarding its API).
+ * It sends through sendRequest, so every answer is checked against /openapi.json.
  */
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -11,7 +10,11 @@ export interface Reply<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string, { documentUrl = baseUrl } = {}) {
+/**
+ * `docsUrl`: whose /openapi.json checks the answers, when not the component spoken to (a client
+ * of the facade speaks the monolith's legacy API).
+ */
+export function apiClient(baseUrl: string, { docsUrl = baseUrl }: { docsUrl?: string } = {}) {
   async function call<T>(
     method: string,
     path: string,
@@ -33,7 +36,7 @@ export function apiClient(baseUrl: string, { documentUrl = baseUrl } = {}) {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       },
-      documentUrl,
+      docsUrl,
     );
     return {
       status: received.status,
@@ -42,8 +45,11 @@ export function apiClient(baseUrl: string, { documentUrl = baseUrl } = {}) {
     };
   }
   return {
-    get: <T = Record<string, unknown>>(path: string, token?: string) =>
-      call<T>('GET', path, { token }),
+    get: <T = Record<string, unknown>>(
+      path: string,
+      token?: string,
+      headers?: Record<string, string>,
+    ) => call<T>('GET', path, { token, headers }),
     post: <T = Record<string, unknown>>(
       path: string,
       body: unknown,

@@ -32,16 +32,17 @@ function conformanceOf(baseUrl: string): Promise<ResponseConformance> {
 
 /**
  * Sends one request on the shared keep-alive pool, as a real client would. Every e2e request
- * comes through here: its answer is checked against the component's /openapi.json (or the one
- * at `documentUrl`: the monolith's, for its routes a facade forwards), and what breaks the
- * document fails the running test (fail-on-nonconforming-answers.ts).
+ * comes through here: its answer is checked against the component's /openapi.json, and what
+ * breaks the document fails the running test (fail-on-nonconforming-answers.ts). `docsUrl` names
+ * the component whose document describes the answers when another one forwards them (the facade
+ * documents only its own admin API; the legacy API it forwards is the monolith's).
  */
 export async function sendRequest(
   baseUrl: string,
   request: SentRequest,
-  documentUrl = baseUrl,
+  docsUrl = baseUrl,
 ): Promise<Received> {
-  const checker = conformanceOf(documentUrl);
+  const checker = conformanceOf(docsUrl);
   const response = await fetch(`${baseUrl}${request.target}`, {
     method: request.method,
     headers: request.headers,

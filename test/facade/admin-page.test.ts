@@ -21,7 +21,9 @@ import {
 
 // The admin page in Debian's chromium over the real toggle admin API and store. The figures
 // (parity, each side's window) are this test's, set through the harness: the proxy that would
-// measure them is not part of this test.
+// measure them is not part of this test. It keeps what live traffic cannot show at will: diffs
+// and learned noise, a forced move, a lagging replica, a wrong password, signing out; the same
+// operator's walk over the running system is admin-page-live.test.ts.
 
 const ROUTE = 'payments.read.by-id';
 

@@ -107,7 +107,7 @@ beforeAll(async () => {
   running = await startFacadeSystem('facade_modes', {
     env: { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_LOGIN_PER_MINUTE: '100000' },
   });
-  api = apiClient(running.url, { documentUrl: running.component('monolith').url });
+  api = apiClient(running.url, { docsUrl: running.component('monolith').url });
   admin = apiClient(running.url);
   const steps = shop(api);
   adminToken = await steps.adminToken();

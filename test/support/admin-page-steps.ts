@@ -81,12 +81,52 @@ export async function parityShown(page: Page, routeId: string): Promise<string> 
   );
 }
 
-/** Waits until the parity cell shows `text` (figures fill as the page refreshes). */
-export async function waitForParity(page: Page, routeId: string, text: string): Promise<string> {
+/**
+ * Waits until the parity cell shows `text` (figures fill as the page refreshes); a longer
+ * `timeoutMs` where live traffic has to fill it.
+ */
+export async function waitForParity(
+  page: Page,
+  routeId: string,
+  text: string | RegExp,
+  timeoutMs = STEP_TIMEOUT_MS,
+): Promise<string> {
   await byTestId(page, `match-rate-${routeId}`)
     .filter({ hasText: text })
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
+    .waitFor({ timeout: timeoutMs });
   return parityShown(page, routeId);
+}
+
+/** A side's live figures cell of the route (`12 req · 0% err · p95 3 ms`, or `—`). */
+export async function sideShown(
+  page: Page,
+  routeId: string,
+  side: 'legacy' | 'new',
+): Promise<string> {
+  return (
+    (await byTestId(page, `side-${side}-${routeId}`).textContent({ timeout: STEP_TIMEOUT_MS })) ??
+    ''
+  );
+}
+
+/** Waits until the route's `side` cell counts more than `requests` requests; returns the count. */
+export async function waitForSideRequests(
+  page: Page,
+  routeId: string,
+  side: 'legacy' | 'new',
+  { moreThan, timeoutMs = STEP_TIMEOUT_MS }: { moreThan: number; timeoutMs?: number },
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = Number.parseInt(await sideShown(page, routeId, side), 10);
+    if (count > moreThan) return count;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${routeId}'s ${side} side shows ${count} requests, not more than ${moreThan}`,
+      );
+    }
+    await page.waitForTimeout(200);
+  }
 }
 
 export type MoveOutcome =
@@ -205,10 +245,10 @@ export async function diffSampleShown(page: Page, routeId: string): Promise<stri
     );
 }
 
-/** Full-page screenshot under test-results/admin-page/. */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const path = `${SCREENSHOT_DIR}/${name}.png`;
+/** Full-page screenshot under test-results/admin-page/ (or `dir`). */
+export async function screenshot(page: Page, name: string, dir = SCREENSHOT_DIR): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = `${dir}/${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
 }

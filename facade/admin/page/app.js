@@ -126,11 +126,13 @@ $('sign-out').addEventListener('click', () => signOut());
 /** Each route's row, made once and updated in place, so a control being edited keeps its value. */
 const rows = new Map();
 
-function sideCell(side) {
-  if (!side) return el('td', {}, '—');
+function sideCell(route, name) {
+  const side = route.sides[name];
+  const testId = `side-${name}-${route.id}`;
+  if (!side) return el('td', { 'data-testid': testId }, '—');
   return el(
     'td',
-    { className: 'num' },
+    { className: 'num', 'data-testid': testId },
     `${side.requests} req · ${percent(side.errorRate)} err · p95 ${ms(side.p95Ms)}`,
   );
 }
@@ -355,9 +357,13 @@ function renderRoutes(routes) {
         { className: 'num', 'data-testid': `percentage-value-${route.id}` },
         route.mode === 'canary' ? `${route.percentage}%` : '—',
       ),
-      sideCell(route.sides.legacy),
-      sideCell(route.sides.new),
-      el('td', { className: 'num' }, route.newTarget ? String(route.fallbacks) : '—'),
+      sideCell(route, 'legacy'),
+      sideCell(route, 'new'),
+      el(
+        'td',
+        { className: 'num', 'data-testid': `fallbacks-${route.id}` },
+        route.newTarget ? String(route.fallbacks) : '—',
+      ),
       el(
         'td',
         { className: 'circuit' },

@@ -152,6 +152,7 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
         margin: {
           errorRate: config.FACADE_STEP_BACK_ERROR_RATE,
           p99Factor: config.FACADE_STEP_BACK_P99_FACTOR,
+          p99SlackMs: config.FACADE_STEP_BACK_P99_SLACK_MS,
         },
         logger,
       });

@@ -69,8 +69,13 @@ export const facadeSlice = configSlice({
   FACADE_NOISE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** A new side whose error rate exceeds legacy's by this over the window steps back. */
   FACADE_STEP_BACK_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
-  /** A new side whose p99 exceeds legacy's times this (plus 50 ms) steps back. */
+  /** A new side whose p99 exceeds legacy's times this, plus the slack, steps back. */
   FACADE_STEP_BACK_P99_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /**
+   * Added to legacy's p99 before the comparison: a service one network hop away is slower than
+   * a monolith answering in the same process, and a few slow requests must not step it back.
+   */
+  FACADE_STEP_BACK_P99_SLACK_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   ...serviceCallerConfig.shape,
   ...serviceCalleeConfig.shape,
   ...edgeConfig.shape,

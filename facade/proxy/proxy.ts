@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
+import { randomHex } from '../../src/platform/http/random-hex.ts';
 import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
 import type { UpstreamFailure } from '../routes/modes.ts';
 import type { RouteEntry, RouteTable } from '../routes/route-entry.ts';
@@ -132,7 +132,7 @@ export function proxyHandler(options: ProxyOptions) {
       headers: clientHeaders(c.req.raw.headers),
       body: body && body.length > 0 ? body : undefined,
       requestId: c.var.requestId,
-      traceparent: `00-${c.var.traceId}-${randomBytes(8).toString('hex')}-01`,
+      traceparent: `00-${c.var.traceId}-${randomHex(8)}-01`,
       user: c.var.user,
       deadlineAt: Math.min(
         budgetAt ?? Number.POSITIVE_INFINITY,

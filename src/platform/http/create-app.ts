@@ -73,7 +73,9 @@ export function createHttpApp({
   // request that has no body (most are GETs) that is all they would do, so they are skipped.
   app.use(async (c, next) => {
     if (!carriesBody(c)) return next();
-    return limitBody(c, () => drainBody(c, next));
+    return limitBody(c, async () => {
+      await drainBody(c, next);
+    });
   });
   app.use(authenticate);
   app.notFound((c) => {

@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { except } from 'hono/combine';
 import { EVENT_CONSUMERS, remoteSubscribersOf } from '../src/contracts/event-consumers.ts';
 import { jwksRoutes } from '../src/platform/auth/jwks-routes.ts';
 import type { ServiceCallerOptions } from '../src/platform/auth/service-caller.ts';
@@ -15,6 +14,7 @@ import { catalogCache } from './edge/catalog-cache.ts';
 import { clientCookie, clientKeyOf } from './edge/client-key.ts';
 import { edgeCors } from './edge/cors.ts';
 import { edgeAuth, edgeTokenCheck } from './edge/edge-auth.ts';
+import { edgeChain } from './edge/edge-chain.ts';
 import { edgeRateLimitRules, rateLimit } from './edge/rate-limit.ts';
 import { routeOverride } from './edge/route-to.ts';
 import type { VerifyReport } from './extraction/verify.ts';
@@ -206,7 +206,7 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
       return {
         modules: [facadeModule, tokens.revocations, cache],
         // The internal API checks its callers' service tokens itself (not users' tokens).
-        authenticate: except(
+        authenticate: edgeChain(
           (c) => isFacadeInternalPath(c.req.path),
           edgeCors(config),
           edgeAuth(tokens.verifier),

@@ -7,6 +7,8 @@ import { CLIENT_COOKIE, clientCookie, clientKeyOf } from './client-key.ts';
 function app({ trustProxy = false } = {}) {
   const app = new Hono<AppEnv>();
   app.use(clientCookie({ trustProxy }));
+  // As the canary split does: only a request it decides asks for the client key.
+  app.get('/unsplit', (c) => c.json({ split: false }));
   app.all('*', (c) => c.json({ key: clientKeyOf(c, { trustProxy }) }));
   return (url: string, headers: Record<string, string> = {}, ip = '10.0.0.5') =>
     app.request(url, { headers }, { incoming: { socket: { remoteAddress: ip } } });
@@ -55,6 +57,13 @@ describe('the client key', () => {
     expect(cookieValue(one.headers.get('set-cookie'))).not.toBe(
       cookieValue(two.headers.get('set-cookie')),
     );
+  });
+
+  it('offers no cookie on a request whose client key nothing asked for', async () => {
+    const send = app();
+    const answer = await send('http://facade.local/unsplit');
+    expect(await answer.json()).toEqual({ split: false });
+    expect(answer.headers.get('set-cookie')).toBeNull();
   });
 
   it('replaces a cookie that is not one of ours', async () => {

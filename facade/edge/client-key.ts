@@ -7,7 +7,10 @@ import { type ClientAddressOptions, clientIpOf, isHttpsRequest } from './client-
 
 // An anonymous client's sticky key for the canary split (stickyKeyOf in routing/canary.ts):
 // the `facade_client` cookie when the client sends one, else its IP. A client that keeps
-// cookies is keyed by its IP on its very first request and by the cookie from then on.
+// cookies is keyed by its IP on its first request a split decides and by the cookie from then
+// on. The cookie is offered only on such a request: where no split asked for the key,
+// stickiness does not matter, and a random cookie on every answer cost more than the rest of
+// the client key.
 
 export const CLIENT_COOKIE = 'facade_client';
 
@@ -21,17 +24,25 @@ const cookieOf = (c: Context): string | undefined => {
   return value !== undefined && COOKIE_VALUE.test(value) ? value : undefined;
 };
 
+/** Requests whose client key was asked for and was their address: they are offered the cookie. */
+const keyedByAddress = new WeakSet<Context>();
+
 /** The anonymous client's key: `cookie:<value>`, or `ip:<address>` for a client without it. */
 export function clientKeyOf(c: Context, options: ClientAddressOptions): string {
   const cookie = cookieOf(c);
-  return cookie === undefined ? `ip:${clientIpOf(c, options)}` : `cookie:${cookie}`;
+  if (cookie !== undefined) return `cookie:${cookie}`;
+  keyedByAddress.add(c);
+  return `ip:${clientIpOf(c, options)}`;
 }
 
-/** Gives a client without a (valid) `facade_client` cookie one, once; it is never re-set. */
+/**
+ * Gives a client without a (valid) `facade_client` cookie one when its request was keyed by
+ * its address (clientKeyOf); one that sends the cookie never gets it again.
+ */
 export const clientCookie = (options: ClientAddressOptions) =>
   createMiddleware<AppEnv>(async (c, next) => {
     await next();
-    if (cookieOf(c) !== undefined) return;
+    if (!keyedByAddress.has(c)) return;
     setCookie(c, CLIENT_COOKIE, randomBytes(16).toString('base64url'), {
       path: '/',
       httpOnly: true,

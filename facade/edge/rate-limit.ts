@@ -172,6 +172,7 @@ export function rateLimit({
       );
     }
     await next();
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    // On the answer's own headers: c.header() after the answer would copy the whole answer.
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   });
 }

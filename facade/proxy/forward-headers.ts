@@ -31,14 +31,30 @@ const FACADE_OWNED = new Set([
 /** Marks a request the facade mirrored (shadow): never a client's. */
 export const MIRROR_HEADER = 'x-facade-mirror';
 
-/** The client's headers as they go on upstream (lower-case names). */
-export function clientHeaders(headers: Headers): Record<string, string> {
+/** A request's headers as node's http server parsed them: lower-case names. */
+export type NodeRequestHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The client's headers as they go on upstream (lower-case names): from node's parsed headers
+ * when the request came through the Node server (reading them off the WHATWG Request would
+ * build a Headers object per request), else from the Request's.
+ */
+export function clientHeaders(headers: Headers | NodeRequestHeaders): Record<string, string> {
   const kept: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !FACADE_OWNED.has(name)) kept[name] = value;
-  });
+  if (headers instanceof Headers) {
+    headers.forEach((value, name) => {
+      if (!HOP_BY_HOP.has(name) && !FACADE_OWNED.has(name)) kept[name] = value;
+    });
+  } else {
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || HOP_BY_HOP.has(name) || FACADE_OWNED.has(name)) continue;
+      kept[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
   // A header naming further hop-by-hop headers (`Connection: x-foo`) drops those too.
-  for (const name of (headers.get('connection') ?? '').split(',')) {
+  const connection = headers instanceof Headers ? headers.get('connection') : headers.connection;
+  for (const name of String(connection ?? '').split(',')) {
     delete kept[name.trim().toLowerCase()];
   }
   return kept;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
+import { randomHex } from '../../src/platform/http/random-hex.ts';
 import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
 import type { UpstreamFailure } from '../routes/modes.ts';
 import type { RouteEntry, RouteTable } from '../routes/route-entry.ts';
@@ -11,7 +11,7 @@ import type { ToggleStore } from '../toggles/store.ts';
 import { UpstreamRejected, UpstreamTimeout } from '../upstream/upstream-errors.ts';
 import { upstreamProblem } from '../upstream/upstream-problem.ts';
 import type { ForwardAnswer, ForwardRequest, Side, Sides } from './exchange.ts';
-import { clientHeaders } from './forward-headers.ts';
+import { clientHeaders, type NodeRequestHeaders } from './forward-headers.ts';
 
 // The facade's one catch-all handler. Per request it reads the route table and this replica's
 // toggle snapshot (no query), so a change applies to the next request without re-registering
@@ -87,6 +87,10 @@ function chooseSide(
   }
 }
 
+/** Node's parsed headers of a request @hono/node-server serves (`c.env.incoming`). */
+const nodeHeadersOf = (c: Context<AppEnv>): NodeRequestHeaders | undefined =>
+  (c.env as { incoming?: { headers?: NodeRequestHeaders } } | undefined)?.incoming?.headers;
+
 const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
 
 function toResponse(answer: ForwardAnswer, extra?: Record<string, string>): Response {
@@ -129,10 +133,10 @@ export function proxyHandler(options: ProxyOptions) {
     const request: ForwardRequest = {
       method,
       url,
-      headers: clientHeaders(c.req.raw.headers),
+      headers: clientHeaders(nodeHeadersOf(c) ?? c.req.raw.headers),
       body: body && body.length > 0 ? body : undefined,
       requestId: c.var.requestId,
-      traceparent: `00-${c.var.traceId}-${randomBytes(8).toString('hex')}-01`,
+      traceparent: `00-${c.var.traceId}-${randomHex(8)}-01`,
       user: c.var.user,
       deadlineAt: Math.min(
         budgetAt ?? Number.POSITIVE_INFINITY,

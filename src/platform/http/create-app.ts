@@ -12,6 +12,7 @@ import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { accessLog } from './access-log.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import type { AppEnv } from './app-env.ts';
+import { carriesBody } from './carries-body.ts';
 import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
 import { requestBudget } from './request-budget.ts';
@@ -55,21 +56,27 @@ export function createHttpApp({
     }),
   );
   app.use(requestBudget(maxRequestBudgetMs));
-  app.use(
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: (c) => {
-        // The unread rest of the body is dropped with the socket, so say so rather than
-        // let the client reuse a connection that is about to close.
-        return problemResponse(
-          c,
-          new ProblemError(413, `The request body is larger than ${bodyLimitBytes} bytes.`).problem,
-          { Connection: 'close' },
-        );
-      },
-    }),
-  );
-  app.use(drainUnreadBody());
+  const limitBody = bodyLimit({
+    maxSize: bodyLimitBytes,
+    onError: (c) => {
+      // The unread rest of the body is dropped with the socket, so say so rather than
+      // let the client reuse a connection that is about to close.
+      return problemResponse(
+        c,
+        new ProblemError(413, `The request body is larger than ${bodyLimitBytes} bytes.`).problem,
+        { Connection: 'close' },
+      );
+    },
+  });
+  const drainBody = drainUnreadBody();
+  // Both read `c.req.raw.body`, which makes @hono/node-server build a WHATWG Request: for a
+  // request that has no body (most are GETs) that is all they would do, so they are skipped.
+  app.use(async (c, next) => {
+    if (!carriesBody(c)) return next();
+    return limitBody(c, async () => {
+      await drainBody(c, next);
+    });
+  });
   app.use(authenticate);
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

@@ -36,6 +36,7 @@ function spawnMain(env: Record<string, string>): Spawned {
       LOG_LEVEL: 'info',
       USERS_SERVICE_PORT: '0',
       PAYMENTS_SERVICE_PORT: '0',
+      FACADE_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,12 +84,23 @@ describe('npm start (src/main.ts)', () => {
     const { url, startupMs, components } = await ready(started);
     expect(startupMs).toBeGreaterThan(0);
     // Every component in one process, each answering on its own port.
-    expect(Object.keys(components)).toEqual(['users-service', 'payments-service', 'monolith']);
+    expect(Object.keys(components)).toEqual([
+      'users-service',
+      'payments-service',
+      'monolith',
+      'facade',
+    ]);
+    expect(url).toBe(components.facade);
     for (const [name, at] of Object.entries(components)) {
       expect((await fetch(`${at}/health/ready`)).status, name).toBe(200);
     }
     expect((await fetch(`${url}/api/products`)).status).toBe(200);
-    expect(started.stderr()).toContain(`monolith          ${url}  (API docs ${url}/docs)`);
+    expect(started.stderr()).toContain(
+      `facade            ${url}  (the entry point: every client request goes here)`,
+    );
+    expect(started.stderr()).toContain(
+      `monolith          ${components.monolith}  (API docs ${components.monolith}/docs)`,
+    );
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
     const lines = started.stdout().split('\n').filter(Boolean);
@@ -144,7 +156,7 @@ describe('npm start (src/main.ts)', () => {
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    for (const name of ['users-service', 'payments-service', 'monolith']) {
+    for (const name of ['users-service', 'payments-service', 'monolith', 'facade']) {
       expect(existsSync(join(dataDir, `${name}.lock`)), name).toBe(false);
     }
   }, 90_000);

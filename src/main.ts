@@ -20,8 +20,8 @@ await runMain({
     return {
       stop: system.stop,
       ready: {
-        // Where clients go: the monolith (the facade, once it stands in front).
-        url: urls.monolith ?? Object.values(urls)[0],
+        // Where clients go: the facade, in front of everything (or the one component started).
+        url: urls.facade ?? Object.values(urls)[0],
         components: urls,
         eventDelivery: process.env.REDIS_URL ? 'bullmq' : 'in-process',
       },

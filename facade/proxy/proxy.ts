@@ -93,13 +93,18 @@ const nodeHeadersOf = (c: Context<AppEnv>): NodeRequestHeaders | undefined =>
 
 const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
 
-function toResponse(answer: ForwardAnswer, extra?: Record<string, string>): Response {
+/**
+ * The client's answer. It carries this request's id whichever side answered (the new side's
+ * legacy-shaped answer is built here, and a Response the handler returns replaces the one the
+ * request-id middleware set its header on).
+ */
+function toResponse(answer: ForwardAnswer, requestId: string): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
     if (Array.isArray(value)) for (const one of value) headers.append(name, one);
     else headers.set(name, value);
   }
-  for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
+  headers.set('x-request-id', requestId);
   return new Response(answer.status === 204 || answer.status === 304 ? null : answer.body, {
     status: answer.status,
     headers,
@@ -171,7 +176,7 @@ export function proxyHandler(options: ProxyOptions) {
 
     // A cache hit asked no side: it counts for neither side's figures.
     const cached = options.cache && (await options.cache.lookup(request));
-    if (cached) return toResponse(cached);
+    if (cached) return toResponse(cached, request.requestId);
 
     /** The problem for an upstream's failure (503, 504, 502); anything else is not ours. */
     const failed = (error: unknown) => {
@@ -225,7 +230,10 @@ export function proxyHandler(options: ProxyOptions) {
       if (mode === 'shadow' && side === 'legacy' && match?.entry.new && after === undefined) {
         options.mirror?.offer({ match, request, legacy: answer, legacyMs: ms });
       }
-      return toResponse(options.cache ? await options.cache.store(request, answer) : answer);
+      return toResponse(
+        options.cache ? await options.cache.store(request, answer) : answer,
+        request.requestId,
+      );
     };
 
     if (side === 'legacy' || !match || !entry?.new) return serveLegacy();
@@ -234,7 +242,7 @@ export function proxyHandler(options: ProxyOptions) {
     try {
       const answer = await sides.new(match, request, { retry, deadlineAt: callAt });
       record({ side: 'new', status: answer.status, ms: performance.now() - at });
-      return toResponse(answer);
+      return toResponse(answer, request.requestId);
     } catch (error) {
       const ms = performance.now() - at;
       const failure = failureOf(error);

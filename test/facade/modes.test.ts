@@ -169,9 +169,13 @@ describe('the facade serving payments reads in each mode', () => {
 
   it('extracted: the new side answers with the identical legacy-shaped body', async () => {
     await move(BY_ID, { mode: 'extracted', force: true });
-    const reply = await api.get(`/api/payments/${paymentId}`, customer.token);
+    const reply = await api.get(`/api/payments/${paymentId}`, customer.token, {
+      'x-request-id': 'modes-extracted-1',
+    });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual(legacyPayment);
+    // The client's request id comes back, though the answer was built from the new side's.
+    expect(reply.headers.get('x-request-id')).toBe('modes-extracted-1');
 
     const route = await overviewOf(BY_ID);
     expect(route.sides.new?.requests).toBe(1);

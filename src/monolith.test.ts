@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -7,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../test/e2e/client.ts';
 import { signingKeyEnv } from '../test/support/access-tokens.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { createTestDatabase, createTestRedis, eventually } from '../test/support/services.ts';
 import { startMonolith } from './monolith.ts';
 import { loadMonolithConfig } from './monolith-config.ts';
@@ -16,14 +16,6 @@ const logger = pino({ level: 'silent' });
 interface ProductPage {
   total: number;
   items: Array<{ id: string; price: { amountMinor: number; currency: string } }>;
-}
-/** A port nothing listens on (taken from the system, then given back). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;

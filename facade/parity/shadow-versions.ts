@@ -30,7 +30,12 @@ export function shadowVersions(db: Database, store: ToggleStore, logger: Logger)
   };
   let unsubscribe: (() => void) | undefined;
   return {
-    of: (routeId) => since.get(routeId) ?? 0,
+    // In shadow, the snapshot already says since when: a comparison right after the move must
+    // not wait for the journal's reload (it would count for the version before and be lost).
+    of: (routeId) => {
+      const toggle = store.toggle(routeId);
+      return toggle.mode === 'shadow' ? toggle.version : (since.get(routeId) ?? 0);
+    },
     async start() {
       await load();
       // Every version this replica applies may be a move into shadow.

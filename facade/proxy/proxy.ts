@@ -197,36 +197,31 @@ export function proxyHandler(options: ProxyOptions) {
       const deadlineAt = after
         ? Math.min(request.deadlineAt, at + (entry?.timeoutMs ?? options.defaultTimeoutMs))
         : callAt;
-      let answer: ForwardAnswer;
-      try {
-        answer = await sides.legacy(request, { retry, deadlineAt });
-      } catch (error) {
-        const ms = performance.now() - at;
-        record(
-          after
-            ? {
-                side: 'new',
-                status: 0,
-                ms: after.ms,
-                upstreamError: after.failure,
-                fallback: { reason: after.failure, status: 0, ms },
-              }
-            : { side: 'legacy', status: 0, ms, upstreamError: errorKind(error) },
-        );
-        return failed(error);
-      }
-      const ms = performance.now() - at;
-      record(
+      /** One exchange: legacy's own, or the new side's failure and legacy's fallback answer. */
+      const exchange = (status: number, ms: number, error?: unknown): Omit<Exchange, 'routeId'> =>
         after
           ? {
               side: 'new',
               status: 0,
               ms: after.ms,
               upstreamError: after.failure,
-              fallback: { reason: after.failure, status: answer.status, ms },
+              fallback: { reason: after.failure, status, ms },
             }
-          : { side: 'legacy', status: answer.status, ms },
-      );
+          : {
+              side: 'legacy',
+              status,
+              ms,
+              ...(error !== undefined && { upstreamError: errorKind(error) }),
+            };
+      let answer: ForwardAnswer;
+      try {
+        answer = await sides.legacy(request, { retry, deadlineAt });
+      } catch (error) {
+        record(exchange(0, performance.now() - at, error));
+        return failed(error);
+      }
+      const ms = performance.now() - at;
+      record(exchange(answer.status, ms));
       if (mode === 'shadow' && side === 'legacy' && match?.entry.new && after === undefined) {
         options.mirror?.offer({ match, request, legacy: answer, legacyMs: ms });
       }

@@ -40,6 +40,8 @@ export type {
   UpstreamState,
 } from './upstream-call.ts';
 
+import { notConnectedCode } from '../../src/platform/http/connect-errors.ts';
+
 export interface UpstreamOptions {
   /** 'monolith', 'users-service', 'payments-service': in errors, logs and problems. */
   name: string;
@@ -67,25 +69,6 @@ export interface UpstreamOptions {
   /** Answers over this size break the call (default 8 MiB). */
   maxAnswerBytes?: number;
   logger?: Logger;
-}
-
-/** Codes with which undici or the socket report that no connection was made. */
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-function codeOf(error: unknown): string | undefined {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    cause = cause.cause;
-  }
-  return undefined;
 }
 
 /** What an attempt's failure says about the upstream (the breaker and the ejection count it). */
@@ -162,8 +145,8 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
     if (error instanceof AnswerTooLarge) {
       return new UpstreamBroken(name, `${what}: ${error.message}`, { cause: error });
     }
-    const code = codeOf(error);
-    if (code && NOT_CONNECTED.has(code)) {
+    const code = notConnectedCode(error);
+    if (code) {
       return new UpstreamRejected(name, 'connect-error', `${what}: ${code}`, { cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);

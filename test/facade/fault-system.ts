@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { expect } from 'vitest';
 import { berlin } from '../e2e/running-monolith.ts';
 import { type FacadeSystem, startFacadeSystem } from '../support/facade-system.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 import { eventually } from '../support/services.ts';
 
 // The whole system behind its facade with payments-service reached, by the facade and by the
@@ -15,17 +14,6 @@ export interface Reply<T> {
   status: number;
   contentType: string;
   body: T;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  server.close();
-  await once(server, 'close');
-  return address.port;
 }
 
 export interface PaymentsBehindProxy {

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { DeadlineExceeded } from '../resilience/infrastructure-error.ts';
+import { notConnectedCode } from './connect-errors.ts';
 import { REQUEST_BUDGET_HEADER } from './request-budget.ts';
 
 // Calls from one component to another over HTTP, on undici's dispatcher (a keep-alive pool per
@@ -19,16 +20,6 @@ export class AnswerNeverCame extends Error {
   override name = 'AnswerNeverCame';
   readonly code = 'UPSTREAM_UNAVAILABLE';
 }
-
-/** Codes with which undici or the socket report that no connection was made. */
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 export interface ServiceRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -70,15 +61,6 @@ export interface ServiceClientOptions {
 /** What the deadline's abort looks like from inside undici. */
 const isAbort = (error: unknown) =>
   error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-
-function codeOf(error: unknown): string | undefined {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    cause = cause.cause;
-  }
-  return undefined;
-}
 
 export function createServiceClient(options: ServiceClientOptions): ServiceClient {
   const origin = new URL(options.baseUrl);
@@ -132,8 +114,8 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
           body: text ? JSON.parse(text) : undefined,
         };
       } catch (error) {
-        const code = codeOf(error);
-        if (code && NOT_CONNECTED.has(code)) {
+        const code = notConnectedCode(error);
+        if (code) {
           throw new RequestNotSent(`${what}: ${code}`, { cause: error });
         }
         if (isAbort(error)) {

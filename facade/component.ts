@@ -6,8 +6,7 @@ import { loadServiceSigningKey } from '../src/platform/auth/service-keys.ts';
 import { serviceTokenSource } from '../src/platform/auth/service-tokens.ts';
 import { defineComponent } from '../src/platform/component/component.ts';
 import { defineModule } from '../src/platform/module.ts';
-import { overviewRoutes } from './admin/overview-routes.ts';
-import { adminPage } from './admin/page-routes.ts';
+import { mountAdminConsole } from './admin/admin-console.ts';
 import type { FacadeConfig } from './config.ts';
 import { FACADE_MIGRATIONS } from './database.ts';
 import { catalogCache } from './edge/catalog-cache.ts';
@@ -32,8 +31,6 @@ import { facade } from './schema.ts';
 import { createMirror } from './shadow/mirror.ts';
 import { createFacadeMetrics } from './stats/metrics.ts';
 import { createSideStats } from './stats/side-stats.ts';
-import { toggleAdminRoutes } from './toggles/admin-routes.ts';
-import type { Figures } from './toggles/figures.ts';
 import {
   FACADE_INTERNAL_PATH,
   isFacadeInternalPath,
@@ -156,18 +153,6 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
         },
         logger,
       });
-      const figuresOf = async (routeId: string): Promise<Figures> => {
-        const { samples, matchRate } = await parity.figures(routeId);
-        const side = (which: 'legacy' | 'new') => {
-          const { requests, errorRate, p95Ms, p99Ms } = stats.window(routeId, which);
-          return { requests, errorRate, p95Ms, p99Ms };
-        };
-        return {
-          ...(matchRate !== null && { parity: { matchRate, samples } }),
-          legacy: side('legacy'),
-          new: side('new'),
-        };
-      };
       const facadeModule = defineModule({
         name: 'facade',
         schema: facade,
@@ -229,26 +214,15 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
               keys: () => [serviceKey.publicJwk],
             }),
           );
-          app.route(
-            '/_facade/api',
-            toggleAdminRoutes({
-              store,
-              gate,
-              figures: figuresOf,
-              knownRoute: (id) => entries.has(id),
-            }),
-          );
-          app.route(
-            '/_facade/api',
-            overviewRoutes({
-              table: routeTable,
-              store,
-              replicaId: config.FACADE_REPLICA_ID,
-              stats,
-              parity,
-              upstreams,
-            }),
-          );
+          mountAdminConsole(app, {
+            table: routeTable,
+            store,
+            replicaId: config.FACADE_REPLICA_ID,
+            stats,
+            parity,
+            upstreams,
+            gate,
+          });
           app.route(
             FACADE_INTERNAL_PATH,
             toggleInternalRoutes({
@@ -257,7 +231,6 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
               knownRoute: (id) => entries.has(id),
             }),
           );
-          app.route('/_facade', adminPage());
         },
         catchAll: proxyHandler({
           table: routeTable,

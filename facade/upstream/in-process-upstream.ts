@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import { callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
 import {
   REQUEST_BUDGET_HEADER,
   type Upstream,
@@ -22,8 +22,6 @@ export interface InProcessUpstreamOptions {
 
 /** The origin in-process requests carry; nothing resolves it, the app only reads the path. */
 const ORIGIN = 'http://monolith.internal';
-
-const RETRY_STATUSES = new Set([502, 503, 504]);
 
 const WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
@@ -84,43 +82,26 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
   return {
     name,
     async send(call) {
-      const left = call.deadlineAt - performance.now();
-      if (left <= 0)
-        throw new UpstreamTimeout(name, `${name}: the deadline passed before the call`);
-      if (call.signal?.aborted) throw new ClientGone(name, `${name}: the client went away`);
-      const deadline = AbortSignal.timeout(Math.ceil(left));
-      const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
-      const maxAttempts = call.retry?.maxAttempts ?? 1;
+      const signal = callSignals(name, call).any;
       state.active++;
-      budget.active++;
       try {
-        for (let attempts = 1; ; attempts++) {
-          let answer: UpstreamAnswer;
-          try {
-            answer = await attempt(call, attempts, signal);
-          } catch (error) {
-            // Errors the app throws become its own 500 answers; what reaches here is an abort.
-            if (signal.aborted) throw failure(call, error);
-            throw error;
-          } finally {
-            if (attempts > 1) budget.retryEnded();
-          }
-          const retry = call.retry;
-          if (!retry || attempts >= maxAttempts || !RETRY_STATUSES.has(answer.status))
-            return answer;
-          const delay = backoffDelay(attempts - 1, retry.baseDelayMs, retry.maxDelayMs);
-          const now = performance.now();
-          if (now + delay >= call.deadlineAt || !budget.tryRetry(now)) return answer;
-          try {
-            await sleep(delay, undefined, { signal });
-          } catch (error) {
-            budget.retryEnded();
-            throw failure(call, error);
-          }
-        }
+        return await withRetries({
+          call,
+          budget,
+          signal,
+          async attempt(attempts) {
+            try {
+              return await attempt(call, attempts, signal);
+            } catch (error) {
+              // Errors the app throws become its own 500 answers; what reaches here is an abort.
+              throw signal.aborted ? failure(call, error) : error;
+            }
+          },
+          again: (outcome) => 'answer' in outcome && RETRY_STATUSES.has(outcome.answer.status),
+          interrupted: (error) => failure(call, error),
+        });
       } finally {
         state.active--;
-        budget.active--;
       }
     },
     state: () => ({ ...state, instances: state.instances.map((instance) => ({ ...instance })) }),

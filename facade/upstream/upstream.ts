@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   bulkhead,
   CircuitState,
@@ -13,7 +12,8 @@ import type { Logger } from 'pino';
 import { AnswerTooLarge, readAnswerBody } from './answer-body.ts';
 import { startHealthChecks } from './health-checks.ts';
 import { type Instance, InstanceSet } from './instances.ts';
-import { backoffDelay, RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import { type CallSignals, callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
 import {
   type CircuitPosition,
   REQUEST_BUDGET_HEADER,
@@ -86,21 +86,12 @@ const circuitFault = (error: unknown) =>
 
 const isServerError = (answer: unknown) => (answer as UpstreamAnswer).status >= 500;
 
-/** Answers worth another attempt: the upstream, or the way to it, was failing. */
-const RETRY_STATUSES = new Set([502, 503, 504]);
-
 const positions: Record<CircuitState, CircuitPosition> = {
   [CircuitState.Closed]: 'closed',
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Open]: 'open',
   [CircuitState.Isolated]: 'open',
 };
-
-/** The signals of one call: the deadline's, and the one that aborts an attempt (either cause). */
-interface CallSignals {
-  deadline: AbortSignal;
-  any: AbortSignal;
-}
 
 export function createPoolUpstream(options: UpstreamOptions): Upstream {
   const { name, logger } = options;
@@ -216,60 +207,24 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
       cause,
     });
 
-  async function run(call: UpstreamCall, signals: CallSignals): Promise<UpstreamAnswer> {
-    const maxAttempts = call.retry?.maxAttempts ?? 1;
-    budget.active++;
-    try {
-      for (let attempts = 1; ; attempts++) {
-        let answer: UpstreamAnswer | undefined;
-        let failure: unknown;
-        try {
-          answer = await guardedAttempt(call, attempts, signals);
-        } catch (error) {
-          failure = error;
-        } finally {
-          if (attempts > 1) budget.retryEnded();
-        }
-        const again = answer
-          ? RETRY_STATUSES.has(answer.status)
-          : failure instanceof UpstreamBroken ||
-            (failure instanceof UpstreamRejected && failure.reason === 'connect-error');
-        const retry = call.retry;
-        if (!again || !retry || attempts >= maxAttempts) {
-          if (answer) return answer;
-          throw failure;
-        }
-        const delay = backoffDelay(attempts - 1, retry.baseDelayMs, retry.maxDelayMs);
-        const now = performance.now();
-        // Over the deadline or over the budget: the last outcome stands.
-        if (now + delay >= call.deadlineAt || !budget.tryRetry(now)) {
-          if (answer) return answer;
-          throw failure;
-        }
-        try {
-          await sleep(delay, undefined, { signal: signals.any });
-        } catch (error) {
-          budget.retryEnded();
-          throw classify(error, call, signals, `${name} ${call.method} ${call.path}`);
-        }
-      }
-    } finally {
-      budget.active--;
-    }
-  }
+  const run = (call: UpstreamCall, signals: CallSignals) =>
+    withRetries({
+      call,
+      budget,
+      signal: signals.any,
+      attempt: (attempts) => guardedAttempt(call, attempts, signals),
+      again: (outcome) =>
+        'answer' in outcome
+          ? RETRY_STATUSES.has(outcome.answer.status)
+          : outcome.error instanceof UpstreamBroken ||
+            (outcome.error instanceof UpstreamRejected && outcome.error.reason === 'connect-error'),
+      interrupted: (error) => classify(error, call, signals, `${name} ${call.method} ${call.path}`),
+    });
 
   return {
     name,
     async send(call) {
-      const left = call.deadlineAt - performance.now();
-      if (left <= 0)
-        throw new UpstreamTimeout(name, `${name}: the deadline passed before the call`);
-      if (call.signal?.aborted) throw new ClientGone(name, `${name}: the client went away`);
-      const deadline = AbortSignal.timeout(Math.ceil(left));
-      const signals = {
-        deadline,
-        any: call.signal ? AbortSignal.any([deadline, call.signal]) : deadline,
-      };
+      const signals = callSignals(name, call);
       try {
         const running = slots.execute(() => run(call, signals), signals.any);
         if (maxQueued === 0) return await running;

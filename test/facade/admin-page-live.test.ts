@@ -4,19 +4,20 @@ import { type ApiClient, apiClient } from '../e2e/client.ts';
 import { shop } from '../e2e/shop.ts';
 import {
   cancelChange,
-  launchChromium,
   modeShown,
+  moveOf,
   moveRoute,
+  openAdminBrowser,
   parityShown,
   rollBack,
   screenshot,
   sideShown,
   signIn,
+  WALK_TO_EXTRACTED_AND_BACK,
   waitForJournal,
   waitForMode,
   waitForParity,
   waitForSideRequests,
-  watchPolicyViolations,
 } from '../support/admin-page-steps.ts';
 import { type FacadeSystem, startFacadeSystem } from '../support/facade-system.ts';
 import { eventually } from '../support/services.ts';
@@ -82,9 +83,7 @@ beforeAll(async () => {
     { timeoutMs: 20_000, intervalMs: 200 },
   );
 
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  violations = await watchPolicyViolations(page);
+  ({ browser, page, violations } = await openAdminBrowser());
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -207,16 +206,7 @@ describe('the admin page over the running system', () => {
       }
 
       const journal = await waitForJournal(page, 3);
-      expect(journal.map(({ kind, move, why, forced }) => ({ kind, move, why, forced }))).toEqual([
-        {
-          kind: 'rollback',
-          move: 'extracted → shadow',
-          why: 'rollback from the admin page',
-          forced: '',
-        },
-        { kind: 'change', move: 'shadow → extracted', why: 'parity met', forced: '' },
-        { kind: 'change', move: 'monolith → shadow', why: 'compare reads', forced: '' },
-      ]);
+      expect(journal.map(moveOf)).toEqual(WALK_TO_EXTRACTED_AND_BACK);
       expect(journal.every((row) => row.route === ROUTE && row.who === adminId)).toBe(true);
       // The move to extracted carries the numbers the gate saw.
       expect(journal[1]?.figures).toMatch(

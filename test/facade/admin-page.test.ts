@@ -5,18 +5,19 @@ import {
   cancelChange,
   confirmChange,
   diffSampleShown,
-  launchChromium,
   modeShown,
+  moveOf,
   moveRoute,
+  openAdminBrowser,
   rollBack,
   screenshot,
   signIn,
   signInError,
   signOut,
+  WALK_TO_EXTRACTED_AND_BACK,
   waitForJournal,
   waitForMode,
   waitForParity,
-  watchPolicyViolations,
 } from '../support/admin-page-steps.ts';
 
 // The admin page in Debian's chromium over the real toggle admin API and store. The figures
@@ -33,9 +34,7 @@ let page: Page;
 let violations: string[];
 beforeAll(async () => {
   h = await startAdminPageHarness('admin_page');
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  violations = await watchPolicyViolations(page);
+  ({ browser, page, violations } = await openAdminBrowser());
 });
 afterAll(async () => {
   await browser?.close();
@@ -130,16 +129,7 @@ describe('the admin page', () => {
     expect(await waitForMode(page, ROUTE, 'shadow')).toBe('shadow');
 
     const journal = await waitForJournal(page, 3);
-    expect(journal.map(({ kind, move, why, forced }) => ({ kind, move, why, forced }))).toEqual([
-      {
-        kind: 'rollback',
-        move: 'extracted → shadow',
-        why: 'rollback from the admin page',
-        forced: '',
-      },
-      { kind: 'change', move: 'shadow → extracted', why: 'parity met', forced: '' },
-      { kind: 'change', move: 'monolith → shadow', why: 'compare reads', forced: '' },
-    ]);
+    expect(journal.map(moveOf)).toEqual(WALK_TO_EXTRACTED_AND_BACK);
     expect(journal.every((row) => row.route === ROUTE && row.who === h.adminId)).toBe(true);
     expect(journal[1]?.figures).toBe(
       'parity 99.6% of 240 · legacy 240 req, 0% err, p95 12 ms, p99 24 ms · new 240 req, 0% err, p95 15 ms, p99 30 ms',

@@ -1,22 +1,12 @@
 import type { z } from '@hono/zod-openapi';
 import { pino } from 'pino';
-import {
-  type diffSampleSchema,
-  type Overview,
-  overviewSchema,
-} from '../../facade/admin/overview-schema.ts';
-import { adminPage } from '../../facade/admin/page-routes.ts';
+import { mountAdminConsole } from '../../facade/admin/admin-console.ts';
+import type { diffSampleSchema, ParityFigures } from '../../facade/admin/overview-schema.ts';
 import { FACADE_MIGRATIONS } from '../../facade/database.ts';
 import { servingNewModes } from '../../facade/routes/modes.ts';
 import { routeTable } from '../../facade/routes/route-table.ts';
-import {
-  type GateDecision,
-  type ProposedChange,
-  toggleAdminRoutes,
-} from '../../facade/toggles/admin-routes.ts';
-import type { Figures } from '../../facade/toggles/figures.ts';
+import type { GateDecision, ProposedChange } from '../../facade/toggles/admin-routes.ts';
 import { createToggleStore, type ToggleStore } from '../../facade/toggles/store.ts';
-import { requireRole } from '../../src/platform/auth/authenticate.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
 import type { RunningServer } from '../../src/platform/http/serve.ts';
@@ -25,10 +15,11 @@ import { testAccessTokens } from './access-tokens.ts';
 import { serveApp } from './serve-app.ts';
 import { openMigratedTestDatabase } from './services.ts';
 
-// The admin page over the REAL toggle admin API (toggleAdminRoutes over a toggle store on a
-// migrated facade database), without the facade's proxy. What the proxy would measure is the
-// TEST'S: every figure below (parity, each side's window, noise, diffs, extract:verify) is set by
-// the test through `setFigures`, and the gate and the overview are built from those numbers.
+// The admin page over the REAL admin API (mountAdminConsole: the toggle admin API over a toggle
+// store on a migrated facade database, and the overview), without the facade's proxy. What the
+// proxy would measure is the TEST'S: every figure below (parity, each side's window, noise,
+// diffs, extract:verify) is set by the test through `setFigures`; the overview, the journal and
+// the gate read those numbers.
 
 /** A route's figures as the test sets them; unset routes have no traffic and no shadow yet. */
 export interface TestRouteFigures {
@@ -74,6 +65,16 @@ const windowOf = (side: TestRouteFigures['legacy']) => {
   };
 };
 
+const parityOf = (set: TestRouteFigures['parity']): ParityFigures => ({
+  samples: set?.samples ?? 0,
+  matchRate: set?.matchRate ?? null,
+  mismatches: set ? Math.round(set.samples * (1 - (set.matchRate ?? 1))) : 0,
+  mirrorErrors: 0,
+  drops: {},
+  noise: set?.noise ?? [],
+  diffs: set?.diffs ?? [],
+});
+
 export async function startAdminPageHarness(label: string): Promise<AdminPageHarness> {
   const database = await openMigratedTestDatabase(label, FACADE_MIGRATIONS);
   const storeOf = (replicaId: string) =>
@@ -85,22 +86,6 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
   let verifyEqual = true;
 
   const entryOf = (routeId: string) => routeTable.find((entry) => entry.id === routeId);
-
-  /** The journaled figures: what the test set, in the journal's shape. */
-  async function figuresOf(routeId: string): Promise<Figures> {
-    const set = figures.get(routeId);
-    const side = (s: TestRouteFigures['legacy']) => {
-      const { requests, errorRate, p95Ms, p99Ms } = windowOf(s);
-      return { requests, errorRate, p95Ms, p99Ms };
-    };
-    return {
-      ...(set?.parity?.matchRate != null && {
-        parity: { matchRate: set.parity.matchRate, samples: set.parity.samples },
-      }),
-      ...(set?.legacy && { legacy: side(set.legacy) }),
-      ...(set?.new && { new: side(set.new) }),
-    };
-  }
 
   // The parity gate's rule over the test's numbers, answering as the facade's gate does: 409 with
   // the numbers and the reasons as extension members.
@@ -143,47 +128,6 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
     };
   }
 
-  async function overview(): Promise<Overview> {
-    const { version } = store.current();
-    return overviewSchema.parse({
-      version,
-      replicaId: 'facade-admin-page-test',
-      routes: routeTable.map((entry) => {
-        const toggle = store.toggle(entry.id);
-        const set = figures.get(entry.id);
-        const hasNew = entry.new !== undefined;
-        return {
-          id: entry.id,
-          methods: entry.methods,
-          path: entry.path,
-          newTarget: entry.new?.target ?? null,
-          mode: toggle.mode,
-          percentage: toggle.percentage,
-          version: toggle.version,
-          changedAt: toggle.changedAt,
-          changedBy: toggle.changedBy,
-          reason: toggle.reason,
-          gate: entry.parity,
-          parity: set?.parity
-            ? {
-                samples: set.parity.samples,
-                matchRate: set.parity.matchRate,
-                mismatches: Math.round(set.parity.samples * (1 - (set.parity.matchRate ?? 1))),
-                mirrorErrors: 0,
-                drops: {},
-                noise: set.parity.noise ?? [],
-                diffs: set.parity.diffs ?? [],
-              }
-            : null,
-          sides: { legacy: windowOf(set?.legacy), new: hasNew ? windowOf(set?.new) : null },
-          fallbacks: set?.fallbacks ?? 0,
-          circuit: { legacy: 'closed', new: hasNew ? 'closed' : null },
-        };
-      }),
-      replicas: await store.replicas(),
-    });
-  }
-
   const app = createHttpApp({
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('test'),
@@ -204,17 +148,19 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
       user: { id: ADMIN_ID, username: ADMIN.login, roles: ['admin'] },
     });
   });
-  app.get('/_facade/api/overview', requireRole('admin'), async (c) => c.json(await overview()));
-  app.route(
-    '/_facade/api',
-    toggleAdminRoutes({
-      store,
-      gate,
-      figures: figuresOf,
-      knownRoute: (routeId) => entryOf(routeId) !== undefined,
-    }),
-  );
-  app.route('/_facade', adminPage());
+  mountAdminConsole(app, {
+    table: routeTable,
+    store,
+    replicaId: 'facade-admin-page-test',
+    stats: {
+      window: (routeId, side) => windowOf(figures.get(routeId)?.[side]),
+      fallbacks: (routeId) => figures.get(routeId)?.fallbacks ?? 0,
+    },
+    parity: { figures: async (routeId) => parityOf(figures.get(routeId)?.parity) },
+    // Every circuit closed: no upstream is called.
+    upstreams: {},
+    gate,
+  });
   let server: RunningServer;
   try {
     server = await serveApp(app);

@@ -21,6 +21,25 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+export interface AdminBrowser {
+  browser: Browser;
+  page: Page;
+  /** The page's Content-Security-Policy violations (watchPolicyViolations). */
+  violations: string[];
+}
+
+/** Chromium with one page at the screenshots' size, its policy violations collected. */
+export async function openAdminBrowser(): Promise<AdminBrowser> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    return { browser, page, violations: await watchPolicyViolations(page) };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
 /** Collects every Content-Security-Policy violation the page reports, from its first script on. */
 export async function watchPolicyViolations(page: Page): Promise<string[]> {
   const violations: string[] = [];
@@ -224,6 +243,21 @@ export async function journalShown(page: Page): Promise<JournalRowShown[]> {
     }),
   );
 }
+
+/** A journal row's move as the operator reads it: what, from and to, why, forced or not. */
+export const moveOf = ({ kind, move, why, forced }: JournalRowShown) => ({
+  kind,
+  move,
+  why,
+  forced,
+});
+
+/** The journal of a route's walk to extracted and back, newest first. */
+export const WALK_TO_EXTRACTED_AND_BACK = [
+  { kind: 'rollback', move: 'extracted → shadow', why: 'rollback from the admin page', forced: '' },
+  { kind: 'change', move: 'shadow → extracted', why: 'parity met', forced: '' },
+  { kind: 'change', move: 'monolith → shadow', why: 'compare reads', forced: '' },
+];
 
 /** Waits until the journal shows `count` rows (it refreshes every 2 s); returns them. */
 export async function waitForJournal(page: Page, count: number): Promise<JournalRowShown[]> {

@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, type RetryBudget } from './retry-budget.ts';
+import type { UpstreamAnswer, UpstreamCall } from './upstream-call.ts';
+import { ClientGone, UpstreamTimeout } from './upstream-errors.ts';
+
+// What both upstreams (over the network, in this process) do around their attempts: the call's
+// signals, opened once, and the attempts again under the call's schedule, the deadline and the
+// upstream's retry budget.
+
+/** Answers worth another attempt: the upstream, or the way to it, was failing. */
+export const RETRY_STATUSES = new Set([502, 503, 504]);
+
+/** The signals of one call: the deadline's, and the one that aborts an attempt (either cause). */
+export interface CallSignals {
+  deadline: AbortSignal;
+  any: AbortSignal;
+}
+
+/** The call's signals; throws when its deadline has passed or its client went away already. */
+export function callSignals(name: string, call: UpstreamCall): CallSignals {
+  const left = call.deadlineAt - performance.now();
+  if (left <= 0) throw new UpstreamTimeout(name, `${name}: the deadline passed before the call`);
+  if (call.signal?.aborted) throw new ClientGone(name, `${name}: the client went away`);
+  const deadline = AbortSignal.timeout(Math.ceil(left));
+  return { deadline, any: call.signal ? AbortSignal.any([deadline, call.signal]) : deadline };
+}
+
+/** One attempt's outcome: an answer, or what it threw. */
+export type AttemptOutcome = { answer: UpstreamAnswer } | { error: unknown };
+
+export interface RetryLoop {
+  call: UpstreamCall;
+  budget: RetryBudget;
+  /** Aborts the wait between attempts. */
+  signal: AbortSignal;
+  attempt(attempts: number): Promise<UpstreamAnswer>;
+  /** Whether the outcome is worth another attempt (the schedule and budget permitting). */
+  again(outcome: AttemptOutcome): boolean;
+  /** What an abort of the wait between attempts is thrown as. */
+  interrupted(error: unknown): Error;
+}
+
+/**
+ * Attempts until one is not worth repeating or the schedule, the deadline or the budget says
+ * stop: then the last outcome stands (its answer returned, its error thrown).
+ */
+export async function withRetries(loop: RetryLoop): Promise<UpstreamAnswer> {
+  const { call, budget } = loop;
+  const maxAttempts = call.retry?.maxAttempts ?? 1;
+  budget.active++;
+  try {
+    for (let attempts = 1; ; attempts++) {
+      let outcome: AttemptOutcome;
+      try {
+        outcome = { answer: await loop.attempt(attempts) };
+      } catch (error) {
+        outcome = { error };
+      } finally {
+        if (attempts > 1) budget.retryEnded();
+      }
+      const retry = call.retry;
+      if (!retry || attempts >= maxAttempts || !loop.again(outcome)) return settled(outcome);
+      const delay = backoffDelay(attempts - 1, retry.baseDelayMs, retry.maxDelayMs);
+      const now = performance.now();
+      if (now + delay >= call.deadlineAt || !budget.tryRetry(now)) return settled(outcome);
+      try {
+        await sleep(delay, undefined, { signal: loop.signal });
+      } catch (error) {
+        budget.retryEnded();
+        throw loop.interrupted(error);
+      }
+    }
+  } finally {
+    budget.active--;
+  }
+}
+
+function settled(outcome: AttemptOutcome): UpstreamAnswer {
+  if ('answer' in outcome) return outcome.answer;
+  throw outcome.error;
+}

@@ -21,7 +21,11 @@ import {
   FORWARDED_USER_HEADER,
 } from '../../../src/platform/auth/forwarded-user.ts';
 import type { EventEnvelope } from '../../../src/platform/bus/event-contract.ts';
-import { createInProcessBroker } from '../../../src/platform/bus/in-process-broker.ts';
+import {
+  ConsumerNotAttached,
+  createInProcessBroker,
+  type InProcessBroker,
+} from '../../../src/platform/bus/in-process-broker.ts';
 import { inbox, outbox } from '../../../src/platform/bus/schema.ts';
 import {
   type RunningComponent,
@@ -42,7 +46,21 @@ let monolith: RunningComponent;
 let service: RunningComponent;
 let legacyDb: Database;
 let serviceDb: Database;
-const broker = createInProcessBroker();
+const sharedBroker = createInProcessBroker();
+/**
+ * While set, the replication events wait in their outboxes (as for a consumer not attached yet):
+ * a test that needs both sides' writes to land before either side hears of the other's.
+ */
+let holdReplication = false;
+const broker: InProcessBroker = {
+  attach: (consumer) => sharedBroker.attach(consumer),
+  async handOver(deliveries) {
+    if (holdReplication && deliveries.some((d) => d.envelope.name === 'user.changed')) {
+      throw new ConsumerNotAttached('replication held by the test until both sides wrote');
+    }
+    return sharedBroker.handOver(deliveries);
+  },
+};
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
@@ -314,10 +332,14 @@ describe('both users stores, kept in step by user.changed', () => {
 
   it('ends a conflicting replication dead, visible, and leaves both rows for the verifier to report', async () => {
     const name = unique('clash');
+    // Both sign-ups land before either side replicates the other's: the conflict is the point.
+    holdReplication = true;
     const [legacyId, serviceId] = await Promise.all([
       legacy.signUp(name, PASSWORD),
       users.signUp(name, PASSWORD),
-    ]);
+    ]).finally(() => {
+      holdReplication = false;
+    });
     await eventually(async () => {
       const dead = [
         ...(await monolith.bus.deadDeliveries()),

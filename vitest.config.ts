@@ -10,10 +10,7 @@ export default defineConfig({
       'test/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', 'tools/boundaries/fixtures/**'],
-    // Each file gets its own database and Redis prefix, so files run in parallel safely. The
-    // files mostly wait (on servers, timers, other components), so more of them run at once
-    // than there are cores: vitest's default, cores − 1, is one file at a time on two cores.
-    maxWorkers: 3,
+    // Each file gets its own database and Redis prefix, so files run in parallel safely.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },

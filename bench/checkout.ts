@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { generatePrivateJwk, publicJwkOf } from '../src/platform/auth/jwk.ts';
 import type { ComponentThreadData } from './component-thread.ts';
+import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
 import { checkExtractedPayments, type PaymentsCheck } from './payments-check.ts';
 import { processCpuMs } from './process-cpu.ts';
 
@@ -54,34 +55,9 @@ const PRODUCTS = 20;
 const USERS_SIGNING_KEYS = JSON.stringify([generatePrivateJwk()]);
 const serviceKey = generatePrivateJwk();
 
-const databaseUrl = (name: string) => {
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-/** What the bench made and must remove, in reverse order, on success, failure or Ctrl-C. */
-const leftovers: Array<() => Promise<void>> = [];
-const forget = (remove: () => Promise<void>) => {
-  const at = leftovers.indexOf(remove);
-  if (at !== -1) leftovers.splice(at, 1);
-};
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    // A copy: stopping a replica takes it off the list while this runs.
-    for (const remove of [...leftovers].reverse()) {
-      await remove().catch((error: unknown) => process.stderr.write(`cleanup: ${error}\n`));
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`${signal}: removing the bench's databases and Redis keys\n`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+const leftovers = benchLeftovers("the bench's databases and Redis keys");
+const { forget, cleanUp } = leftovers;
+const databaseUrl = (name: string) => databaseUrlOf(POSTGRES_URL, name);
 
 async function dropDatabase(name: string) {
   const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
@@ -100,7 +76,7 @@ async function withDatabase<T>(name: string, run: (url: string) => Promise<T>): 
     await admin.end();
   }
   const drop = () => dropDatabase(name);
-  leftovers.push(drop);
+  leftovers.add(drop);
   try {
     return await run(databaseUrl(name));
   } finally {
@@ -158,7 +134,7 @@ function startThread<D extends ComponentThreadData>(
   const terminate = async () => {
     await worker.terminate();
   };
-  leftovers.push(terminate);
+  leftovers.add(terminate);
   worker.once('exit', () => forget(terminate));
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
@@ -333,7 +309,7 @@ async function benchTopology(topology: Topology): Promise<Figures> {
     const deleted = await deleteRedisKeys(REDIS_PREFIX);
     process.stdout.write(`bench: removed ${deleted} Redis keys under ${REDIS_PREFIX}:\n`);
   };
-  leftovers.push(removeKeys);
+  leftovers.add(removeKeys);
   try {
     return await withDatabase(CHECKOUT_DATABASE, (url) =>
       topology === 'monolith'

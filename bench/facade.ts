@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
+import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
 import type { CheckoutLoad, LoadRequest, LoadResult } from './load-thread.ts';
 import { checkExtractedPayments } from './payments-check.ts';
 
@@ -29,33 +30,9 @@ const tag = randomUUID().slice(0, 8);
 /** An unmatched public GET: no route entry, so the facade forwards it to the monolith as is. */
 const UNMATCHED_PATH = '/api/products/bench/unmatched';
 
-const databaseUrl = (name: string) => {
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-/** What the bench made and must remove, in reverse order, on success, failure or Ctrl-C. */
-const leftovers: Array<() => Promise<void>> = [];
-const forget = (remove: () => Promise<void>) => {
-  const at = leftovers.indexOf(remove);
-  if (at !== -1) leftovers.splice(at, 1);
-};
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const remove of [...leftovers].reverse()) {
-      await remove().catch((error: unknown) => process.stderr.write(`cleanup: ${error}\n`));
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`${signal}: removing the bench's databases\n`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+const leftovers = benchLeftovers("the bench's databases");
+const { forget, cleanUp } = leftovers;
+const databaseUrl = (name: string) => databaseUrlOf(POSTGRES_URL, name);
 
 async function adminSql(statement: string) {
   const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
@@ -70,13 +47,13 @@ async function adminSql(statement: string) {
 async function createDatabase(label: string): Promise<string> {
   const name = `bench_facade_${tag}_${label}`;
   await adminSql(`create database "${name}"`);
-  leftovers.push(() => adminSql(`drop database if exists "${name}" with (force)`));
+  leftovers.add(() => adminSql(`drop database if exists "${name}" with (force)`));
   return databaseUrl(name);
 }
 
 async function createDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-facade-'));
-  leftovers.push(() => rm(dir, { recursive: true, force: true }));
+  leftovers.add(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -94,7 +71,7 @@ function startThread(file: string, data: unknown): Promise<ServerThread> {
   const terminate = async () => {
     await worker.terminate();
   };
-  leftovers.push(terminate);
+  leftovers.add(terminate);
   worker.once('exit', () => forget(terminate));
   // Once: a second stop (a finally after a stop) must not wait on a thread that has gone.
   let stopping: Promise<void> | undefined;

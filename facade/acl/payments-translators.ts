@@ -7,14 +7,14 @@ import type {
 import { listPaymentsQuerySchema } from '../../src/modules/payments/index.ts';
 import {
   type Problem,
-  ProblemError,
   validationProblem,
   zodFieldErrors,
 } from '../../src/platform/http/problem.ts';
 import {
   jsonOf,
   type LegacyAnswer,
-  rawOf,
+  rawPart,
+  signedIn,
   type Translation,
   type Translator,
   type V1Answer,
@@ -32,11 +32,6 @@ import { continueLegacyPage, startLegacyPage } from './payments-pagination.ts';
 // The legacy payments routes over payments-service's v1 API. Every one needs a signed-in
 // client: payments-service reads a call without a forwarded user as the calling component's
 // own authority, which may capture.
-
-function caller(t: Translation) {
-  if (!t.user) throw new ProblemError(401, 'This route needs a signed-in user.');
-  return t.user;
-}
 
 /** The legacy refusal: as the monolith's every problem, it names the legacy path it answers. */
 const problemOf = (
@@ -57,20 +52,15 @@ const searchOf = (request: ListPaymentsRequest) =>
     ),
   ).toString();
 
-const raw = (t: Translation) => {
-  const text = rawOf(t.body);
-  return text === undefined ? {} : { raw: text };
-};
-
 export const paymentsTranslators = {
   async 'payments.capture'(t) {
-    const user = caller(t);
+    const user = signedIn(t);
     const json = jsonOf(t.body);
     const answer = await t.call({
       method: 'POST',
       path: '/v1/payments',
       body: captureBodyToV1(json, user),
-      ...raw(t),
+      ...rawPart(t.body),
     });
     const orderId = (json as { orderId?: unknown } | undefined)?.orderId;
     if (answer.status >= 400) {
@@ -83,7 +73,7 @@ export const paymentsTranslators = {
   },
 
   async 'payments.get'(t) {
-    caller(t);
+    signedIn(t);
     const id = t.params.id ?? '';
     const answer = await t.call({ method: 'GET', path: paymentPath(id) });
     if (answer.status >= 400) return problemOf(t, answer, { operation: 'get', paymentId: id });
@@ -91,7 +81,7 @@ export const paymentsTranslators = {
   },
 
   async 'payments.list'(t) {
-    caller(t);
+    signedIn(t);
     // The legacy page query has no v1 twin (v1 pages by cursor): it is checked here, as the
     // legacy route checks it, and walked over v1 pages.
     const query = listPaymentsQuerySchema.safeParse(Object.fromEntries(t.query));
@@ -112,13 +102,13 @@ export const paymentsTranslators = {
   },
 
   async 'payments.refund'(t) {
-    caller(t);
+    signedIn(t);
     const id = t.params.id ?? '';
     const answer = await t.call({
       method: 'POST',
       path: `${paymentPath(id)}/refunds`,
       body: refundBodyToV1(jsonOf(t.body)),
-      ...raw(t),
+      ...rawPart(t.body),
     });
     if (answer.status >= 400) return problemOf(t, answer, { operation: 'refund', paymentId: id });
     return refundResponseFromV1(answer.body as Refund);

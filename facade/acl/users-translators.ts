@@ -1,8 +1,9 @@
-import { ProblemError } from '../../src/platform/http/problem.ts';
 import {
+  jsonOf,
   type LegacyAnswer,
   passOn,
-  rawOf,
+  rawPart,
+  signedIn,
   type Translation,
   type Translator,
 } from '../proxy/translation.ts';
@@ -32,10 +33,7 @@ async function relay(
   request: V1Request,
   accountId?: string,
 ): Promise<LegacyAnswer> {
-  const answer = await t.call({
-    ...request,
-    ...(rawOf(t.body) !== undefined && { raw: rawOf(t.body) }),
-  });
+  const answer = await t.call({ ...request, ...rawPart(t.body) });
   if (answer.status >= 400) {
     const { body } = legacyProblem(answer.body as never, {
       instance: t.path,
@@ -52,28 +50,19 @@ async function relay(
   };
 }
 
-const jsonBody = (t: Translation) =>
-  t.body !== undefined && 'json' in t.body ? t.body.json : undefined;
-
-/** The signed-in caller; the edge has verified the token, so its absence is the client's. */
-function caller(t: Translation) {
-  if (!t.user) throw new ProblemError(401, 'This route needs a signed-in user.');
-  return t.user;
-}
-
 export const usersTranslators = {
-  'users.register': (t) => relay(t, 'register', registerRequest(jsonBody(t))),
-  'users.login': (t) => relay(t, 'login', loginRequest(jsonBody(t))),
+  'users.register': (t) => relay(t, 'register', registerRequest(jsonOf(t.body))),
+  'users.login': (t) => relay(t, 'login', loginRequest(jsonOf(t.body))),
   'users.get-me': (t) => {
-    const me = caller(t);
+    const me = signedIn(t);
     return relay(t, 'getMe', getMeRequest(me.id), me.id);
   },
   'users.update-me': (t) => {
-    const me = caller(t);
-    return relay(t, 'updateMe', updateMeRequest(me.id, jsonBody(t)), me.id);
+    const me = signedIn(t);
+    return relay(t, 'updateMe', updateMeRequest(me.id, jsonOf(t.body)), me.id);
   },
   'users.get-user': (t) => {
-    caller(t);
+    signedIn(t);
     const id = t.params.id ?? '';
     return relay(t, 'getUser', getUserRequest(id), id);
   },

@@ -1,5 +1,5 @@
 import type { Principal } from '../../src/platform/auth/access-token.ts';
-import type { Problem } from '../../src/platform/http/problem.ts';
+import { type Problem, ProblemError } from '../../src/platform/http/problem.ts';
 
 // What an ACL translator works with: the legacy request as the client sent it, a way to call
 // the route's new target in its v1 API, and the legacy-shaped answer it gives back. The
@@ -48,9 +48,15 @@ export type Translator = (translation: Translation) => Promise<LegacyAnswer>;
 export const jsonOf = (body: ClientBody): unknown =>
   body !== undefined && 'json' in body ? body.json : undefined;
 
-/** The raw text of a client body that is not JSON. */
-export const rawOf = (body: ClientBody): string | undefined =>
-  body !== undefined && 'raw' in body ? body.raw : undefined;
+/** A client body that is not JSON, as a V1Call passes it on untouched (nothing for JSON). */
+export const rawPart = (body: ClientBody): { raw?: string } =>
+  body !== undefined && 'raw' in body ? { raw: body.raw } : {};
+
+/** The signed-in caller; the edge has verified the token, so its absence is the client's. */
+export function signedIn(t: Translation): Principal {
+  if (!t.user) throw new ProblemError(401, 'This route needs a signed-in user.');
+  return t.user;
+}
 
 /** The v1 answer's headers a legacy client acts on, passed on as they came. */
 export function passOn(headers: Record<string, string>, names: readonly string[]) {

@@ -104,7 +104,7 @@ describe('the admin page', () => {
     const refused = await moveRoute(page, ROUTE, { mode: 'extracted', reason: 'too early' });
     expect(refused).toMatchObject({
       outcome: 'refused',
-      reasons: ['40 samples, fewer than 100', 'match rate 0.95 is below 0.99'],
+      reasons: ['40 shadow samples, 100 needed', 'match rate 95.00% below 99.00%'],
       numbers: 'match rate 95% · samples 40 · threshold 99% · min samples 100',
     });
     await screenshot(page, '03-refused');

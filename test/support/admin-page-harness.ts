@@ -3,9 +3,8 @@ import { pino } from 'pino';
 import { mountAdminConsole } from '../../facade/admin/admin-console.ts';
 import type { diffSampleSchema, ParityFigures } from '../../facade/admin/overview-schema.ts';
 import { FACADE_MIGRATIONS } from '../../facade/database.ts';
-import { servingNewModes } from '../../facade/routes/modes.ts';
+import { createParityGate } from '../../facade/gate/parity-gate.ts';
 import { routeTable } from '../../facade/routes/route-table.ts';
-import type { GateDecision, ProposedChange } from '../../facade/toggles/admin-routes.ts';
 import { createToggleStore, type ToggleStore } from '../../facade/toggles/store.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
@@ -19,7 +18,7 @@ import { openMigratedTestDatabase } from './services.ts';
 // store on a migrated facade database, and the overview), without the facade's proxy. What the
 // proxy would measure is the TEST'S: every figure below (parity, each side's window, noise,
 // diffs, extract:verify) is set by the test through `setFigures`; the overview, the journal and
-// the gate read those numbers.
+// the facade's own parity gate read those numbers.
 
 /** A route's figures as the test sets them; unset routes have no traffic and no shadow yet. */
 export interface TestRouteFigures {
@@ -85,48 +84,26 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
   const figures = new Map<string, TestRouteFigures>();
   let verifyEqual = true;
 
-  const entryOf = (routeId: string) => routeTable.find((entry) => entry.id === routeId);
-
-  // The parity gate's rule over the test's numbers, answering as the facade's gate does: 409 with
-  // the numbers and the reasons as extension members.
-  async function gate(change: ProposedChange): Promise<GateDecision> {
-    const entry = entryOf(change.routeId);
-    if (!entry || !servingNewModes.includes(change.to.mode) || change.forced) {
-      return { allowed: true };
-    }
-    const parity = figures.get(change.routeId)?.parity;
-    const samples = parity?.samples ?? 0;
-    const matchRate = parity?.matchRate ?? null;
-    const { threshold, minSamples } = entry.parity;
-    const reasons: string[] = [];
-    if (samples < minSamples) reasons.push(`${samples} samples, fewer than ${minSamples}`);
-    if (matchRate === null || matchRate < threshold) {
-      reasons.push(`match rate ${matchRate ?? 'unknown'} is below ${threshold}`);
-    }
-    if (!verifyEqual) reasons.push('extract:verify reports differences');
-    if (reasons.length === 0) return { allowed: true };
-    return {
-      allowed: false,
-      problem: {
-        type: 'https://commerce.example/errors/parity-gate',
-        title: 'Conflict',
-        status: 409,
-        detail: `${change.routeId} cannot move to ${change.to.mode}: ${reasons.join('; ')}.`,
-        matchRate,
-        samples,
-        threshold,
-        minSamples,
-        verify: {
-          equal: verifyEqual,
-          mismatches: verifyEqual ? 0 : 1,
-          missingInService: 0,
-          missingInLegacy: 0,
-          checkedAt: new Date().toISOString(),
-        },
-        reasons,
-      },
-    };
-  }
+  // The facade's own parity gate, over the test's numbers: parity from `setFigures`, and an
+  // extract:verify report (equal or not, just now) from `setVerifyEqual`.
+  const parity = { figures: async (routeId: string) => parityOf(figures.get(routeId)?.parity) };
+  const gate = createParityGate({
+    table: routeTable,
+    parity,
+    verify: {
+      latest: async (capability) => ({
+        capability,
+        equal: verifyEqual,
+        legacyRows: 1,
+        serviceRows: 1,
+        mismatches: verifyEqual ? 0 : 1,
+        missingInService: 0,
+        missingInLegacy: 0,
+        conflicts: 0,
+        checkedAt: new Date().toISOString(),
+      }),
+    },
+  });
 
   const app = createHttpApp({
     logger: pino({ level: 'silent' }),
@@ -156,7 +133,7 @@ export async function startAdminPageHarness(label: string): Promise<AdminPageHar
       window: (routeId, side) => windowOf(figures.get(routeId)?.[side]),
       fallbacks: (routeId) => figures.get(routeId)?.fallbacks ?? 0,
     },
-    parity: { figures: async (routeId) => parityOf(figures.get(routeId)?.parity) },
+    parity,
     // Every circuit closed: no upstream is called.
     upstreams: {},
     gate,

@@ -1,5 +1,5 @@
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
-import { callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
+import { type CallSignals, callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
 import {
   REQUEST_BUDGET_HEADER,
   type Upstream,
@@ -46,18 +46,18 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
   async function attempt(
     call: UpstreamCall,
     attempts: number,
-    signal: AbortSignal,
+    signals: CallSignals,
   ): Promise<UpstreamAnswer> {
     const remaining = Math.floor(call.deadlineAt - performance.now());
     if (remaining <= 0) throw new UpstreamTimeout(name, `${name}: the deadline passed`);
+    // No signal: a Request following one costs five times as much to make. The app stops by the
+    // budget it is given, and the wait on it ends with the deadline or the client regardless.
     const request = new Request(ORIGIN + call.path, {
       method: call.method,
       headers: { ...call.headers, [REQUEST_BUDGET_HEADER]: String(remaining) },
       body: WITHOUT_BODY.has(call.method) ? undefined : call.body,
-      signal,
     });
-    // The app may not watch the request's signal: the wait ends with the deadline regardless.
-    const response = await Promise.race([options.fetch(request), abortedBy(signal)]);
+    const response = await untilAborted(options.fetch(request), signals);
     const body = new Uint8Array(await response.arrayBuffer());
     return {
       status: response.status,
@@ -82,25 +82,26 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
   return {
     name,
     async send(call) {
-      const signal = callSignals(name, call).any;
+      const signals = callSignals(name, call);
       state.active++;
       try {
         return await withRetries({
           call,
           budget,
-          signal,
+          signals,
           async attempt(attempts) {
             try {
-              return await attempt(call, attempts, signal);
+              return await attempt(call, attempts, signals);
             } catch (error) {
               // Errors the app throws become its own 500 answers; what reaches here is an abort.
-              throw signal.aborted ? failure(call, error) : error;
+              throw signals.aborted ? failure(call, error) : error;
             }
           },
           again: (outcome) => 'answer' in outcome && RETRY_STATUSES.has(outcome.answer.status),
           interrupted: (error) => failure(call, error),
         });
       } finally {
+        signals.release();
         state.active--;
       }
     },
@@ -109,10 +110,22 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
   };
 }
 
-/** Rejects with the signal's reason when it aborts. */
-function abortedBy(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/** The app's answer, or the call's abort if that comes first (the app may not watch for it). */
+function untilAborted(
+  answer: Response | Promise<Response>,
+  signals: CallSignals,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const stop = signals.onAbort(reject);
+    Promise.resolve(answer).then(
+      (response) => {
+        stop();
+        resolve(response);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
   });
 }

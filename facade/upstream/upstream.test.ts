@@ -9,7 +9,12 @@ import {
   startRecordingServer,
 } from '../../test/support/recording-server.ts';
 import { createPoolUpstream, type Upstream, type UpstreamOptions } from './upstream.ts';
-import { ClientGone, UpstreamRejected, UpstreamTimeout } from './upstream-errors.ts';
+import {
+  ClientGone,
+  UpstreamBroken,
+  UpstreamRejected,
+  UpstreamTimeout,
+} from './upstream-errors.ts';
 
 // Real node:http upstreams on 127.0.0.1, and a TCP fault proxy for refused and silent ones.
 
@@ -62,6 +67,31 @@ describe('a pool upstream', () => {
     expect(answer.headers['x-echo']).toBe('yes');
     expect(Buffer.from(answer.body).toString()).toBe('GET /things?page=2');
     expect(answer).toMatchObject({ instance: one.url, attempts: 1 });
+  });
+
+  it('keeps each value of a repeated answer header, and an answer of several chunks whole', async () => {
+    const one = await server((_, response) => {
+      response.setHeader('set-cookie', ['a=1', 'b=2']);
+      response.write('first,');
+      setTimeout(() => response.end('second'), 5);
+    });
+    const answer = await upstreamOf([one.url]).send(get());
+    expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(Buffer.from(answer.body).toString()).toBe('first,second');
+  });
+
+  it('breaks the call with UpstreamBroken when the answer is over its size, and goes on', async () => {
+    let big = true;
+    const one = await server((_, response) => {
+      response.end(big ? 'x'.repeat(2_000) : 'small');
+    });
+    const upstream = upstreamOf([one.url], { maxAnswerBytes: 1_000 });
+    const broken = await upstream.send(get()).catch((error: unknown) => error);
+    expect(broken).toBeInstanceOf(UpstreamBroken);
+    expect((broken as Error).message).toMatch(/over 1000 bytes/);
+    big = false;
+    const answer = await upstream.send(get());
+    expect(Buffer.from(answer.body).toString()).toBe('small');
   });
 
   it('spreads calls evenly across its instances, in turn', async () => {

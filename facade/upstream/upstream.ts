@@ -9,7 +9,7 @@ import {
   isTaskCancelledError,
 } from 'cockatiel';
 import type { Logger } from 'pino';
-import { AnswerTooLarge, readAnswerBody } from './answer-body.ts';
+import { AnswerTooLarge, dispatchBuffered } from './buffered-dispatch.ts';
 import { startHealthChecks } from './health-checks.ts';
 import { type Instance, InstanceSet } from './instances.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
@@ -130,7 +130,7 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
   /** An undici failure as one of the upstream errors, told apart by what may have happened. */
   function classify(error: unknown, call: UpstreamCall, signals: CallSignals, what: string) {
     if (call.signal?.aborted) return new ClientGone(name, `${what}: the client went away`);
-    if (signals.deadline.aborted) {
+    if (signals.timedOut) {
       return new UpstreamTimeout(name, `${what}: no answer by the deadline`, { cause: error });
     }
     if (error instanceof AnswerTooLarge) {
@@ -154,22 +154,18 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
     const remaining = Math.floor(call.deadlineAt - performance.now());
     if (remaining <= 0) throw new UpstreamTimeout(name, `${what}: the deadline passed`);
     try {
-      const answer = await instance.pool.request({
-        method: call.method,
-        path: call.path,
-        headers: { ...call.headers, [REQUEST_BUDGET_HEADER]: String(remaining) },
-        body: call.body,
-        signal: signals.any,
-      });
-      const body = await readAnswerBody(answer.body, maxAnswerBytes);
-      return {
-        status: answer.statusCode,
-        // undici never sets a header to undefined; its type allows it for request headers.
-        headers: answer.headers as Record<string, string | string[]>,
-        body,
-        instance: instance.url,
-        attempts,
-      };
+      const answer = await dispatchBuffered(
+        instance.pool,
+        {
+          method: call.method,
+          path: call.path,
+          headers: { ...call.headers, [REQUEST_BUDGET_HEADER]: String(remaining) },
+          body: call.body,
+        },
+        maxAnswerBytes,
+        signals,
+      );
+      return { ...answer, instance: instance.url, attempts };
     } catch (error) {
       throw classify(error, call, signals, what);
     }
@@ -211,7 +207,7 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
     withRetries({
       call,
       budget,
-      signal: signals.any,
+      signals,
       attempt: (attempts) => guardedAttempt(call, attempts, signals),
       again: (outcome) =>
         'answer' in outcome
@@ -226,8 +222,9 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
     async send(call) {
       const signals = callSignals(name, call);
       try {
+        // Without a queue the bulkhead has nothing to abort: its signal is not made for it.
+        if (maxQueued === 0) return await slots.execute(() => run(call, signals));
         const running = slots.execute(() => run(call, signals), signals.any);
-        if (maxQueued === 0) return await running;
         // A wait for a slot ends with the deadline too, not only when a slot frees; the call
         // left behind settles later, unobserved (its own signal is aborted as well).
         running.catch(() => {});
@@ -247,6 +244,8 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
           throw classify(error, call, signals, `${name} ${call.method} ${call.path}`);
         }
         throw error;
+      } finally {
+        signals.release();
       }
     },
     state() {

@@ -241,7 +241,7 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
           cache: cache.api,
           override: routeOverride,
           stickyKey: (c) =>
-            stickyKeyOf({ userId: c.var.user?.id, clientKey: clientKeyOf(c, address) }),
+            stickyKeyOf({ userId: c.get('user')?.id, clientKey: clientKeyOf(c, address) }),
           defaultTimeoutMs: config.FACADE_TIMEOUT_MS,
         }),
         entryPoints: {

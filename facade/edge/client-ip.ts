@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { requestHeader } from '../../src/platform/http/request-header.ts';
 
 /** What @hono/node-server hands a request as `c.env`: the Node request and its socket. */
 interface NodeBindings {
@@ -17,7 +18,7 @@ export interface ClientAddressOptions {
  */
 export function clientIpOf(c: Context, { trustProxy }: ClientAddressOptions): string {
   if (trustProxy) {
-    const hops = c.req.header('x-forwarded-for')?.split(',');
+    const hops = requestHeader(c, 'x-forwarded-for')?.split(',');
     const last = hops?.[hops.length - 1]?.trim();
     if (last) return last;
   }
@@ -28,7 +29,7 @@ export function clientIpOf(c: Context, { trustProxy }: ClientAddressOptions): st
 /** Whether the client reached us over https (as our trusted proxy says, behind one). */
 export function isHttpsRequest(c: Context, { trustProxy }: ClientAddressOptions): boolean {
   if (trustProxy) {
-    const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    const proto = requestHeader(c, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
     if (proto) return proto === 'https';
   }
   return new URL(c.req.url).protocol === 'https:';

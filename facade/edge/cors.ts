@@ -2,6 +2,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
+import { requestHeader } from '../../src/platform/http/request-header.ts';
 import type { EdgeConfig } from './config.ts';
 import { isPreflight } from './public-routes.ts';
 
@@ -32,8 +33,8 @@ export function edgeCors({ CORS_ORIGINS: origins }: Pick<EdgeConfig, 'CORS_ORIGI
   });
   return createMiddleware<AppEnv>(async (c, next) => {
     if (allowed.size === 0) return next();
-    if (isPreflight(c.req.method, c.req.header('access-control-request-method'))) {
-      const origin = c.req.header('origin') ?? '';
+    if (isPreflight(c.req.method, requestHeader(c, 'access-control-request-method'))) {
+      const origin = requestHeader(c, 'origin') ?? '';
       if (!allowed.has(origin)) {
         return problemResponse(
           c,

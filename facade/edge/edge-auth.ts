@@ -13,6 +13,7 @@ import { tokenRevocations } from '../../src/platform/auth/token-revocations.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
+import { requestHeader } from '../../src/platform/http/request-header.ts';
 import type { Module } from '../../src/platform/module.ts';
 import { isPreflight, isPublicRequest } from './public-routes.ts';
 
@@ -71,9 +72,9 @@ export function edgeAuth(verifier: AccessTokenVerifier) {
   return createMiddleware<AppEnv>((c, next) =>
     verify(c, async () => {
       if (
-        c.var.user === undefined &&
+        c.get('user') === undefined &&
         !isPublicRequest(c.req.method, c.req.path) &&
-        !isPreflight(c.req.method, c.req.header('access-control-request-method'))
+        !isPreflight(c.req.method, requestHeader(c, 'access-control-request-method'))
       ) {
         throw new ProblemError(401, 'Sign in first: send a bearer access token.', {
           headers: { 'WWW-Authenticate': 'Bearer' },

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { setAnswerHeader } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { withDeadline } from '../../src/platform/resilience/deadline.ts';
@@ -150,7 +151,7 @@ export function rateLimit({
     const rule =
       rules.find((candidate) => candidate.applies?.(method, c.req.path) ?? true) ??
       (rules[rules.length - 1] as RateLimitRule);
-    const user = rule.per === 'user' ? c.var.user : undefined;
+    const user = rule.per === 'user' ? c.get('user') : undefined;
     const who = user ? `user:${user.id}` : `ip:${clientIpOf(c, { trustProxy })}`;
     const { count: counted, resetMs } = await hit(rule, who);
 
@@ -171,8 +172,8 @@ export function rateLimit({
         { ...headers, 'Retry-After': String(resetSeconds) },
       );
     }
+    setAnswerHeader(c, 'RateLimit-Policy', headers['RateLimit-Policy']);
+    setAnswerHeader(c, 'RateLimit', headers.RateLimit);
     await next();
-    // On the answer's own headers: c.header() after the answer would copy the whole answer.
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   });
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
+import { requestHeader } from '../../src/platform/http/request-header.ts';
 
 /** Testers' header: serve this request from one side, whatever the route's toggle says. */
 export const ROUTE_TO_HEADER = 'x-route-to';
@@ -14,9 +15,9 @@ export type RouteOverride = (typeof sides)[number];
  * not silently test the wrong side.
  */
 export function routeOverride(c: Context<AppEnv>): RouteOverride | undefined {
-  const value = c.req.header(ROUTE_TO_HEADER);
+  const value = requestHeader(c, ROUTE_TO_HEADER);
   if (value === undefined) return undefined;
-  if (!c.var.user?.roles.includes('admin')) return undefined;
+  if (!c.get('user')?.roles.includes('admin')) return undefined;
   const side = value.trim().toLowerCase();
   if ((sides as readonly string[]).includes(side)) return side as RouteOverride;
   throw new ProblemError(400, `${ROUTE_TO_HEADER} is legacy or new, not "${value}".`, {

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { answerHeadersOf } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { randomHex } from '../../src/platform/http/random-hex.ts';
@@ -94,21 +95,28 @@ const nodeHeadersOf = (c: Context<AppEnv>): NodeRequestHeaders | undefined =>
 const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
 
 /**
- * The client's answer. It carries this request's id whichever side answered (the new side's
- * legacy-shaped answer is built here, and a Response the handler returns replaces the one the
- * request-id middleware set its header on).
+ * The client's answer, with this request's id whichever side answered, and the headers the
+ * edge set for it (secure headers, rate limits) where the answer has none of its own. Built
+ * with plain headers (see setAnswerHeader).
  */
-function toResponse(answer: ForwardAnswer, requestId: string): Response {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (Array.isArray(value)) for (const one of value) headers.append(name, one);
-    else headers.set(name, value);
-  }
-  headers.set('x-request-id', requestId);
-  return new Response(answer.status === 204 || answer.status === 304 ? null : answer.body, {
+function respond(c: Context<AppEnv>, answer: ForwardAnswer): Response {
+  const edge = answerHeadersOf(c);
+  const empty = answer.status === 204 || answer.status === 304;
+  const headers = { ...edge, ...answer.headers, 'x-request-id': c.get('requestId') };
+  return new Response(empty ? null : (answer.body as Uint8Array<ArrayBuffer>), {
     status: answer.status,
-    headers,
+    headers: Object.values(answer.headers).some(Array.isArray) ? pairsOf(headers) : headers,
   });
+}
+
+/** A header record as name-value pairs: a header of several values (Set-Cookie) stays several. */
+function pairsOf(record: Record<string, string | string[]>): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(record)) {
+    if (Array.isArray(value)) for (const one of value) pairs.push([name, one]);
+    else pairs.push([name, value]);
+  }
+  return pairs;
 }
 
 export function proxyHandler(options: ProxyOptions) {
@@ -134,15 +142,15 @@ export function proxyHandler(options: ProxyOptions) {
     }
     const entry = match?.entry;
     const body = SAFE.has(method) ? undefined : new Uint8Array(await c.req.arrayBuffer());
-    const budgetAt = (c.var as { deadlineAt?: number }).deadlineAt;
+    const budgetAt = c.get('deadlineAt');
     const request: ForwardRequest = {
       method,
       url,
       headers: clientHeaders(nodeHeadersOf(c) ?? c.req.raw.headers),
       body: body && body.length > 0 ? body : undefined,
-      requestId: c.var.requestId,
-      traceparent: `00-${c.var.traceId}-${randomHex(8)}-01`,
-      user: c.var.user,
+      requestId: c.get('requestId'),
+      traceparent: `00-${c.get('traceId')}-${randomHex(8)}-01`,
+      user: c.get('user'),
       deadlineAt: Math.min(
         budgetAt ?? Number.POSITIVE_INFINITY,
         started + options.defaultTimeoutMs,
@@ -176,7 +184,7 @@ export function proxyHandler(options: ProxyOptions) {
 
     // A cache hit asked no side: it counts for neither side's figures.
     const cached = options.cache && (await options.cache.lookup(request));
-    if (cached) return toResponse(cached, request.requestId);
+    if (cached) return respond(c, cached);
 
     /** The problem for an upstream's failure (503, 504, 502); anything else is not ours. */
     const failed = (error: unknown) => {
@@ -213,6 +221,8 @@ export function proxyHandler(options: ProxyOptions) {
               ms,
               ...(error !== undefined && { upstreamError: errorKind(error) }),
             };
+      const mirrors =
+        mode === 'shadow' && side === 'legacy' && match?.entry.new !== undefined && !after;
       let answer: ForwardAnswer;
       try {
         answer = await sides.legacy(request, { retry, deadlineAt });
@@ -222,13 +232,8 @@ export function proxyHandler(options: ProxyOptions) {
       }
       const ms = performance.now() - at;
       record(exchange(answer.status, ms));
-      if (mode === 'shadow' && side === 'legacy' && match?.entry.new && after === undefined) {
-        options.mirror?.offer({ match, request, legacy: answer, legacyMs: ms });
-      }
-      return toResponse(
-        options.cache ? await options.cache.store(request, answer) : answer,
-        request.requestId,
-      );
+      if (mirrors) options.mirror?.offer({ match, request, legacy: answer, legacyMs: ms });
+      return respond(c, options.cache ? await options.cache.store(request, answer) : answer);
     };
 
     if (side === 'legacy' || !match || !entry?.new) return serveLegacy();
@@ -237,7 +242,7 @@ export function proxyHandler(options: ProxyOptions) {
     try {
       const answer = await sides.new(match, request, { retry, deadlineAt: callAt });
       record({ side: 'new', status: answer.status, ms: performance.now() - at });
-      return toResponse(answer, request.requestId);
+      return respond(c, answer);
     } catch (error) {
       const ms = performance.now() - at;
       const failure = failureOf(error);

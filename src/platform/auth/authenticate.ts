@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-env.ts';
 import { ProblemError } from '../http/problem.ts';
+import { requestHeader } from '../http/request-header.ts';
 import type { Role } from './access-token.ts';
 import type { AccessTokenVerifier } from './access-token-verifier.ts';
 
@@ -21,7 +22,7 @@ export function bearerToken(header: string | undefined): string | undefined {
  */
 export const authenticate = (verifier: AccessTokenVerifier) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header('authorization');
+    const header = requestHeader(c, 'authorization');
     if (header && !isWellKnownPath(c.req.path)) {
       const token = bearerToken(header);
       const result = token

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-env.ts';
 import { ProblemError } from '../http/problem.ts';
+import { requestHeader } from '../http/request-header.ts';
 import type { Principal } from './access-token.ts';
 import { bearerToken } from './authenticate.ts';
 import {
@@ -60,7 +61,7 @@ export function requireServiceCaller({ audience, trustedCallers }: ServiceCaller
 
   return createMiddleware<AppEnv>(async (c, next) => {
     if (isOpenServicePath(c.req.method, c.req.path)) return next();
-    const token = bearerToken(c.req.header('authorization'));
+    const token = bearerToken(requestHeader(c, 'authorization'));
     if (!token) {
       throw refuse('This service takes calls with a service token only.');
     }
@@ -83,7 +84,7 @@ export function requireServiceCaller({ audience, trustedCallers }: ServiceCaller
       );
     }
     c.set('caller', check.caller);
-    const forwarded = c.req.header(FORWARDED_USER_HEADER);
+    const forwarded = requestHeader(c, FORWARDED_USER_HEADER);
     if (forwarded !== undefined) {
       const user = decodeForwardedUser(forwarded);
       if (!user) {

@@ -5,6 +5,8 @@ import type { Principal } from '../auth/access-token.ts';
 export type AppEnv = {
   Variables: {
     requestId: string;
+    /** The headers middleware set for this request's answer (lower-case names): setAnswerHeader. */
+    answerHeaders?: Record<string, string>;
     traceId: string;
     logger: Logger;
     /** The signed-in caller, when the request carried a valid access token. */

@@ -2,22 +2,19 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isDataException } from '../db/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
-import { accessLog } from './access-log.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import type { AppEnv } from './app-env.ts';
 import { carriesBody } from './carries-body.ts';
 import { drainUnreadBody } from './drain-unread-body.ts';
 import { ProblemError, problemResponse, problemType } from './problem.ts';
-import { requestBudget } from './request-budget.ts';
+import { requestContext } from './request-context.ts';
 import { createRouter } from './router.ts';
-import { traceContext } from './trace-context.ts';
+import { secureHeaders } from './secure-headers.ts';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -44,18 +41,8 @@ export function createHttpApp({
   maxRequestBudgetMs = 60_000,
 }: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
-  app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
-  app.use(traceContext());
-  app.use(accessLog(logger, metrics));
-  app.use(
-    secureHeaders({
-      // The API answers JSON only: nothing it serves may load, run or be framed. A page of its
-      // own (the docs) sets its own policy, which this does not overwrite.
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      overwrite: false,
-    }),
-  );
-  app.use(requestBudget(maxRequestBudgetMs));
+  app.use(requestContext({ logger, metrics, maxRequestBudgetMs }));
+  app.use(secureHeaders());
   const limitBody = bodyLimit({
     maxSize: bodyLimitBytes,
     onError: (c) => {

@@ -1,14 +1,11 @@
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from './app-env.ts';
 import { randomHex } from './random-hex.ts';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const ALL_ZEROS = /^0+$/;
 
-/** Continues the caller's W3C trace when it sent a valid `traceparent`, else starts one. */
-export const traceContext = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const match = TRACEPARENT.exec(c.req.header('traceparent') ?? '');
-    const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomHex(16);
-    c.set('traceId', traceId);
-    await next();
-  });
+/** The caller's W3C trace id when it sent a valid `traceparent`, else a new trace's. */
+export function traceIdOf(traceparent: string | undefined): string {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  const traceId = match?.[1];
+  return traceId !== undefined && !ALL_ZEROS.test(traceId) ? traceId : randomHex(16);
+}

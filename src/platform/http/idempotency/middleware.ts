@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../app-env.ts';
 import { ProblemError } from '../problem.ts';
+import { requestHeader } from '../request-header.ts';
 import { requestHash, secretRequestHash } from './request-hash.ts';
 import type { IdempotencyStore } from './store.ts';
 
@@ -32,7 +33,7 @@ export interface IdempotencyOptions {
  */
 export const idempotency = ({ store, scopeOf, validationType, secretBody }: IdempotencyOptions) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
+    const key = requestHeader(c, IDEMPOTENCY_KEY_HEADER);
     if (key === undefined) return next();
     if (key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
       throw new ProblemError(

@@ -32,6 +32,8 @@ export interface CatalogCacheOptions {
 export interface CatalogCache {
   /** The cached answer (`x-cache: hit`) for a cacheable request, else undefined: forward it. */
   lookup(request: ForwardRequest): Promise<ForwardAnswer | undefined>;
+  /** Whether `store` keeps or labels this request's answer: it must then be read. */
+  keeps(request: ForwardRequest): boolean;
   /**
    * Keeps a 200 answer of a request `lookup` missed (the same request object: it carries the
    * generation lookup read); returns the answer to send, labelled `x-cache: miss` when the
@@ -234,12 +236,13 @@ export function catalogCache({
       return found && answerOf(found);
     },
 
+    keeps: (request) => ttlMs > 0 && cacheScopeOf(request) !== undefined,
+
     async store(request, answer) {
       const ticket = tickets.get(request);
       if (ticket === undefined) {
         // Not looked up first: no generation to store under; labelled all the same.
-        const cacheable = ttlMs > 0 && cacheScopeOf(request) !== undefined;
-        return cacheable ? withCacheLabel(answer, 'miss') : answer;
+        return cache.keeps(request) ? withCacheLabel(answer, 'miss') : answer;
       }
       tickets.delete(request);
       const labelled = withCacheLabel(answer, 'miss');

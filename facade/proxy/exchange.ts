@@ -34,6 +34,8 @@ export interface ForwardAnswer {
   /** Lower-case names. */
   headers: Record<string, string | string[]>;
   body: Uint8Array;
+  /** Asked `asIs` of an app in this process: its answer, unread; `headers` and `body` are empty. */
+  response?: Response;
 }
 
 export interface SideCallOptions {
@@ -48,6 +50,8 @@ export interface SideCallOptions {
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } | undefined;
   /** When this call must end (the route's timeout); defaults to the request's deadline. */
   deadlineAt?: number;
+  /** The answer only goes on to the client (nothing reads it): see UpstreamCall.asIs. */
+  asIs?: boolean;
 }
 
 /** The two sides of the route table: legacy for any request, new for a route with a new side. */

@@ -21,7 +21,11 @@ export function legacySide(upstream: Upstream) {
       deadlineAt: options.deadlineAt ?? request.deadlineAt,
       signal: request.signal,
       retry: options.mirrored ? undefined : options.retry,
+      asIs: options.asIs,
     });
-    return { status: answer.status, headers: answerHeaders(answer.headers), body: answer.body };
+    const { status, body, response } = answer;
+    // An unread answer has no headers to filter: it goes to the client as the app gave it.
+    if (response) return { status, headers: {}, body, response };
+    return { status, headers: answerHeaders(answer.headers), body };
   };
 }

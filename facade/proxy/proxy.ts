@@ -3,6 +3,7 @@ import { answerHeadersOf } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { randomHex } from '../../src/platform/http/random-hex.ts';
+import { SECURE_HEADER_NAMES } from '../../src/platform/http/secure-headers.ts';
 import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
 import type { UpstreamFailure } from '../routes/modes.ts';
 import type { RouteEntry, RouteTable } from '../routes/route-entry.ts';
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   /** A short cache of public reads, asked before forwarding. */
   cache?: {
     lookup(request: ForwardRequest): Promise<ForwardAnswer | undefined>;
+    /** Whether `store` needs this request's answer (read, to keep or label it). */
+    keeps(request: ForwardRequest): boolean;
     /** Keeps a 200 answer; returns the answer to send (marked as a miss). */
     store(request: ForwardRequest, answer: ForwardAnswer): Promise<ForwardAnswer>;
   };
@@ -97,10 +100,19 @@ const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//
 /**
  * The client's answer, with this request's id whichever side answered, and the headers the
  * edge set for it (secure headers, rate limits) where the answer has none of its own. Built
- * with plain headers (see setAnswerHeader).
+ * with plain headers (see setAnswerHeader); an unread in-process answer is passed on as is.
  */
 function respond(c: Context<AppEnv>, answer: ForwardAnswer): Response {
   const edge = answerHeadersOf(c);
+  if (answer.response) {
+    // The app in this process answers through the same kernel, so with the secure headers
+    // already: the edge's own (rate limits) and this request's id go on.
+    const { headers } = answer.response;
+    for (const name in edge) {
+      if (!SECURE_HEADER_NAMES.has(name)) headers.set(name, edge[name] as string);
+    }
+    return answer.response;
+  }
   const empty = answer.status === 204 || answer.status === 304;
   const headers = { ...edge, ...answer.headers, 'x-request-id': c.get('requestId') };
   return new Response(empty ? null : (answer.body as Uint8Array<ArrayBuffer>), {
@@ -221,11 +233,13 @@ export function proxyHandler(options: ProxyOptions) {
               ms,
               ...(error !== undefined && { upstreamError: errorKind(error) }),
             };
+      // Shadow compares legacy's answer and the cache keeps it; else it only goes on to the client.
       const mirrors =
         mode === 'shadow' && side === 'legacy' && match?.entry.new !== undefined && !after;
+      const asIs = !mirrors && !options.cache?.keeps(request);
       let answer: ForwardAnswer;
       try {
-        answer = await sides.legacy(request, { retry, deadlineAt });
+        answer = await sides.legacy(request, { retry, deadlineAt, asIs });
       } catch (error) {
         record(exchange(0, performance.now() - at, error));
         return failed(error);

@@ -39,6 +39,16 @@ describe('an in-process upstream', () => {
     expect(Number(budgets[0])).toBeLessThanOrEqual(1_000);
   });
 
+  it("with asIs, answers with the app's own Response, unread", async () => {
+    const upstream = createInProcessUpstream({ name: 'monolith', fetch: appSeeing([]).fetch });
+    const answer = await upstream.send({ ...call('POST', '/echo'), body: 'as is', asIs: true });
+    expect(answer.status).toBe(201);
+    expect(answer.body.length).toBe(0);
+    expect(answer.response?.bodyUsed).toBe(false);
+    expect(answer.response?.headers.get('x-seen')).toBe('yes');
+    expect(await answer.response?.text()).toBe('http://monolith.internal/echo as is');
+  });
+
   it('retries a 503 under a schedule, the budget shrinking', async () => {
     const budgets: string[] = [];
     const upstream = createInProcessUpstream({ name: 'monolith', fetch: appSeeing(budgets).fetch });

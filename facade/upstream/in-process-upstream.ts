@@ -24,6 +24,7 @@ export interface InProcessUpstreamOptions {
 const ORIGIN = 'http://monolith.internal';
 
 const WITHOUT_BODY = new Set(['GET', 'HEAD']);
+const EMPTY = new Uint8Array(0);
 
 function headersOf(response: Response): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
@@ -58,14 +59,11 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
       body: WITHOUT_BODY.has(call.method) ? undefined : call.body,
     });
     const response = await untilAborted(options.fetch(request), signals);
+    const answered = { status: response.status, instance: ORIGIN, attempts };
+    // Read only when someone reads it: reading an app's Response copies it through a stream.
+    if (call.asIs) return { ...answered, headers: {}, body: EMPTY, response };
     const body = new Uint8Array(await response.arrayBuffer());
-    return {
-      status: response.status,
-      headers: headersOf(response),
-      body,
-      instance: ORIGIN,
-      attempts,
-    };
+    return { ...answered, headers: headersOf(response), body };
   }
 
   const failure = (call: UpstreamCall, error: unknown) =>

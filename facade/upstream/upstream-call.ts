@@ -30,6 +30,11 @@ export interface UpstreamCall {
    * (a safe method, or a write carrying an Idempotency-Key), so only it may pass a schedule.
    */
   retry?: RetrySchedule;
+  /**
+   * The caller only passes the answer on to its client: an upstream in this process may then
+   * answer with the app's own Response, unread (`response`), rather than a copy of it.
+   */
+  asIs?: boolean;
 }
 
 export interface UpstreamAnswer {
@@ -41,6 +46,8 @@ export interface UpstreamAnswer {
   instance: string;
   /** Attempts made, this one included. */
   attempts: number;
+  /** With `asIs`, from an app in this process: its answer, unread; `headers` and `body` are empty. */
+  response?: Response;
 }
 
 export type CircuitPosition = 'closed' | 'open' | 'half-open';

@@ -18,8 +18,10 @@ import { checkExtractedPayments } from './payments-check.ts';
 // (c) in that run, checkouts through the facade once payments.write.capture is toggled to
 //     extracted (forced past the parity gate: no shadow traffic ran), so the saga captures in
 //     payments-service; then each confirmed order is checked to hold exactly one capture there.
-// The load runs on a thread of its own (undici Pool, keep-alive connections). Rate limits are set
-// out of reach and the catalog cache off (CATALOG_CACHE_TTL_MS=0): else (b) measures the cache.
+// (a) and (b) each run their two targets in the order A B B A, half of BENCH_SECONDS per run, so
+// a shared machine's drift during the pair favours neither. The load runs on a thread of its own
+// (undici Pool, keep-alive connections). Rate limits are set out of reach and the catalog cache
+// off (CATALOG_CACHE_TTL_MS=0): else (b) measures the cache.
 
 const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -96,14 +98,19 @@ function startThread(file: string, data: unknown): Promise<ServerThread> {
   });
 }
 
-function runLoad(url: string, path: string, checkout?: CheckoutLoad): Promise<LoadResult> {
+function runLoad(
+  url: string,
+  path: string,
+  seconds: number,
+  checkout?: CheckoutLoad,
+): Promise<LoadResult> {
   const request: LoadRequest = {
     url,
     path,
     ...(checkout && { checkout }),
     connections: CONNECTIONS,
     warmupSeconds: WARMUP_SECONDS,
-    seconds: SECONDS,
+    seconds,
   };
   const worker = new Worker(new URL('./load-thread.ts', import.meta.url), { workerData: request });
   return new Promise((resolve, reject) => {
@@ -114,6 +121,52 @@ function runLoad(url: string, path: string, checkout?: CheckoutLoad): Promise<Lo
 
 type Measured = LoadResult & { cpuUsPerRequest: number };
 
+/** One target of a pair: a label for the progress line, and how to load it for `seconds`. */
+interface Target {
+  label: string;
+  load(seconds: number): Promise<Measured>;
+}
+
+/** Two halves of a target's runs as one: their requests over their time, their mean latencies. */
+function combined(first: Measured, second: Measured): Measured {
+  const elapsedSeconds = first.elapsedSeconds + second.elapsedSeconds;
+  const requests = first.requests + second.requests;
+  const statuses = { ...first.statuses };
+  for (const [status, count] of Object.entries(second.statuses)) {
+    statuses[status] = (statuses[status] ?? 0) + count;
+  }
+  return {
+    requests,
+    errors: first.errors + second.errors,
+    statuses,
+    confirmed: first.confirmed + second.confirmed,
+    elapsedSeconds,
+    requestsPerSecond: requests / elapsedSeconds,
+    p50Ms: (first.p50Ms + second.p50Ms) / 2,
+    p99Ms: (first.p99Ms + second.p99Ms) / 2,
+    cpuUsPerRequest:
+      (first.cpuUsPerRequest * first.requests + second.cpuUsPerRequest * second.requests) /
+      Math.max(requests, 1),
+  };
+}
+
+/**
+ * A target and the one it is compared with, each for SECONDS in all, in the order A B B A: a
+ * machine that speeds up or slows down during the pair (a shared one does) favours neither.
+ */
+async function pair(a: Target, b: Target): Promise<[Measured, Measured]> {
+  const half = SECONDS / 2;
+  const run = (target: Target) => {
+    process.stdout.write(`bench: ${target.label}\n`);
+    return target.load(half);
+  };
+  const a1 = await run(a);
+  const b1 = await run(b);
+  const b2 = await run(b);
+  const a2 = await run(a);
+  return [combined(a1, a2), combined(b1, b2)];
+}
+
 /**
  * Load on `url + path` while the server's thread counts its CPU time: that per request (µs) is
  * the server's own cost, less shaken by the shared machine than req/s. The warm-up's CPU is
@@ -123,11 +176,11 @@ async function measure(
   server: ServerThread,
   url: string,
   path: string,
-  checkout?: CheckoutLoad,
+  { seconds = SECONDS, checkout }: { seconds?: number; checkout?: CheckoutLoad } = {},
 ): Promise<Measured> {
   const before = await server.cpu();
   const began = performance.now();
-  const result = await runLoad(url, path, checkout);
+  const result = await runLoad(url, path, seconds, checkout);
   const used = await server.cpu();
   const wall = (performance.now() - began) / 1000;
   const cpuUs = used.user - before.user + (used.system - before.system);
@@ -160,10 +213,16 @@ async function benchForwarding() {
     },
   });
   try {
-    process.stdout.write(`bench: (a) baseline proxy, ${UNMATCHED_PATH}\n`);
-    const direct = await measure(baseline, baseline.url, UNMATCHED_PATH);
-    process.stdout.write(`bench: (a) facade, ${UNMATCHED_PATH}\n`);
-    const viaFacade = await measure(facade, facade.url, UNMATCHED_PATH);
+    const [direct, viaFacade] = await pair(
+      {
+        label: `(a) baseline proxy, ${UNMATCHED_PATH}`,
+        load: (seconds) => measure(baseline, baseline.url, UNMATCHED_PATH, { seconds }),
+      },
+      {
+        label: `(a) facade, ${UNMATCHED_PATH}`,
+        load: (seconds) => measure(facade, facade.url, UNMATCHED_PATH, { seconds }),
+      },
+    );
     return { baseline: direct, facade: viaFacade };
   } finally {
     await facade.stop();
@@ -199,13 +258,19 @@ async function benchSingleProcess() {
     const id = listed.items?.[0]?.id;
     if (!id) throw new Error(`no product to read: ${JSON.stringify(listed)}`);
     const path = `/api/products/${id}`;
-    process.stdout.write(`bench: (b) monolith directly, ${path}\n`);
-    const direct = await measure(system, monolithUrl, path);
-    process.stdout.write(`bench: (b) facade (legacy in-process), ${path}\n`);
-    const viaFacade = await measure(system, system.url, path);
+    const [direct, viaFacade] = await pair(
+      {
+        label: `(b) monolith directly, ${path}`,
+        load: (seconds) => measure(system, monolithUrl, path, { seconds }),
+      },
+      {
+        label: `(b) facade (legacy in-process), ${path}`,
+        load: (seconds) => measure(system, system.url, path, { seconds }),
+      },
+    );
     const checkout = await prepareCheckout(system.url);
     process.stdout.write('bench: (c) checkout through the facade, payments extracted\n');
-    const checkouts = await measure(system, system.url, '/api/orders', checkout);
+    const checkouts = await measure(system, system.url, '/api/orders', { checkout });
     await system.stop();
     // Every component has stopped: nothing is in flight while both databases are read.
     const check = await checkExtractedPayments(monolith!, payments!);

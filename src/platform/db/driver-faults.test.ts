@@ -41,3 +41,45 @@ describe('postgres.js under connection resets during start-up', () => {
     }
   });
 });
+
+describe('postgres.js transactions at the pipeline boundary', () => {
+  // Unpatched, a BEGIN that fills a connection's pipeline (always, with max_pipeline 0) does not
+  // reserve the connection: the transaction fails with UNSAFE_TRANSACTION, or its connection
+  // goes back to the pool with the transaction open (porsager/postgres#1189, #823, #1210).
+  it('reserves the connection of every BEGIN, so concurrent transactions each get their own', async () => {
+    const observer = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+    try {
+      for (const max_pipeline of [0, 1, 2]) {
+        const application_name = `driver_faults_pipeline_${max_pipeline}`;
+        // max_pipeline is an option of postgres.js that its types do not declare.
+        const undeclared: object = { max_pipeline };
+        const sql = postgres(TEST_POSTGRES_URL, {
+          max: 3,
+          onnotice: () => {},
+          connection: { application_name },
+          ...undeclared,
+        });
+        try {
+          const busy = Array.from({ length: 3 }, () => sql`select pg_sleep(0.2)`);
+          const plain = Array.from({ length: 6 }, (_, i) => sql`select ${i}::int as n`);
+          const transactions = Array.from({ length: 5 }, (_, i) =>
+            sql.begin(async (tx) => (await tx`select ${i}::int as n`)[0]),
+          );
+          await Promise.all([...busy, ...plain]);
+          expect(await Promise.all(transactions)).toEqual(
+            Array.from({ length: 5 }, (_, i) => ({ n: i })),
+          );
+          // Every transaction ended: no connection of the pool is left inside one.
+          const open = await observer`
+            select count(*)::int as n from pg_stat_activity
+            where application_name = ${application_name} and state like 'idle in transaction%'`;
+          expect({ max_pipeline, open: open[0]?.n }).toEqual({ max_pipeline, open: 0 });
+        } finally {
+          await sql.end({ timeout: 1 });
+        }
+      }
+    } finally {
+      await observer.end({ timeout: 1 });
+    }
+  });
+});

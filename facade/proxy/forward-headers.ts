@@ -1,3 +1,5 @@
+import type { NodeRequestHeaders } from '../../src/platform/http/request-header.ts';
+
 // Which headers cross the facade. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one
 // connection; the rest are the facade's to set (a client may not claim to be a mirror, a dry
 // run, a forwarded user or another budget).
@@ -30,9 +32,6 @@ const FACADE_OWNED = new Set([
 
 /** Marks a request the facade mirrored (shadow): never a client's. */
 export const MIRROR_HEADER = 'x-facade-mirror';
-
-/** A request's headers as node's http server parsed them: lower-case names. */
-export type NodeRequestHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * The client's headers as they go on upstream (lower-case names): from node's parsed headers

@@ -3,6 +3,7 @@ import { answerHeadersOf } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { randomHex } from '../../src/platform/http/random-hex.ts';
+import { nodeHeadersOf } from '../../src/platform/http/request-header.ts';
 import { SECURE_HEADER_NAMES } from '../../src/platform/http/secure-headers.ts';
 import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
 import type { UpstreamFailure } from '../routes/modes.ts';
@@ -13,7 +14,7 @@ import type { ToggleStore } from '../toggles/store.ts';
 import { UpstreamRejected, UpstreamTimeout } from '../upstream/upstream-errors.ts';
 import { upstreamProblem } from '../upstream/upstream-problem.ts';
 import type { ForwardAnswer, ForwardRequest, Side, Sides } from './exchange.ts';
-import { clientHeaders, type NodeRequestHeaders } from './forward-headers.ts';
+import { clientHeaders } from './forward-headers.ts';
 
 // The facade's one catch-all handler. Per request it reads the route table and this replica's
 // toggle snapshot (no query), so a change applies to the next request without re-registering
@@ -90,10 +91,6 @@ function chooseSide(
       return 'legacy';
   }
 }
-
-/** Node's parsed headers of a request @hono/node-server serves (`c.env.incoming`). */
-const nodeHeadersOf = (c: Context<AppEnv>): NodeRequestHeaders | undefined =>
-  (c.env as { incoming?: { headers?: NodeRequestHeaders } } | undefined)?.incoming?.headers;
 
 const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
 

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { CallSignals } from './retry-loop.ts';
+import type { CallSignals } from './call-signals.ts';
 
 // One request through undici's dispatcher API, its answer gathered by the handler itself: what
 // `request` does, without the Readable, the async resource and the signal listener it sets up
@@ -35,13 +35,15 @@ export function dispatchBuffered(
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
     let settled = false;
+    let stopWatching = () => {};
     const settle = (error: unknown) => {
       if (settled) return;
       settled = true;
       stopWatching();
       reject(error);
     };
-    const stopWatching = signals.onAbort((reason) => {
+    // Assigned after settle exists: a call aborted already runs this at once.
+    stopWatching = signals.onAbort((reason) => {
       controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
       settle(reason);
     });

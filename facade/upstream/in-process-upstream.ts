@@ -1,5 +1,6 @@
+import { type CallSignals, callSignals, untilAborted } from './call-signals.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
-import { type CallSignals, callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
+import { RETRY_STATUSES, withRetries } from './retry-loop.ts';
 import {
   REQUEST_BUDGET_HEADER,
   type Upstream,
@@ -106,24 +107,4 @@ export function createInProcessUpstream(options: InProcessUpstreamOptions): Upst
     state: () => ({ ...state, instances: state.instances.map((instance) => ({ ...instance })) }),
     async close() {},
   };
-}
-
-/** The app's answer, or the call's abort if that comes first (the app may not watch for it). */
-function untilAborted(
-  answer: Response | Promise<Response>,
-  signals: CallSignals,
-): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const stop = signals.onAbort(reject);
-    Promise.resolve(answer).then(
-      (response) => {
-        stop();
-        resolve(response);
-      },
-      (error: unknown) => {
-        stop();
-        reject(error);
-      },
-    );
-  });
 }

@@ -10,10 +10,11 @@ import {
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import { AnswerTooLarge, dispatchBuffered } from './buffered-dispatch.ts';
+import { type CallSignals, callSignals, untilAborted } from './call-signals.ts';
 import { startHealthChecks } from './health-checks.ts';
 import { type Instance, InstanceSet } from './instances.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
-import { type CallSignals, callSignals, RETRY_STATUSES, withRetries } from './retry-loop.ts';
+import { RETRY_STATUSES, withRetries } from './retry-loop.ts';
 import {
   type CircuitPosition,
   REQUEST_BUDGET_HEADER,
@@ -228,7 +229,7 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
         // A wait for a slot ends with the deadline too, not only when a slot frees; the call
         // left behind settles later, unobserved (its own signal is aborted as well).
         running.catch(() => {});
-        return await Promise.race([running, aborted(signals.any)]);
+        return await untilAborted(running, signals);
       } catch (error) {
         if (isBulkheadRejectedError(error)) {
           throw new UpstreamRejected(
@@ -237,10 +238,7 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
             `${name}: ${maxConcurrent} calls running and ${maxQueued} waiting`,
           );
         }
-        if (
-          isTaskCancelledError(error) ||
-          (error instanceof Error && error.name === 'AbortError')
-        ) {
+        if (isTaskCancelledError(error) || (signals.aborted && error === signals.reason)) {
           throw classify(error, call, signals, `${name} ${call.method} ${call.path}`);
         }
         throw error;
@@ -270,13 +268,4 @@ export function createPoolUpstream(options: UpstreamOptions): Upstream {
       await instances.close();
     },
   };
-}
-
-/** Rejects with an AbortError when `signal` aborts. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const abort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-  });
 }

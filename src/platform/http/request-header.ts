@@ -2,8 +2,15 @@ import type { Context } from 'hono';
 
 /** What @hono/node-server hands a request as `c.env`: the Node request, its headers parsed. */
 interface NodeBindings {
-  incoming?: { headers?: Record<string, string | string[] | undefined> };
+  incoming?: { headers?: NodeRequestHeaders };
 }
+
+/** A request's headers as node's http server parsed them: lower-case names. */
+export type NodeRequestHeaders = Record<string, string | string[] | undefined>;
+
+/** Node's parsed headers (lower-case names) of a request the Node server serves, else undefined. */
+export const nodeHeadersOf = (c: Context): NodeRequestHeaders | undefined =>
+  (c.env as NodeBindings | undefined)?.incoming?.headers;
 
 /**
  * A request header by its name (any case). Read from node's parsed headers when the request
@@ -12,7 +19,7 @@ interface NodeBindings {
  * from the Request.
  */
 export function requestHeader(c: Context, name: string): string | undefined {
-  const headers = (c.env as NodeBindings | undefined)?.incoming?.headers;
+  const headers = nodeHeadersOf(c);
   if (headers === undefined) return c.req.header(name);
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(', ') : value;

@@ -244,6 +244,8 @@ export const createFacadeComponent = (options: FacadeOptions = {}) =>
             stickyKeyOf({ userId: c.get('user')?.id, clientKey: clientKeyOf(c, address) }),
           defaultTimeoutMs: config.FACADE_TIMEOUT_MS,
         }),
+        // The proxy builds its answers from the edge's headers itself (takeAnswerHeaders).
+        deferAnswerHeaders: true,
         entryPoints: {
           admin: '/_facade',
           toggles: '/_facade/api/routes',

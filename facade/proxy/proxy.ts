@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { answerHeadersOf } from '../../src/platform/http/answer-headers.ts';
+import { takeAnswerHeaders } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { randomHex } from '../../src/platform/http/random-hex.ts';
@@ -92,29 +92,36 @@ function chooseSide(
   }
 }
 
+/** What every answer of an app built on the kernel carries: its secure headers and request id. */
+const ANSWERED_BY_THE_KERNEL: ReadonlySet<string> = new Set([
+  ...SECURE_HEADER_NAMES,
+  'x-request-id',
+]);
+
 const pathAndQuery = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
 
 /**
  * The client's answer, with this request's id whichever side answered, and the headers the
  * edge set for it (secure headers, rate limits) where the answer has none of its own. Built
- * with plain headers (see setAnswerHeader); an unread in-process answer is passed on as is.
+ * with plain headers (see answer-headers.ts); an unread in-process answer is passed on as is.
  */
 function respond(c: Context<AppEnv>, answer: ForwardAnswer): Response {
-  const edge = answerHeadersOf(c);
-  if (answer.response) {
-    // The app in this process answers through the same kernel, so with the secure headers
-    // already: the edge's own (rate limits) and this request's id go on.
-    const { headers } = answer.response;
-    for (const name in edge) {
-      if (!SECURE_HEADER_NAMES.has(name)) headers.set(name, edge[name] as string);
+  return takeAnswerHeaders(c, (edge) => {
+    if (answer.response) {
+      // The app in this process answers through the same kernel, so with the secure headers
+      // and this request's id (the one it was sent) already: the edge's own (rate limits) go on.
+      const { headers } = answer.response;
+      for (const name in edge) {
+        if (!ANSWERED_BY_THE_KERNEL.has(name)) headers.set(name, edge[name] as string);
+      }
+      return answer.response;
     }
-    return answer.response;
-  }
-  const empty = answer.status === 204 || answer.status === 304;
-  const headers = { ...edge, ...answer.headers, 'x-request-id': c.get('requestId') };
-  return new Response(empty ? null : (answer.body as Uint8Array<ArrayBuffer>), {
-    status: answer.status,
-    headers: Object.values(answer.headers).some(Array.isArray) ? pairsOf(headers) : headers,
+    const empty = answer.status === 204 || answer.status === 304;
+    const headers = { ...edge, ...answer.headers, 'x-request-id': c.get('requestId') };
+    return new Response(empty ? null : (answer.body as Uint8Array<ArrayBuffer>), {
+      status: answer.status,
+      headers: Object.values(answer.headers).some(Array.isArray) ? pairsOf(headers) : headers,
+    });
   });
 }
 

@@ -9,6 +9,7 @@ import {
   type RunningComponent,
   startComponent,
 } from '../../src/platform/component/start-component.ts';
+import { DOCS_CONTENT_SECURITY_POLICY } from '../../src/platform/http/api-docs.ts';
 import { createHttpApp } from '../../src/platform/http/create-app.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import { testAccessTokens } from '../support/access-tokens.ts';
@@ -20,7 +21,9 @@ import { createTestDatabase, type TestDatabase } from '../support/services.ts';
 // entry names, so they go to legacy as they are), over the network and from an app
 // in this process (whose answer is passed on unread): the upstream's status, body and headers,
 // each value of a repeated one, and the edge's own headers (secure headers, rate limits, the
-// request id) where the answer has none of its own.
+// request id) where the answer has none of its own. Then the facade's own answers (problems,
+// its admin API, its docs page), which Hono builds: the edge's headers go on them once they are
+// built, where they have none of their own.
 
 const tokens = testAccessTokens();
 let jwks: Awaited<ReturnType<typeof serveApp>>;
@@ -136,5 +139,67 @@ describe("the facade's answer to a forwarded request", () => {
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(edgeHeaders(response)).toEqual(edgeHeadersFor('answers-in-process-1'));
+  });
+});
+
+describe("the facade's own answers", () => {
+  /** The request id and the secure headers: what every answer of the facade carries. */
+  const kernelHeaders = (response: Response) => ({
+    requestId: response.headers.get('x-request-id'),
+    csp: response.headers.get('content-security-policy'),
+    nosniff: response.headers.get('x-content-type-options'),
+    frameOptions: response.headers.get('x-frame-options'),
+  });
+  const kernelHeadersFor = (
+    requestId: string,
+    csp = "default-src 'none'; frame-ancestors 'none'",
+  ) => ({
+    requestId,
+    csp,
+    nosniff: 'nosniff',
+    frameOptions: 'SAMEORIGIN',
+  });
+  let facade: RunningComponent;
+  beforeAll(async () => {
+    facade = await startFacade();
+  });
+  const get = (path: string, requestId: string, init: RequestInit = {}) =>
+    fetch(`${facade.url}${path}`, { ...init, headers: { 'x-request-id': requestId } });
+
+  it('a problem: 405 for a known path and the wrong method, with its Allow and the rate limits', async () => {
+    const response = await fetch(`${facade.url}/api/payments`, {
+      method: 'DELETE',
+      headers: {
+        'x-request-id': 'own-405',
+        authorization: `Bearer ${await tokens.tokenFor(['customer'])}`,
+      },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('allow')).toContain('GET');
+    expect(kernelHeaders(response)).toEqual(kernelHeadersFor('own-405'));
+    expect(response.headers.get('ratelimit')).toMatch(/^"default";r=\d+;t=\d+$/);
+    expect(upstream.seen.some((seen) => seen.headers['x-request-id'] === 'own-405')).toBe(false);
+  });
+
+  it('the admin API refusing a caller without a token', async () => {
+    const response = await get('/_facade/api/routes', 'own-401');
+    expect(response.status).toBe(401);
+    expect(kernelHeaders(response)).toEqual(kernelHeadersFor('own-401'));
+  });
+
+  it('a health check (no rate limit)', async () => {
+    const response = await get('/health/live', 'own-health');
+    expect(response.status).toBe(200);
+    expect(kernelHeaders(response)).toEqual(kernelHeadersFor('own-health'));
+    expect(response.headers.get('ratelimit')).toBeNull();
+  });
+
+  it("the docs page, whose own Content-Security-Policy wins over the edge's", async () => {
+    const response = await get('/docs', 'own-docs');
+    expect(response.status).toBe(200);
+    expect(kernelHeaders(response)).toEqual(
+      kernelHeadersFor('own-docs', DOCS_CONTENT_SECURITY_POLICY),
+    );
   });
 });

@@ -44,6 +44,12 @@ export interface ComponentParts {
    * kernel's own routes (health, metrics, docs, index), so those stay the component's.
    */
   catchAll?: Handler<AppEnv>;
+  /**
+   * Answer headers (secure headers, the request id) go on an answer once it is built, not on
+   * Hono's prepared headers up front: for a component whose handler builds nearly every answer
+   * itself (the facade's proxy). See src/platform/http/answer-headers.ts.
+   */
+  deferAnswerHeaders?: boolean;
   /** The service index's links (`GET /`) to the API's entry points. */
   entryPoints: Record<string, string>;
   /** Readiness checks beyond the database, Redis and the event relay. */

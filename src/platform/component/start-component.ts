@@ -164,6 +164,7 @@ async function wire<C extends BaseConfig>(
     metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     authenticate: parts.authenticate,
+    deferAnswerHeaders: parts.deferAnswerHeaders,
   });
   for (const module of modules) {
     if (module.routes) app.route(definition.routePrefix || '/', module.routes);

@@ -27,6 +27,8 @@ export interface HttpAppOptions {
   authenticate: MiddlewareHandler<AppEnv>;
   /** The most a caller's `x-request-budget-ms` may grant a request (default 60 s). */
   maxRequestBudgetMs?: number;
+  /** Answer headers go on an answer once it is built (see answer-headers.ts). */
+  deferAnswerHeaders?: boolean;
 }
 
 /** What a client is told to wait before retrying when a backing service is down. */
@@ -39,9 +41,10 @@ export function createHttpApp({
   bodyLimitBytes,
   authenticate,
   maxRequestBudgetMs = 60_000,
+  deferAnswerHeaders,
 }: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
-  app.use(requestContext({ logger, metrics, maxRequestBudgetMs }));
+  app.use(requestContext({ logger, metrics, maxRequestBudgetMs, deferAnswerHeaders }));
   app.use(secureHeaders());
   const limitBody = bodyLimit({
     maxSize: bodyLimitBytes,

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 import { recordAccess } from './access-log.ts';
-import { setAnswerHeader } from './answer-headers.ts';
+import { finishAnswerHeaders, setAnswerHeader, startAnswerHeaders } from './answer-headers.ts';
 import type { AppEnv } from './app-env.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { deadlineOf, REQUEST_BUDGET_HEADER } from './request-budget.ts';
@@ -19,11 +19,19 @@ export interface RequestContextOptions {
   metrics: Metrics;
   /** The most a caller's `x-request-budget-ms` may grant a request. */
   maxRequestBudgetMs: number;
+  /** Answer headers are put on the answer once it is built (see answer-headers.ts). */
+  deferAnswerHeaders?: boolean;
 }
 
-export function requestContext({ logger, metrics, maxRequestBudgetMs }: RequestContextOptions) {
+export function requestContext({
+  logger,
+  metrics,
+  maxRequestBudgetMs,
+  deferAnswerHeaders = false,
+}: RequestContextOptions) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
+    const answerHeaders = startAnswerHeaders(c, deferAnswerHeaders);
     const requestId = requestIdOf(requestHeader(c, 'x-request-id'));
     const traceId = traceIdOf(requestHeader(c, 'traceparent'));
     c.set('requestId', requestId);
@@ -49,6 +57,7 @@ export function requestContext({ logger, metrics, maxRequestBudgetMs }: RequestC
       if (deadlineAt !== undefined) c.set('deadlineAt', deadlineAt);
       await next();
     }
+    finishAnswerHeaders(c, answerHeaders);
     recordAccess(c, { started, logger: requestLogger, metrics });
   });
 }

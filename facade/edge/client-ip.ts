@@ -1,10 +1,6 @@
 import type { Context } from 'hono';
+import { nodeRequestOf } from '../../src/platform/http/node-request.ts';
 import { requestHeader } from '../../src/platform/http/request-header.ts';
-
-/** What @hono/node-server hands a request as `c.env`: the Node request and its socket. */
-interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string } };
-}
 
 export interface ClientAddressOptions {
   /** A proxy of ours stands in front: X-Forwarded-For's last hop is the one it appended. */
@@ -22,8 +18,7 @@ export function clientIpOf(c: Context, { trustProxy }: ClientAddressOptions): st
     const last = hops?.[hops.length - 1]?.trim();
     if (last) return last;
   }
-  const env = c.env as NodeBindings | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  return nodeRequestOf(c)?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** Whether the client reached us over https (as our trusted proxy says, behind one). */

@@ -1,4 +1,4 @@
-import type { NodeRequestHeaders } from '../../src/platform/http/request-header.ts';
+import type { NodeRequestHeaders } from '../../src/platform/http/node-request.ts';
 
 // Which headers cross the facade. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one
 // connection; the rest are the facade's to set (a client may not claim to be a mirror, a dry

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { takeAnswerHeaders } from '../../src/platform/http/answer-headers.ts';
 import type { AppEnv } from '../../src/platform/http/app-env.ts';
+import { nodeHeadersOf } from '../../src/platform/http/node-request.ts';
 import { ProblemError, problemResponse } from '../../src/platform/http/problem.ts';
 import { randomHex } from '../../src/platform/http/random-hex.ts';
-import { nodeHeadersOf } from '../../src/platform/http/request-header.ts';
 import { SECURE_HEADER_NAMES } from '../../src/platform/http/secure-headers.ts';
 import { allowedMethods, matchRoute, type RouteMatch } from '../routes/match.ts';
 import type { UpstreamFailure } from '../routes/modes.ts';

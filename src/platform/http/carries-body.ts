@@ -1,9 +1,5 @@
 import type { Context } from 'hono';
-
-/** What @hono/node-server hands a request as `c.env`: the Node request it came in on. */
-interface NodeBindings {
-  incoming?: { headers?: Record<string, string | string[] | undefined> };
-}
+import { nodeHeadersOf } from './node-request.ts';
 
 /**
  * Whether the request may carry a body. Over HTTP/1.1 a request has one only when it says so
@@ -12,7 +8,7 @@ interface NodeBindings {
  * Any other request (an app's `fetch` called in process) is judged by its body.
  */
 export function carriesBody(c: Context): boolean {
-  const headers = (c.env as NodeBindings | undefined)?.incoming?.headers;
+  const headers = nodeHeadersOf(c);
   if (headers !== undefined) {
     return headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined;
   }

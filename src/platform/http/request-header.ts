@@ -1,16 +1,5 @@
 import type { Context } from 'hono';
-
-/** What @hono/node-server hands a request as `c.env`: the Node request, its headers parsed. */
-interface NodeBindings {
-  incoming?: { headers?: NodeRequestHeaders };
-}
-
-/** A request's headers as node's http server parsed them: lower-case names. */
-export type NodeRequestHeaders = Record<string, string | string[] | undefined>;
-
-/** Node's parsed headers (lower-case names) of a request the Node server serves, else undefined. */
-export const nodeHeadersOf = (c: Context): NodeRequestHeaders | undefined =>
-  (c.env as NodeBindings | undefined)?.incoming?.headers;
+import { nodeHeadersOf } from './node-request.ts';
 
 /**
  * A request header by its name (any case). Read from node's parsed headers when the request

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
 import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
-import type { CheckoutLoad, LoadRequest, LoadResult } from './load-thread.ts';
+import type { CheckoutLoad } from './load-thread.ts';
+import { MEASURED_COLUMNS, measure, measuredRow, pair, table, verdict } from './paired-runs.ts';
 import { checkExtractedPayments } from './payments-check.ts';
 
 // `npm run bench:facade`: what the routing facade costs in front of its upstreams. Prints a
@@ -98,96 +98,11 @@ function startThread(file: string, data: unknown): Promise<ServerThread> {
   });
 }
 
-function runLoad(
-  url: string,
-  path: string,
-  seconds: number,
-  checkout?: CheckoutLoad,
-): Promise<LoadResult> {
-  const request: LoadRequest = {
-    url,
-    path,
-    ...(checkout && { checkout }),
-    connections: CONNECTIONS,
-    warmupSeconds: WARMUP_SECONDS,
-    seconds,
-  };
-  const worker = new Worker(new URL('./load-thread.ts', import.meta.url), { workerData: request });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (result: LoadResult) => worker.terminate().then(() => resolve(result)));
-  });
-}
-
-type Measured = LoadResult & { cpuUsPerRequest: number };
-
-/** One target of a pair: a label for the progress line, and how to load it for `seconds`. */
-interface Target {
-  label: string;
-  load(seconds: number): Promise<Measured>;
-}
-
-/** Two halves of a target's runs as one: their requests over their time, their mean latencies. */
-function combined(first: Measured, second: Measured): Measured {
-  const elapsedSeconds = first.elapsedSeconds + second.elapsedSeconds;
-  const requests = first.requests + second.requests;
-  const statuses = { ...first.statuses };
-  for (const [status, count] of Object.entries(second.statuses)) {
-    statuses[status] = (statuses[status] ?? 0) + count;
-  }
-  return {
-    requests,
-    errors: first.errors + second.errors,
-    statuses,
-    confirmed: first.confirmed + second.confirmed,
-    elapsedSeconds,
-    requestsPerSecond: requests / elapsedSeconds,
-    p50Ms: (first.p50Ms + second.p50Ms) / 2,
-    p99Ms: (first.p99Ms + second.p99Ms) / 2,
-    cpuUsPerRequest:
-      (first.cpuUsPerRequest * first.requests + second.cpuUsPerRequest * second.requests) /
-      Math.max(requests, 1),
-  };
-}
-
-/**
- * A target and the one it is compared with, each for SECONDS in all, in the order A B B A: a
- * machine that speeds up or slows down during the pair (a shared one does) favours neither.
- */
-async function pair(a: Target, b: Target): Promise<[Measured, Measured]> {
-  const half = SECONDS / 2;
-  const run = (target: Target) => {
-    process.stdout.write(`bench: ${target.label}\n`);
-    return target.load(half);
-  };
-  const a1 = await run(a);
-  const b1 = await run(b);
-  const b2 = await run(b);
-  const a2 = await run(a);
-  return [combined(a1, a2), combined(b1, b2)];
-}
-
-/**
- * Load on `url + path` while the server's thread counts its CPU time: that per request (µs) is
- * the server's own cost, less shaken by the shared machine than req/s. The warm-up's CPU is
- * counted too, over the warm-up's requests at the measured rate, so it is approximate.
- */
-async function measure(
-  server: ServerThread,
-  url: string,
-  path: string,
-  { seconds = SECONDS, checkout }: { seconds?: number; checkout?: CheckoutLoad } = {},
-): Promise<Measured> {
-  const before = await server.cpu();
-  const began = performance.now();
-  const result = await runLoad(url, path, seconds, checkout);
-  const used = await server.cpu();
-  const wall = (performance.now() - began) / 1000;
-  const cpuUs = used.user - before.user + (used.system - before.system);
-  const done = checkout ? result.confirmed : result.requestsPerSecond * result.elapsedSeconds;
-  const requests = (done / result.elapsedSeconds) * wall;
-  return { ...result, cpuUsPerRequest: cpuUs / Math.max(requests, 1) };
-}
+const settings = { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS };
+const cpuOf = (server: ServerThread) => async () => {
+  const { user, system } = await server.cpu();
+  return user + system;
+};
 
 const commonEnv = {
   HOST: '127.0.0.1',
@@ -216,12 +131,15 @@ async function benchForwarding() {
     const [direct, viaFacade] = await pair(
       {
         label: `(a) baseline proxy, ${UNMATCHED_PATH}`,
-        load: (seconds) => measure(baseline, baseline.url, UNMATCHED_PATH, { seconds }),
+        load: (seconds) =>
+          measure(cpuOf(baseline), baseline.url, UNMATCHED_PATH, { ...settings, seconds }),
       },
       {
         label: `(a) facade, ${UNMATCHED_PATH}`,
-        load: (seconds) => measure(facade, facade.url, UNMATCHED_PATH, { seconds }),
+        load: (seconds) =>
+          measure(cpuOf(facade), facade.url, UNMATCHED_PATH, { ...settings, seconds }),
       },
+      SECONDS,
     );
     return { baseline: direct, facade: viaFacade };
   } finally {
@@ -261,16 +179,21 @@ async function benchSingleProcess() {
     const [direct, viaFacade] = await pair(
       {
         label: `(b) monolith directly, ${path}`,
-        load: (seconds) => measure(system, monolithUrl, path, { seconds }),
+        load: (seconds) => measure(cpuOf(system), monolithUrl, path, { ...settings, seconds }),
       },
       {
         label: `(b) facade (legacy in-process), ${path}`,
-        load: (seconds) => measure(system, system.url, path, { seconds }),
+        load: (seconds) => measure(cpuOf(system), system.url, path, { ...settings, seconds }),
       },
+      SECONDS,
     );
     const checkout = await prepareCheckout(system.url);
     process.stdout.write('bench: (c) checkout through the facade, payments extracted\n');
-    const checkouts = await measure(system, system.url, '/api/orders', { checkout });
+    const checkouts = await measure(cpuOf(system), system.url, '/api/orders', {
+      ...settings,
+      seconds: SECONDS,
+      checkout,
+    });
     await system.stop();
     // Every component has stopped: nothing is in flight while both databases are read.
     const check = await checkExtractedPayments(monolith!, payments!);
@@ -348,27 +271,6 @@ async function prepareCheckout(facadeUrl: string): Promise<CheckoutLoad> {
   return { tokens, productIds };
 }
 
-/** The rows and columns padded to line up, the first column left-aligned. */
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-const row = (label: string, run: Measured) => [
-  label,
-  run.requestsPerSecond.toFixed(0),
-  run.p50Ms.toFixed(2),
-  run.p99Ms.toFixed(2),
-  run.cpuUsPerRequest.toFixed(0),
-  String(run.errors),
-];
-const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
-
 let forwarding: Awaited<ReturnType<typeof benchForwarding>>;
 let singleProcess: Awaited<ReturnType<typeof benchSingleProcess>>;
 try {
@@ -392,11 +294,11 @@ const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown
 const lines = [
   `facade: ${SECONDS} s per target after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, ${machine}`,
   ...table([
-    ['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'],
-    row(`(a) baseline proxy  GET ${UNMATCHED_PATH}`, forwarding.baseline),
-    row('(a) facade          (same path, unmatched)', forwarding.facade),
-    row(`(b) monolith direct GET /api/products/{id}`, singleProcess.monolith),
-    row('(b) facade          (legacy in-process)', singleProcess.facade),
+    ['', ...MEASURED_COLUMNS],
+    measuredRow(`(a) baseline proxy  GET ${UNMATCHED_PATH}`, forwarding.baseline),
+    measuredRow('(a) facade          (same path, unmatched)', forwarding.facade),
+    measuredRow(`(b) monolith direct GET /api/products/{id}`, singleProcess.monolith),
+    measuredRow('(b) facade          (legacy in-process)', singleProcess.facade),
   ]),
   `(a) req/s ratio ${forwardingRatio.toFixed(3)} (goal >= 0.9: ${verdict(goals.forwardingRequestsPerSecond.met)}), ` +
     `p99 ratio ${forwardingP99Ratio.toFixed(3)} (goal <= 1.5: ${verdict(goals.forwardingP99.met)})`,

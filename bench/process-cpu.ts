@@ -38,3 +38,26 @@ export function processCpuMs(names: readonly string[]): Map<string, number> {
   }
   return totals;
 }
+
+/** CPU microseconds one process (all its threads) has used so far, read from /proc; 0 elsewhere. */
+export function pidCpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime: fields 14 and 15 of the line, 12 and 13 after "pid (comm)".
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's resident memory in MiB (VmRSS in /proc), or undefined where it cannot be read. */
+export function residentMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) / 1024;
+  } catch {
+    return undefined;
+  }
+}

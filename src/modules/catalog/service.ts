@@ -16,6 +16,7 @@ import {
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
+import { preparedPer } from '../../platform/db/prepared.ts';
 import { conflict, notFound } from '../../platform/http/problem.ts';
 import type {
   CreateProductInput,
@@ -67,10 +68,22 @@ const orderings: Record<ProductSort, SQL[]> = {
   '-createdAt': [desc(products.createdAt)],
 };
 
-export async function listProducts(db: Executor, query: ListProductsQuery): Promise<ProductPage> {
+/** Which of a list query's filters are given: each such shape is one prepared query pair. */
+const shapeOf = (query: ListProductsQuery) =>
+  [
+    query.sort,
+    query.q !== undefined,
+    query.minPrice !== undefined,
+    query.maxPrice !== undefined,
+    query.currency !== undefined,
+    query.active !== undefined,
+  ].join();
+
+/** A page and its total for one shape of list query, the given filters' values as placeholders. */
+function buildListQueries(db: Executor, query: ListProductsQuery) {
   const conditions: (SQL | undefined)[] = [live];
-  if (query.q) {
-    const pattern = `%${escapeLike(query.q)}%`;
+  if (query.q !== undefined) {
+    const pattern = sql.placeholder('pattern');
     conditions.push(
       or(
         ilike(products.name, pattern),
@@ -79,22 +92,55 @@ export async function listProducts(db: Executor, query: ListProductsQuery): Prom
       ),
     );
   }
-  if (query.minPrice !== undefined) conditions.push(gte(products.priceMinor, query.minPrice));
-  if (query.maxPrice !== undefined) conditions.push(lte(products.priceMinor, query.maxPrice));
-  if (query.currency) conditions.push(eq(products.currency, query.currency));
-  if (query.active !== undefined) conditions.push(eq(products.active, query.active));
+  if (query.minPrice !== undefined)
+    conditions.push(gte(products.priceMinor, sql.placeholder('minPrice')));
+  if (query.maxPrice !== undefined)
+    conditions.push(lte(products.priceMinor, sql.placeholder('maxPrice')));
+  if (query.currency !== undefined)
+    conditions.push(eq(products.currency, sql.placeholder('currency')));
+  if (query.active !== undefined) conditions.push(eq(products.active, sql.placeholder('active')));
   const where = and(...conditions);
-
-  const [rows, totals] = await Promise.all([
-    db
+  return {
+    rows: db
       .select()
       .from(products)
       .where(where)
       // The id breaks ties so pages never overlap or skip rows.
       .orderBy(...orderings[query.sort], asc(products.id))
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize),
-    db.select({ total: count() }).from(products).where(where),
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare('catalog_list_products'),
+    total: db
+      .select({ total: count() })
+      .from(products)
+      .where(where)
+      .prepare('catalog_count_products'),
+  };
+}
+
+// At most 6 sorts × 2⁵ filter combinations per database.
+const listQueriesOf = preparedPer(() => new Map<string, ReturnType<typeof buildListQueries>>());
+
+export async function listProducts(db: Executor, query: ListProductsQuery): Promise<ProductPage> {
+  const shapes = listQueriesOf(db);
+  const shape = shapeOf(query);
+  let queries = shapes.get(shape);
+  if (!queries) {
+    queries = buildListQueries(db, query);
+    shapes.set(shape, queries);
+  }
+  const values = {
+    pattern: query.q === undefined ? undefined : `%${escapeLike(query.q)}%`,
+    minPrice: query.minPrice,
+    maxPrice: query.maxPrice,
+    currency: query.currency,
+    active: query.active,
+    limit: query.pageSize,
+    offset: (query.page - 1) * query.pageSize,
+  };
+  const [rows, totals] = await Promise.all([
+    queries.rows.execute(values),
+    queries.total.execute(values),
   ]);
   return {
     items: rows.map(toProduct),
@@ -104,12 +150,17 @@ export async function listProducts(db: Executor, query: ListProductsQuery): Prom
   };
 }
 
-/** A live product, or undefined when it does not exist or was archived. */
-export async function findProduct(db: Executor, id: string): Promise<Product | undefined> {
-  const [row] = await db
+const findLiveProduct = preparedPer((db) =>
+  db
     .select()
     .from(products)
-    .where(and(eq(products.id, id), live));
+    .where(and(eq(products.id, sql.placeholder('id')), live))
+    .prepare('catalog_find_product'),
+);
+
+/** A live product, or undefined when it does not exist or was archived. */
+export async function findProduct(db: Executor, id: string): Promise<Product | undefined> {
+  const [row] = await findLiveProduct(db).execute({ id });
   return row && toProduct(row);
 }
 

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { DatabaseActivity } from './db/postgres-client.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -28,4 +29,24 @@ export function createMetrics(component: string): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** The database's statements and transactions so far, read when scraped (PostgreSQL only). */
+export function countDatabaseActivity(metrics: Metrics, activity: DatabaseActivity): void {
+  const counted = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counted(
+    'db_statements_total',
+    'Statements sent to the database, besides the BEGIN and COMMIT of transactions',
+    () => activity.statements,
+  );
+  counted('db_transactions_total', 'Transactions begun', () => activity.transactions);
 }

@@ -11,7 +11,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { createHttpApp } from '../http/create-app.ts';
 import { type Listener, listen } from '../http/serve.ts';
 import { mountServiceIndex } from '../http/service-index.ts';
-import { createMetrics } from '../metrics.ts';
+import { countDatabaseActivity, createMetrics } from '../metrics.ts';
 import { closeRedis, connectRedis } from '../queue/redis.ts';
 import { createRetentionSweep } from '../retention.ts';
 import { stopInSteps } from '../shutdown.ts';
@@ -129,6 +129,7 @@ async function wire<C extends BaseConfig>(
     broker: options.broker,
   });
   const metrics = createMetrics(definition.name);
+  countDatabaseActivity(metrics, database.activity);
   const context: ComponentContext<C> = {
     component: definition.name,
     config,

@@ -9,7 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock.ts';
 import { migratePostgres } from './migrate.ts';
-import { drizzleClient } from './postgres-client.ts';
+import { type DatabaseActivity, drizzleClient } from './postgres-client.ts';
 
 /** The one database type modules see; PGlite and PostgreSQL both satisfy it. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -27,6 +27,8 @@ export interface DatabaseHandle {
   /** Where it lives, without credentials, for logs. */
   location: string;
   ping(): Promise<void>;
+  /** Statements and transactions sent so far (on PostgreSQL; PGlite's stay 0). */
+  activity: DatabaseActivity;
   /** Applies pending migrations; safe to run twice and from two processes at once. */
   migrate(migrationsFolder: string): Promise<void>;
   close(): Promise<void>;
@@ -81,12 +83,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     });
     // A statement may first wait for a connection, then run: both bounds, and a little more.
     const statementDeadlineMs = timeouts.connectMs + timeouts.statementMs + 1_000;
-    const db = drizzlePostgres({ client: drizzleClient(client, { statementDeadlineMs }) });
+    const activity: DatabaseActivity = { statements: 0, transactions: 0 };
+    const db = drizzlePostgres({
+      client: drizzleClient(client, { statementDeadlineMs, activity }),
+    });
     const parsed = new URL(url);
     return {
       db,
       kind: 'postgres',
       location: `${parsed.host}${parsed.pathname}`,
+      activity,
       ping: async () => {
         await db.execute(sql`select 1`);
       },
@@ -106,6 +112,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     db,
     kind: 'pglite',
     location: directory,
+    activity: { statements: 0, transactions: 0 },
     ping: async () => {
       await db.execute(sql`select 1`);
     },

@@ -16,7 +16,8 @@ export interface CheckoutLoad {
 }
 
 export interface LoadRequest {
-  url: string;
+  /** Where requests go; with several, in turn (one pool each, the connections shared out). */
+  url: string | string[];
   path: string;
   connections: number;
   warmupSeconds: number;
@@ -26,7 +27,7 @@ export interface LoadRequest {
 
 export interface LoadResult {
   requests: number;
-  /** Answers other than 2xx, and requests that got no answer. */
+  /** Answers other than 2xx (checkouts: other than a confirmed order), and requests that got no answer. */
   errors: number;
   statuses: Record<string, number>;
   /** Checkouts answered 201 with a confirmed order (0 for GETs). */
@@ -51,7 +52,9 @@ const percentile = (sorted: Float64Array, p: number) =>
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function drive(request: LoadRequest): Promise<LoadResult> {
-  const pool = new Pool(request.url, { connections: request.connections, pipelining: 1 });
+  const urls = typeof request.url === 'string' ? [request.url] : request.url;
+  const perPool = Math.ceil(request.connections / urls.length);
+  const pools = urls.map((url) => new Pool(url, { connections: perPool, pipelining: 1 }));
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let errors = 0;
@@ -59,8 +62,9 @@ async function drive(request: LoadRequest): Promise<LoadResult> {
   let sequence = 0;
   const { checkout } = request;
   const send = () => {
-    if (!checkout) return pool.request({ method: 'GET', path: request.path });
     const n = sequence++;
+    const pool = pools[n % pools.length]!;
+    if (!checkout) return pool.request({ method: 'GET', path: request.path });
     return pool.request({
       method: 'POST',
       path: request.path,
@@ -86,7 +90,11 @@ async function drive(request: LoadRequest): Promise<LoadResult> {
       if (!measuring) return;
       if (res.statusCode === 201 && order?.status === 'confirmed') confirmed++;
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      if (res.statusCode < 200 || res.statusCode > 299) errors++;
+      // A checkout that answers but does not confirm (cancelled, refused) failed too.
+      const failed = checkout
+        ? !(res.statusCode === 201 && order?.status === 'confirmed')
+        : res.statusCode < 200 || res.statusCode > 299;
+      if (failed) errors++;
     } catch {
       if (!measuring) return;
       statuses.failed = (statuses.failed ?? 0) + 1;
@@ -111,7 +119,7 @@ async function drive(request: LoadRequest): Promise<LoadResult> {
   const began = performance.now();
   await run(request.seconds);
   const elapsedSeconds = (performance.now() - began) / 1000;
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   const sorted = latencies.subarray(0, count).sort();
   return {
     requests: count,

@@ -11,8 +11,9 @@ export interface LoadSettings {
   warmupSeconds: number;
 }
 
-function runLoad(
-  url: string,
+/** The load of load-thread.ts for `seconds` after the warm-up, on a thread of its own. */
+export function runLoad(
+  url: LoadRequest['url'],
   path: string,
   seconds: number,
   settings: LoadSettings,

@@ -1,5 +1,5 @@
 import { type Job, Queue, Worker } from 'bullmq';
-import { and, inArray } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
@@ -7,8 +7,8 @@ import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
 import {
+  claimDelivery,
   deliverySettled,
-  recordDelivered,
   recordFailure,
   reviveDeadDelivery,
 } from './delivery-log.ts';
@@ -20,9 +20,8 @@ import {
   readRedisEpoch,
   reopenLostEvents,
 } from './redis-epoch.ts';
-import { deliveries } from './schema.ts';
 import { consumeOnce, type Subscription } from './subscription.ts';
-import type { Transport } from './transport.ts';
+import type { ClaimedEvent, Transport } from './transport.ts';
 
 /** Subscribers in other processes, by event name: the relay queues their jobs too. */
 export type RemoteSubscribers = Readonly<Record<string, readonly string[]>>;
@@ -138,13 +137,24 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   const bounded = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, redisTimeoutMs, `redis: ${what}`);
 
-  /** Subscribers of these events whose delivery is already delivered or dead, as "id subscriber". */
-  async function settledDeliveries(eventIds: string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
+  /**
+   * Of these re-opened events' subscribers (`handedTo`), those whose delivery is already
+   * settled (deliverySettled), as "id subscriber".
+   */
+  async function settledDeliveries(events: ClaimedEvent[]): Promise<Set<string>> {
+    const owed = events.flatMap(({ envelope, handedTo }) =>
+      (handedTo ?? []).map((subscriber) => ({ eventId: envelope.metadata.id, subscriber })),
+    );
+    if (owed.length === 0) return new Set();
     const rows = await db
-      .select({ eventId: deliveries.eventId, subscriber: deliveries.subscriber })
-      .from(deliveries)
-      .where(and(inArray(deliveries.eventId, eventIds), deliverySettled()));
+      .select({ eventId: sql<string>`owed.event_id`, subscriber: sql<string>`owed.subscriber` })
+      .from(
+        sql`(values ${sql.join(
+          owed.map((o) => sql`(${o.eventId}::uuid, ${o.subscriber})`),
+          sql`, `,
+        )}) as owed(event_id, subscriber)`,
+      )
+      .where(deliverySettled(sql`owed.event_id`, sql`owed.subscriber`));
     return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
   }
 
@@ -165,9 +175,9 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     };
     let failure: unknown;
     try {
-      // The delivery record goes out with the inbox claim: if the handler fails, both roll back.
+      // The inbox claim settles any delivery record with it: if the handler fails, both roll back.
       await db.transaction((tx) =>
-        Promise.all([consumeOnce(tx, subscription, envelope), recordDelivered(tx, outcome)]),
+        consumeOnce(tx, subscription, envelope, (inner) => claimDelivery(inner, outcome)),
       );
       outage.over();
       return;
@@ -269,9 +279,7 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     async fanOut(events) {
       const epoch = confirmedEpoch;
       if (!epoch) throw new Error('fanOut before beforeRelay');
-      const settled = await settledDeliveries(
-        events.filter((event) => event.handedTo).map((event) => event.envelope.metadata.id),
-      );
+      const settled = await settledDeliveries(events);
       const bySubscriber = new Map<string, EventEnvelope[]>();
       for (const { envelope, handedTo } of events) {
         for (const subscriber of handedTo ?? subscribersOf.get(envelope.name) ?? []) {

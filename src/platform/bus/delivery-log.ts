@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../db/database.ts';
+import { and, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Executor, Transaction } from '../db/database.ts';
 import type { EventEnvelope } from './event-contract.ts';
-import { deliveries } from './schema.ts';
+import { deliveries, inbox } from './schema.ts';
 
 export interface DeliveryOutcome {
   envelope: EventEnvelope;
@@ -15,10 +16,46 @@ type DeliveryFields = Pick<
 >;
 
 /**
- * A delivery that needs no job any more: delivered, or dead (only a replay sends it again).
- * What a relay, and the re-open after Redis lost its data, leave out.
+ * A delivery that needs no job any more: handled (its inbox row; a first try that succeeded
+ * leaves no delivery record), recorded delivered, or dead (only a replay sends it again). What
+ * a relay, and the re-open after Redis lost its data, leave out. Only this database's
+ * subscribers are seen here: another component keeps its inbox and records in its own.
  */
-export const deliverySettled = () => inArray(deliveries.status, ['delivered', 'dead']);
+export function deliverySettled(eventId: AnyPgColumn | SQL, subscriber: SQL): SQL {
+  return or(
+    sql`exists (select 1 from ${inbox} where ${inbox.eventId} = ${eventId} and ${inbox.consumer} = ${subscriber})`,
+    sql`exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${eventId} and ${deliveries.subscriber} = ${subscriber} and ${inArray(deliveries.status, ['delivered', 'dead'])})`,
+  ) as SQL;
+}
+
+/**
+ * Claims a delivery's inbox row, and in the same statement marks its delivery record delivered
+ * where it has one (a retry's, a replay's, one re-opened after Redis lost its data). A first
+ * try has none, and that success writes none: the record exists for what failed or is
+ * retrying. True when the event had not been handled before.
+ */
+export async function claimDelivery(tx: Transaction, outcome: DeliveryOutcome): Promise<boolean> {
+  const eventId = outcome.envelope.metadata.id;
+  const settled = tx.$with('settled').as(
+    tx
+      .update(deliveries)
+      .set({
+        status: 'delivered',
+        attempts: outcome.attempts,
+        deliveredAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(deliveries.eventId, eventId), eq(deliveries.subscriber, outcome.subscriber)))
+      .returning({ eventId: deliveries.eventId }),
+  );
+  const claimed = await tx
+    .with(settled)
+    .insert(inbox)
+    .values({ consumer: outcome.subscriber, eventId })
+    .onConflictDoNothing()
+    .returning({ eventId: inbox.eventId });
+  return claimed.length > 0;
+}
 
 /** The consumer side writes the row: with BullMQ it may not exist before the first attempt. */
 async function upsertDelivery(tx: Executor, outcome: DeliveryOutcome, fields: DeliveryFields) {

@@ -19,7 +19,7 @@ import {
 import { type Database, type DatabaseHandle, openDatabase } from '../db/database.ts';
 import { createEventBus, type EventBus } from './event-bus.ts';
 import { adoptRedisEpoch, type ReopenStep, reopenLostEvents } from './redis-epoch.ts';
-import { busEpochs, deliveries, outbox } from './schema.ts';
+import { busEpochs, deliveries, inbox, outbox } from './schema.ts';
 
 const logger = pino({ level: 'silent' });
 let db: Database;
@@ -40,7 +40,9 @@ beforeAll(async () => {
   redis = createTestRedis('redis_epoch');
 });
 beforeEach(async () => {
-  await db.execute(sql`truncate platform.outbox, platform.event_deliveries, platform.bus_epochs`);
+  await db.execute(
+    sql`truncate platform.outbox, platform.event_deliveries, platform.inbox, platform.bus_epochs`,
+  );
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((bus) => bus.stop()));
@@ -75,11 +77,16 @@ describe('the re-open after Redis lost its data', () => {
     const subscribers = ['a.sub', 'b.sub'];
     await db.insert(busEpochs).values({ prefix: 'unit', epoch: 'old' });
     await keepSettledEvents(2_500, 'old', subscribers);
-    // Thirty events whose b.sub delivery is waiting for a retry, never ran, or is dead.
-    const kept = await db.select({ id: outbox.id }).from(outbox).limit(30);
-    const [retrying, lost, dead] = [kept.slice(0, 10), kept.slice(10, 20), kept.slice(20, 30)].map(
-      (rows) => rows.map((row) => row.id),
+    // Thirty events whose b.sub delivery is waiting for a retry, never ran, or is dead, and ten
+    // that b.sub handled at its first try, which leaves an inbox row and no delivery record.
+    const kept = await db.select({ id: outbox.id }).from(outbox).limit(40);
+    const [retrying, lost, dead, handled] = [0, 10, 20, 30].map((from) =>
+      kept.slice(from, from + 10).map((row) => row.id),
     );
+    await db
+      .delete(deliveries)
+      .where(sql`${deliveries.subscriber} = 'b.sub' and ${inArray(deliveries.eventId, handled!)}`);
+    await db.insert(inbox).values(handled!.map((eventId) => ({ consumer: 'b.sub', eventId })));
     await db
       .update(deliveries)
       .set({ status: 'pending' })

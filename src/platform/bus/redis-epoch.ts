@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, isNotNull, lte, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/database.ts';
 import { deliverySettled } from './delivery-log.ts';
-import { busEpochs, deliveries, outbox } from './schema.ts';
+import { busEpochs, outbox } from './schema.ts';
 
 export const epochKey = (prefix: string) => `${prefix}:bus:epoch`;
 
@@ -125,16 +125,6 @@ export async function reopenLostEvents(
         .where(and(eq(busEpochs.prefix, prefix), eq(busEpochs.epoch, epoch)));
       return { examined: 0, reopened: 0, done: true };
     }
-    const settled = tx
-      .select({ eventId: deliveries.eventId })
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.eventId, outbox.id),
-          sql`${deliveries.subscriber} = owed.subscriber`,
-          deliverySettled(),
-        ),
-      );
     const [reopened] = await Promise.all([
       tx
         .update(outbox)
@@ -145,7 +135,7 @@ export async function reopenLostEvents(
             lte(outbox.id, range.last),
             isNotNull(outbox.dispatchedAt),
             sql`${outbox.redisEpoch} is distinct from ${epoch}`,
-            sql`exists (select 1 from unnest(${outbox.handedTo}) as owed(subscriber) where ${notExists(settled)})`,
+            sql`exists (select 1 from unnest(${outbox.handedTo}) as owed(subscriber) where not ${deliverySettled(outbox.id, sql`owed.subscriber`)})`,
           ),
         )
         .returning({ id: outbox.id }),

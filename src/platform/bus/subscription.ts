@@ -18,22 +18,29 @@ export function subscribe<C extends EventContract>(
   return { subscriber, event, handle } as Subscription;
 }
 
+/** Claims the inbox row of (subscriber, event); false when it is already there. */
+async function claimInbox(tx: Transaction, subscriber: string, envelope: EventEnvelope) {
+  const claimed = await tx
+    .insert(inbox)
+    .values({ consumer: subscriber, eventId: envelope.metadata.id })
+    .onConflictDoNothing()
+    .returning({ eventId: inbox.eventId });
+  return claimed.length > 0;
+}
+
 /**
  * Runs the handler at most once per (subscriber, event id): the inbox row and the handler's
- * writes commit together, so a redelivered event is recognised and skipped.
- * Returns false when the event had already been handled.
+ * writes commit together, so a redelivered event is recognised and skipped. `claim` takes the
+ * inbox row (and may write more with it). Returns false when the event had already been handled.
  */
 export async function consumeOnce(
   tx: Transaction,
   subscription: Subscription,
   envelope: EventEnvelope,
+  claim: (tx: Transaction) => Promise<boolean> = (inner) =>
+    claimInbox(inner, subscription.subscriber, envelope),
 ): Promise<boolean> {
-  const claimed = await tx
-    .insert(inbox)
-    .values({ consumer: subscription.subscriber, eventId: envelope.metadata.id })
-    .onConflictDoNothing()
-    .returning({ eventId: inbox.eventId });
-  if (claimed.length === 0) return false;
+  if (!(await claim(tx))) return false;
   const payload = subscription.event.payload.parse(envelope.payload);
   await subscription.handle({ ...envelope, payload }, tx);
   return true;

@@ -213,7 +213,9 @@ describe.each(['in-process', 'bullmq'] as const)('the event bus, %s', (kind) => 
       [
         `dead ${poisoned} dead`,
         `pending ${retrying} pending`,
-        `fresh ${retrying} delivered`,
+        // In-process the records are the queue; through Redis a first try that succeeds
+        // leaves none (only its inbox row, below).
+        ...(kind === 'in-process' ? [`fresh ${retrying} delivered`] : []),
       ].sort(),
     );
     // An inbox row stays while its event is in the outbox (the dead one may be replayed).

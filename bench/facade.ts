@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import postgres from 'postgres';
-import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
+import { benchLeftovers, scratchSpace } from './leftovers.ts';
 import type { CheckoutLoad } from './load-thread.ts';
 import { MEASURED_COLUMNS, measure, measuredRow, pair, table, verdict } from './paired-runs.ts';
 import { checkExtractedPayments } from './payments-check.ts';
@@ -34,30 +32,10 @@ const UNMATCHED_PATH = '/api/products/bench/unmatched';
 
 const leftovers = benchLeftovers("the bench's databases");
 const { forget, cleanUp } = leftovers;
-const databaseUrl = (name: string) => databaseUrlOf(POSTGRES_URL, name);
 
-async function adminSql(statement: string) {
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-  try {
-    await admin.unsafe(statement);
-  } finally {
-    await admin.end();
-  }
-}
-
-/** A fresh database for the run, dropped when the bench ends however it ends. */
-async function createDatabase(label: string): Promise<string> {
-  const name = `bench_facade_${tag}_${label}`;
-  await adminSql(`create database "${name}"`);
-  leftovers.add(() => adminSql(`drop database if exists "${name}" with (force)`));
-  return databaseUrl(name);
-}
-
-async function createDataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-facade-'));
-  leftovers.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const scratch = scratchSpace(leftovers, POSTGRES_URL, `bench_facade_${tag}`);
+const createDatabase = scratch.database;
+const createDataDir = scratch.directory;
 
 /** A server on its own thread (its own event loop), as a separate process would run it. */
 interface ServerThread {

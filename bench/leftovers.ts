@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
 // What a bench made and must remove, in reverse order, on success, failure or Ctrl-C: its
 // databases, Redis keys, worker threads, temporary directories.
 
@@ -43,4 +48,35 @@ export function databaseUrl(base: string, name: string): string {
   const url = new URL(base);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Runs one statement on the server of `postgresUrl` (its own short-lived connection). */
+async function adminSql(postgresUrl: string, statement: string) {
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * What a run makes to work in, named `<prefix>_<label>`: fresh databases on the server of
+ * `postgresUrl` and temporary directories, each removed with the run's leftovers.
+ */
+export function scratchSpace(leftovers: Leftovers, postgresUrl: string, prefix: string) {
+  return {
+    /** A fresh database's URL, dropped when the bench ends however it ends. */
+    async database(label: string): Promise<string> {
+      const name = `${prefix}_${label}`;
+      await adminSql(postgresUrl, `create database "${name}"`);
+      leftovers.add(() => adminSql(postgresUrl, `drop database if exists "${name}" with (force)`));
+      return databaseUrl(postgresUrl, name);
+    },
+    async directory(): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+      leftovers.add(() => rm(dir, { recursive: true, force: true }));
+      return dir;
+    },
+  };
 }

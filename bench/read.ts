@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
+import { benchLeftovers, scratchSpace } from './leftovers.ts';
 import {
   MEASURED_COLUMNS,
   type Measured,
@@ -39,30 +39,11 @@ const tag = randomUUID().slice(0, 8);
 const settings = { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS };
 
 const leftovers = benchLeftovers("the bench's databases and processes");
-const databaseUrl = (name: string) => databaseUrlOf(POSTGRES_URL, name);
 const mainScript = new URL('../src/main.ts', import.meta.url).pathname;
 
-async function adminSql(statement: string) {
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-  try {
-    await admin.unsafe(statement);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function createDatabase(label: string): Promise<string> {
-  const name = `bench_read_${tag}_${label}`;
-  await adminSql(`create database "${name}"`);
-  leftovers.add(() => adminSql(`drop database if exists "${name}" with (force)`));
-  return databaseUrl(name);
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-read-'));
-  leftovers.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const scratch = scratchSpace(leftovers, POSTGRES_URL, `bench_read_${tag}`);
+const createDatabase = scratch.database;
+const tempDir = scratch.directory;
 
 /** What every process gets: nothing of this shell's environment but where node is. */
 const baseEnv = () => ({

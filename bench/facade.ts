@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { benchLeftovers, scratchSpace } from './leftovers.ts';
 import type { CheckoutLoad } from './load-thread.ts';
-import { MEASURED_COLUMNS, measure, measuredRow, pair, table, verdict } from './paired-runs.ts';
+import {
+  MEASURED_COLUMNS,
+  measure,
+  measuredRow,
+  pair,
+  table,
+  verdict,
+  writeResults,
+} from './paired-runs.ts';
 import { checkExtractedPayments } from './payments-check.ts';
 
 // `npm run bench:facade`: what the routing facade costs in front of its upstreams. Prints a
@@ -291,27 +298,11 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
-const at = new Date();
-const file = new URL(
-  `./results/facade-${at.toISOString().replace(/[:.]/g, '-')}.json`,
-  import.meta.url,
-);
-await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-await writeFile(
-  file,
-  `${JSON.stringify(
-    {
-      at: at.toISOString(),
-      machine,
-      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS },
-      forwarding: { path: UNMATCHED_PATH, ...forwarding },
-      singleProcess,
-      goals,
-      checkoutOrdersPerSecond: ordersPerSecond,
-    },
-    null,
-    2,
-  )}\n`,
-);
-process.stdout.write(`bench: wrote ${file.pathname}\n`);
+await writeResults('facade', machine, {
+  settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS },
+  forwarding: { path: UNMATCHED_PATH, ...forwarding },
+  singleProcess,
+  goals,
+  checkoutOrdersPerSecond: ordersPerSecond,
+});
 process.exit(checkout.check.ok ? 0 : 1);

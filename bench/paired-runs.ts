@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { CheckoutLoad, LoadRequest, LoadResult } from './load-thread.ts';
@@ -120,3 +121,22 @@ export const measuredRow = (label: string, run: Measured) => [
 export const MEASURED_COLUMNS = ['req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'];
 
 export const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+
+/** Writes a run's figures to bench/results/<kind>-<time>.json, with when and where it ran. */
+export async function writeResults(
+  kind: string,
+  machine: string,
+  figures: Record<string, unknown>,
+): Promise<void> {
+  const at = new Date();
+  const file = new URL(
+    `./results/${kind}-${at.toISOString().replace(/[:.]/g, '-')}.json`,
+    import.meta.url,
+  );
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(
+    file,
+    `${JSON.stringify({ at: at.toISOString(), machine, ...figures }, null, 2)}\n`,
+  );
+  process.stdout.write(`bench: wrote ${file.pathname}\n`);
+}

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -12,6 +11,7 @@ import {
   pair,
   table,
   verdict,
+  writeResults,
 } from './paired-runs.ts';
 import { type StartedProcess, startProcess } from './started-process.ts';
 
@@ -196,31 +196,15 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
-const at = new Date();
-const file = new URL(
-  `./results/read-${at.toISOString().replace(/[:.]/g, '-')}.json`,
-  import.meta.url,
-);
-await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-await writeFile(
-  file,
-  `${JSON.stringify(
-    {
-      at: at.toISOString(),
-      machine,
-      settings: {
-        seconds: SECONDS,
-        warmupSeconds: WARMUP_SECONDS,
-        connections: CONNECTIONS,
-        products: PRODUCTS,
-        logLevel: LOG_LEVEL,
-      },
-      ...reads,
-      embedded,
-      goals,
-    },
-    null,
-    2,
-  )}\n`,
-);
-process.stdout.write(`bench: wrote ${file.pathname}\n`);
+await writeResults('read', machine, {
+  settings: {
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    connections: CONNECTIONS,
+    products: PRODUCTS,
+    logLevel: LOG_LEVEL,
+  },
+  ...reads,
+  embedded,
+  goals,
+});

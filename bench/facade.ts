@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { benchLeftovers, scratchSpace } from './leftovers.ts';
 import type { CheckoutLoad } from './load-thread.ts';
 import {
+  HTTP_BENCH,
   MEASURED_COLUMNS,
   measure,
   measuredRow,
@@ -28,11 +29,12 @@ import { checkExtractedPayments } from './payments-check.ts';
 // (undici Pool, keep-alive connections). Rate limits are set out of reach and the catalog cache
 // off (CATALOG_CACHE_TTL_MS=0): else (b) measures the cache.
 
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const {
+  postgresUrl: POSTGRES_URL,
+  seconds: SECONDS,
+  warmupSeconds: WARMUP_SECONDS,
+  connections: CONNECTIONS,
+} = HTTP_BENCH;
 const tag = randomUUID().slice(0, 8);
 /** An unmatched public GET: no route entry, so the facade forwards it to the monolith as is. */
 const UNMATCHED_PATH = '/api/products/bench/unmatched';

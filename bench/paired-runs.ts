@@ -7,6 +7,15 @@ import type { CheckoutLoad, LoadRequest, LoadResult } from './load-thread.ts';
 // a thread of its own (load-thread.ts), the server's CPU time per request beside req/s, and
 // pairs of targets run in the order A B B A.
 
+/** What the HTTP benches read from the environment alike (README: Benchmark). */
+export const HTTP_BENCH = {
+  postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  /** Per target, split over its two runs of a pair. */
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 32),
+};
+
 export interface LoadSettings {
   connections: number;
   warmupSeconds: number;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { benchLeftovers, scratchSpace } from './leftovers.ts';
 import {
+  HTTP_BENCH,
   MEASURED_COLUMNS,
   type Measured,
   measure,
@@ -26,11 +27,12 @@ import { type StartedProcess, startProcess } from './started-process.ts';
 // Then the embedded run (PGlite, no Redis) is started twice on one data directory, and the
 // second start's time to ready is the one a developer waits for.
 
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const {
+  postgresUrl: POSTGRES_URL,
+  seconds: SECONDS,
+  warmupSeconds: WARMUP_SECONDS,
+  connections: CONNECTIONS,
+} = HTTP_BENCH;
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 500);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const LIST_PATH = '/api/products?pageSize=20';

@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { type ExtractTablesWithRelations, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { createPGlite } from './create-pglite.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { migratePostgres } from './migrate.ts';
+import { hasPendingMigrations } from './pending-migrations.ts';
 import { type DatabaseActivity, drizzleClient } from './postgres-client.ts';
 
 /** The one database type modules see; PGlite and PostgreSQL both satisfy it. */
@@ -103,7 +104,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const directory = join(options.dataDir, options.name);
   mkdirSync(directory, { recursive: true });
   const lock = lockDataDir(directory);
-  const client = await PGlite.create(directory).catch((error: unknown) => {
+  const client = await createPGlite(directory).catch((error: unknown) => {
     lock.release();
     throw error;
   });
@@ -117,7 +118,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await db.execute(sql`select 1`);
     },
     // PGlite is one process's private database, so no lock is needed around the migrator.
-    migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
+    migrate: async (folder) => {
+      if (await hasPendingMigrations(client, folder)) {
+        await migratePglite(db, { migrationsFolder: folder });
+      }
+    },
     close: async () => {
       await client.close();
       lock.release();

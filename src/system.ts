@@ -18,6 +18,7 @@ import { createInProcessBroker } from './platform/bus/in-process-broker.ts';
 import type { ComponentDefinition } from './platform/component/component.ts';
 import {
   listenOn,
+  openComponentDatabase,
   type RunningComponent,
   type StartOptions,
   startComponent,
@@ -28,6 +29,7 @@ import {
   ConfigError,
   loadConfig,
 } from './platform/config/base-config.ts';
+import type { DatabaseHandle } from './platform/db/database.ts';
 import type { Listener } from './platform/http/serve.ts';
 
 // The whole system: its components in start order (each after what it calls) and the run that
@@ -44,6 +46,8 @@ type Env = Record<string, string | undefined>;
 interface Part {
   seedsDemoData: boolean;
   listen(): Promise<Listener>;
+  /** Its own database, migrated. */
+  openDatabase(): Promise<DatabaseHandle>;
   start(logger: Logger, options: StartOptions): Promise<RunningComponent>;
   /** Its lines of the start-up banner. */
   banner(url: string): string[];
@@ -57,6 +61,7 @@ function part<C extends BaseConfig>(
   return {
     seedsDemoData: config.SEED_DEMO_DATA,
     listen: () => listenOn(definition, config),
+    openDatabase: () => openComponentDatabase(definition, config),
     start: (logger, options) => startComponent(definition, config, logger, options),
     banner,
   };
@@ -178,10 +183,33 @@ export interface RunningSystem {
 }
 
 /**
+ * Every component's database, opened and migrated side by side (each its own; none needs
+ * another's). If one fails, those that opened are closed and the first failure in start order
+ * is thrown, so the error names the same database a one-by-one start would have.
+ */
+async function openDatabases(
+  names: ComponentName[],
+  parts: Record<ComponentName, Part>,
+): Promise<Map<ComponentName, DatabaseHandle>> {
+  const opened = await Promise.allSettled(names.map((name) => parts[name].openDatabase()));
+  const databases = new Map<ComponentName, DatabaseHandle>();
+  opened.forEach((result, index) => {
+    if (result.status === 'fulfilled') databases.set(names[index] as ComponentName, result.value);
+  });
+  const failed = opened.find((result) => result.status === 'rejected');
+  if (failed) {
+    for (const database of databases.values()) await database.close();
+    throw failed.reason;
+  }
+  return databases;
+}
+
+/**
  * Starts `only` one component, or all of them in one process: every port first (a taken one
- * fails before any database is touched), then each component in dependency order on its own
- * database. Without Redis they share one in-process broker, so events cross components as
- * BullMQ carries them between containers. A start that fails stops what had started.
+ * fails before any database is touched), then every database side by side, then each component
+ * in dependency order on its own database. Without Redis they share one in-process broker, so
+ * events cross components as BullMQ carries them between containers. A start that fails stops
+ * what had started.
  */
 export async function startSystem(
   env: Env,
@@ -215,6 +243,13 @@ export async function startSystem(
         }
       : undefined;
   const parts = partsOf(env, together);
+  let databases: Map<ComponentName, DatabaseHandle>;
+  try {
+    databases = await openDatabases(names, parts);
+  } catch (error) {
+    for (const listener of listeners.values()) await listener.close();
+    throw error;
+  }
   const broker = env.REDIS_URL ? undefined : createInProcessBroker();
   const running: RunningComponent[] = [];
   const stop = async () => {
@@ -225,13 +260,17 @@ export async function startSystem(
       const component = await parts[name].start(
         // Alone, the process's logger already names it.
         together ? logger.child({ component: name }) : logger,
-        { broker, listener: listeners.get(name) },
+        { broker, listener: listeners.get(name), database: databases.get(name) },
       );
       running.push(component);
     }
   } catch (error) {
     await stop();
-    for (const name of names.slice(running.length + 1)) await listeners.get(name)?.close();
+    // The one that failed gave back its own; those after it never started.
+    for (const name of names.slice(running.length + 1)) {
+      await databases.get(name)?.close();
+      await listeners.get(name)?.close();
+    }
     throw error;
   }
   const seeded = names.includes('monolith') && parts.monolith.seedsDemoData;

@@ -42,6 +42,11 @@ export interface StartOptions {
    * takes every port before it touches any database.
    */
   listener?: Listener;
+  /**
+   * The component's database, already opened and migrated (`openComponentDatabase`): a process
+   * starting several components opens theirs side by side. The component owns it from here on.
+   */
+  database?: DatabaseHandle;
 }
 
 /** Takes the component's port (the setting that chose it is named if it is taken). */
@@ -81,9 +86,10 @@ export async function openComponentDatabase<C extends BaseConfig>(
 
 /**
  * The one start routine every component runs: the port first (a taken one fails before the
- * database is touched), then its database and migrations, Redis, the event bus, its parts, the
- * HTTP app with health, metrics and docs, demo data, the bus and the modules; the port answers
- * 503 "starting" until all of it is up. `stop` undoes it in reverse, each step bounded.
+ * database is touched), then its database and migrations (unless it was given them opened),
+ * Redis, the event bus, its parts, the HTTP app with health, metrics and docs, demo data, the bus
+ * and the modules; the port answers 503 "starting" until all of it is up. `stop` undoes it in
+ * reverse, each step bounded.
  */
 export async function startComponent<C extends BaseConfig>(
   definition: ComponentDefinition<C>,
@@ -91,9 +97,15 @@ export async function startComponent<C extends BaseConfig>(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<RunningComponent> {
-  const listener = options.listener ?? (await listenOn(definition, config));
+  let listener: Listener;
   try {
-    const database = await openComponentDatabase(definition, config);
+    listener = options.listener ?? (await listenOn(definition, config));
+  } catch (error) {
+    await options.database?.close();
+    throw error;
+  }
+  try {
+    const database = options.database ?? (await openComponentDatabase(definition, config));
     try {
       return await wire(definition, config, logger, listener, database, options);
     } catch (error) {

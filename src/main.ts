@@ -1,8 +1,13 @@
-import { runMain } from './platform/component/run-main.ts';
-import { COMPONENTS, type ComponentName, checkSystemConfig, startSystem } from './system.ts';
+import { speedUpModuleLoading } from './platform/component/module-loading.ts';
+import type { ComponentName } from './system.ts';
 
 // Entry point: `node src/main.ts` (npm start) runs every component in one process;
 // `node src/main.ts <component>` (or COMPONENT=<component>) runs one, as each container does.
+// The app is imported once module loading is sped up, so that applies to all of it.
+speedUpModuleLoading();
+const { runMain } = await import('./platform/component/run-main.ts');
+const { COMPONENTS, checkSystemConfig, startSystem } = await import('./system.ts');
+
 const chosen = process.argv[2] ?? process.env.COMPONENT ?? 'all';
 if (chosen !== 'all' && !(COMPONENTS as readonly string[]).includes(chosen)) {
   process.stderr.write(`Unknown component "${chosen}"; one of: all, ${COMPONENTS.join(', ')}.\n`);

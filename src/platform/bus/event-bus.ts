@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
-import { createBullmqTransport, type RemoteSubscribers } from './bullmq-transport.ts';
+import type { RemoteSubscribers } from './bullmq-transport.ts';
 import { type DeadDelivery, findDeadDelivery, listDeadDeliveries } from './delivery-log.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import type { InProcessBroker } from './in-process-broker.ts';
@@ -89,13 +89,17 @@ export function createEventBus(options: EventBusOptions): EventBus {
   const relayStallMs = options.relayStallMs ?? 60_000;
   const subscriptions: Subscription[] = [];
   let transport: Transport | undefined;
+  /** Set as start() begins, before the transport exists (BullMQ's is made after an import). */
+  let started = false;
   let relayLoop: ReturnType<typeof createPollingLoop> | undefined;
   /** When the relay last finished a run (performance.now()). */
   let lastRelayRun = 0;
 
-  const makeTransport = (): Transport =>
+  // BullMQ (and ioredis under it) is loaded only when Redis is configured: it was ~0.2 s of
+  // every embedded start.
+  const makeTransport = async (): Promise<Transport> =>
     options.redis
-      ? createBullmqTransport({
+      ? (await import('./bullmq-transport.ts')).createBullmqTransport({
           db,
           redis: options.redis.client,
           prefix: options.redis.prefix,
@@ -130,7 +134,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       return envelope;
     },
     subscribe(...added) {
-      if (transport) throw new Error('subscribe before the event bus starts');
+      if (started) throw new Error('subscribe before the event bus starts');
       for (const subscription of added) {
         if (subscriptions.some((s) => s.subscriber === subscription.subscriber)) {
           throw new Error(`duplicate subscriber name: ${subscription.subscriber}`);
@@ -139,7 +143,8 @@ export function createEventBus(options: EventBusOptions): EventBus {
       }
     },
     async start() {
-      const active = makeTransport();
+      started = true;
+      const active = await makeTransport();
       transport = active;
       await active.start();
       const batchSize = options.batchSize ?? 100;

@@ -61,7 +61,7 @@ const REOPEN_RUN_MS = 1_000;
  * A subscriber's deliveries in flight at once, and so the most one of its batches takes: jobs
  * that arrive while a batch runs wait for the next one (see batchedDeliveries).
  */
-const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 16;
 
 /** The longest a worker pauses while the database (or whatever a handler needs) is away. */
 const OUTAGE_PAUSE_MAX_MS = 2_000;

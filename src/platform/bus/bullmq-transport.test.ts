@@ -28,7 +28,7 @@ import { createHttpApp } from '../http/create-app.ts';
 import { createMetrics } from '../metrics.ts';
 import { eventAdminRoutes } from './admin-routes.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
-import { deliveries, inbox, outbox } from './schema.ts';
+import { deliveries, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 
 const logger = pino({ level: 'silent' });
@@ -182,57 +182,6 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
       );
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 3 });
     expect(calls).toBe(3);
-  });
-
-  it('takes the events that queue up while a delivery runs in one transaction, a failing one failing alone', async () => {
-    const subscriber = 'batched.on_thing';
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const batched = subscribe(subscriber, thingHappened, async (event, tx) => {
-      // The first event holds its delivery until others have queued up behind it.
-      if (event.payload.value === 0) await held;
-      if (event.payload.value === 3) throw new Error('poisoned');
-      // The effect row holds the transaction it was written in.
-      await tx
-        .insert(effects)
-        .values({ subscriber, eventId: event.metadata.id, value: sql`txid_current()::int` });
-    });
-    const bus = processBus([batched], { retryBaseMs: 60_000 });
-    await bus.start();
-    const ids = await publishMany(bus, 8);
-    const poisoned = ids[3]!;
-    const others = ids.filter((id) => id !== poisoned);
-    const queue = queueOf(subscriber);
-    try {
-      await eventually(async () =>
-        expect((await queue.getJobCounts('active')).active).toBeGreaterThanOrEqual(4),
-      );
-      release();
-      await eventually(() => expectOnceEach(subscriber, others));
-      const written = await db
-        .select({ transaction: effects.value })
-        .from(effects)
-        .where(eq(effects.subscriber, subscriber));
-      // The events that waited behind the first shared a transaction: fewer than one each.
-      expect(new Set(written.map((row) => row.transaction)).size).toBeLessThan(others.length - 1);
-      const claimed = await db.select().from(inbox).where(eq(inbox.consumer, subscriber));
-      expect(claimed.map((row) => row.eventId).sort()).toEqual([...others].sort());
-      // The poisoned one failed as one attempt of its own, recorded, waiting for its retry.
-      await eventually(async () => {
-        const records = await db
-          .select()
-          .from(deliveries)
-          .where(eq(deliveries.subscriber, subscriber));
-        expect(
-          records.map(({ eventId, status, attempts }) => ({ eventId, status, attempts })),
-        ).toEqual([{ eventId: poisoned, status: 'pending', attempts: 1 }]);
-      });
-    } finally {
-      release();
-      await queue.close();
-    }
   });
 
   it('retries when the delivery record says it will', async () => {

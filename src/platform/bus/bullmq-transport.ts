@@ -8,7 +8,6 @@ import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
 import {
   claimDelivery,
-  type DeliveryOutcome,
   deliverySettled,
   recordFailure,
   reviveDeadDelivery,
@@ -56,12 +55,6 @@ const jobId = (eventId: string, subscriber: string) => `${eventId}_${subscriber}
 
 /** How long a relay run re-opens events lost with Redis's data before it relays again. */
 const REOPEN_RUN_MS = 1_000;
-
-/**
- * A subscriber's deliveries in flight at once, and so the most one of its batches takes: jobs
- * that arrive while a batch runs wait for the next one (see batchedDeliveries).
- */
-const DEFAULT_CONCURRENCY = 16;
 
 /** The longest a worker pauses while the database (or whatever a handler needs) is away. */
 const OUTAGE_PAUSE_MAX_MS = 2_000;
@@ -165,13 +158,6 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     return new Set(rows.map((row) => `${row.eventId} ${row.subscriber}`));
   }
 
-  /** A job's event and the attempt it is at (the one its outcome is recorded as). */
-  const outcomeOf = (subscription: Subscription, job: Job): DeliveryOutcome => ({
-    envelope: eventEnvelopeSchema.parse(job.data) as EventEnvelope,
-    subscriber: subscription.subscriber,
-    attempts: job.attemptsMade + 1,
-  });
-
   /**
    * One attempt at a delivery. An attempt counts (is spent) only once its outcome is recorded:
    * while the database is away neither the handler's transaction nor the failure record can be
@@ -181,26 +167,24 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
    * spending an attempt; a last attempt fails only once its dead record is written.
    */
   async function process(subscription: Subscription, job: Job, outage: OutagePause) {
-    const outcome = outcomeOf(subscription, job);
+    const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
+    const outcome = {
+      envelope,
+      subscriber: subscription.subscriber,
+      attempts: job.attemptsMade + 1,
+    };
+    let failure: unknown;
     try {
       // The inbox claim settles any delivery record with it: if the handler fails, both roll back.
       await db.transaction((tx) =>
-        consumeOnce(tx, subscription, outcome.envelope, (inner) => claimDelivery(inner, outcome)),
+        consumeOnce(tx, subscription, envelope, (inner) => claimDelivery(inner, outcome)),
       );
+      outage.over();
+      return;
     } catch (error) {
-      throw await afterFailure(job, outcome, error, outage);
+      failure = error;
     }
-    outage.over();
-  }
-
-  /** What a failed attempt leaves (see process()): the error its job is then failed with. */
-  async function afterFailure(
-    job: Job,
-    outcome: DeliveryOutcome,
-    failure: unknown,
-    outage: OutagePause,
-  ): Promise<Error> {
-    if (isInfrastructureError(failure)) return outage.pause(failure);
+    if (isInfrastructureError(failure)) throw await outage.pause(failure);
     const retryInMs = retryDelayMs(outcome.attempts, retryBaseMs);
     try {
       await recordFailure(db, {
@@ -210,91 +194,10 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
         nextAttemptAt: new Date(Date.now() + retryInMs),
       });
     } catch (recordError) {
-      return outage.pause(recordError);
+      throw await outage.pause(recordError);
     }
     outage.over();
-    return new DeliveryFailed(failure, retryInMs);
-  }
-
-  /** A job a subscriber's worker handed over, settled once its batch has run. */
-  interface Waiting {
-    job: Job;
-    done: () => void;
-    failed: (error: unknown) => void;
-  }
-
-  const settleWith = (waiting: Waiting, work: Promise<void>) =>
-    work.then(waiting.done, waiting.failed);
-
-  /**
-   * One subscriber's deliveries, taken in batches as a group commit does: a job that arrives
-   * while no batch runs starts one at once (a quiet system waits for nothing), and the jobs that
-   * arrive while a batch runs make up the next. A batch is one transaction, each event in it
-   * still claimed by its own inbox row (so a redelivered one is skipped) and its record, if it
-   * has one, settled: one BEGIN and COMMIT for many events. If the batch fails, an outage pauses
-   * the queue for all of its jobs (none spent); a failing handler sends each job again alone,
-   * so only the one that fails fails, and is recorded.
-   */
-  function batchedDeliveries(subscription: Subscription, outage: OutagePause) {
-    const waiting: Waiting[] = [];
-    let running = false;
-    async function deliverBatch(batch: Waiting[]): Promise<void> {
-      if (batch.length === 1) {
-        return settleWith(batch[0]!, process(subscription, batch[0]!.job, outage));
-      }
-      let failedAt: number | undefined;
-      try {
-        const outcomes = batch.map(({ job }) => outcomeOf(subscription, job));
-        await db.transaction(async (tx) => {
-          // One after another: they share the transaction's single connection.
-          for (const [at, outcome] of outcomes.entries()) {
-            failedAt = at;
-            await consumeOnce(tx, subscription, outcome.envelope, (inner) =>
-              claimDelivery(inner, outcome),
-            );
-          }
-          failedAt = undefined;
-        });
-      } catch (failure) {
-        if (isInfrastructureError(failure)) {
-          const unspent = await outage.pause(failure);
-          for (const item of batch) item.failed(unspent);
-          return;
-        }
-        // Rolled back with it: the batch goes again without its failing job, which fails as
-        // an attempt of its own. A failure that is no one job's (the data, or COMMIT) sends
-        // each job again alone.
-        if (failedAt === undefined) {
-          for (const item of batch) await settleWith(item, process(subscription, item.job, outage));
-          return;
-        }
-        const failing = batch[failedAt]!;
-        failing.failed(
-          await afterFailure(failing.job, outcomeOf(subscription, failing.job), failure, outage),
-        );
-        return deliverBatch(batch.filter((item) => item !== failing));
-      }
-      outage.over();
-      for (const item of batch) item.done();
-    }
-    async function run() {
-      running = true;
-      try {
-        while (waiting.length > 0) {
-          const batch = waiting.splice(0, waiting.length);
-          await deliverBatch(batch).catch((error: unknown) => {
-            for (const item of batch) item.failed(error);
-          });
-        }
-      } finally {
-        running = false;
-      }
-    }
-    return (job: Job) =>
-      new Promise<void>((done, failed) => {
-        waiting.push({ job, done, failed });
-        if (!running) void run();
-      });
+    throw new DeliveryFailed(failure, retryInMs);
   }
 
   /**
@@ -436,31 +339,35 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     async start() {
       await relayRedis.connect();
       for (const subscription of subscriptions) {
-        const deliver = batchedDeliveries(subscription, outagePause(subscription.subscriber));
-        const worker = new Worker(queueName(subscription.subscriber), deliver, {
-          connection: redis,
-          prefix: bullPrefix,
-          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-          settings: {
-            // One retry formula for both transports (backoff.ts): the delay process() drew
-            // and recorded. Anything else that fails a job here gets the same formula afresh.
-            backoffStrategy: (attemptsMade, _type, error) =>
-              error instanceof DeliveryFailed
-                ? error.retryInMs
-                : retryDelayMs(attemptsMade, retryBaseMs),
+        const outage = outagePause(subscription.subscriber);
+        const worker = new Worker(
+          queueName(subscription.subscriber),
+          (job) => process(subscription, job, outage),
+          {
+            connection: redis,
+            prefix: bullPrefix,
+            concurrency: options.concurrency ?? 4,
+            settings: {
+              // One retry formula for both transports (backoff.ts): the delay process() drew
+              // and recorded. Anything else that fails a job here gets the same formula afresh.
+              backoffStrategy: (attemptsMade, _type, error) =>
+                error instanceof DeliveryFailed
+                  ? error.retryInMs
+                  : retryDelayMs(attemptsMade, retryBaseMs),
+            },
+            // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
+            // check, run every stalledInterval by any worker of the queue, then hands it to
+            // another worker: within about lockDuration + stalledInterval. Short values cost a
+            // lock renewal every lockDuration / 2 per active job and a check per interval; a
+            // handler that blocks the event loop (or a Redis pause) longer than the lock loses
+            // it and the job runs twice, which the inbox makes harmless. A job may stall
+            // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
+            // it, which the 'failed' handler below parks as dead.
+            lockDuration: jobLockMs,
+            stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
+            maxStalledCount: 3,
           },
-          // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
-          // check, run every stalledInterval by any worker of the queue, then hands it to
-          // another worker: within about lockDuration + stalledInterval. Short values cost a
-          // lock renewal every lockDuration / 2 per active job and a check per interval; a
-          // handler that blocks the event loop (or a Redis pause) longer than the lock loses
-          // it and the job runs twice, which the inbox makes harmless. A job may stall
-          // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
-          // it, which the 'failed' handler below parks as dead.
-          lockDuration: jobLockMs,
-          stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
-          maxStalledCount: 3,
-        });
+        );
         worker.on('failed', (job, error) => {
           if (!job) return;
           // BullMQ's own refusal (stalled too often) never reached process(): record it here.

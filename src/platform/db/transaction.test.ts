@@ -159,6 +159,24 @@ describe('a database that is down', () => {
     await poolWorks();
     expect(await notes('begun too late')).toBe(0);
   });
+
+  it('a partition at BEGIN: work sent behind the unanswered BEGIN is not committed once the link heals', async () => {
+    await poolWorks();
+    proxy.blackhole();
+    const error = await failureOf(
+      handle.db.transaction(async (tx) => {
+        // Sent behind BEGIN, late enough that its own bound outlasts BEGIN's: once the link
+        // heals, BEGIN and the insert are both answered, after the caller was told it failed.
+        await sleep(300);
+        await tx.execute(sql`insert into notes (body) values ('behind a lost BEGIN')`);
+      }),
+    );
+    expect((error as Error).message).toContain('BEGIN');
+    await proxy.restore();
+    await poolWorks();
+    await sleep(300);
+    expect(await notes('behind a lost BEGIN')).toBe(0);
+  });
 });
 
 describe('a transaction whose statement fails', () => {

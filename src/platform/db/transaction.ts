@@ -29,6 +29,9 @@ interface Scope {
  * - statements the work sends after the connection closed, or after the transaction ended,
  *   are refused here: on postgres.js they would go to a reconnected session, outside the
  *   transaction;
+ * - BEGIN is not waited for: the work's first statements share its round trip (postgres.js
+ *   patched), and COMMIT is sent only once BEGIN has answered. A plain BEGIN fails only with
+ *   its session, and then the statements behind it fail too;
  * - BEGIN and COMMIT are each bounded by `deadlineMs`; statements in between are bounded by
  *   the client `wrap` gives them, and idle time by the server's
  *   idle_in_transaction_session_timeout.
@@ -47,7 +50,7 @@ export async function runTransaction<T>(
     try {
       return await attemptTransaction(client, work, wrap, beginBy, deadlineMs);
     } catch (error) {
-      // Only BEGIN was sent, on a connection that turned out dead (after an outage the pool
+      // BEGIN went unanswered on a connection that turned out dead (after an outage the pool
       // learns of each lost connection one at a time): another connection may serve it.
       const retry =
         error instanceof BeginFailed && attempt < MAX_BEGIN_ATTEMPTS && Date.now() < beginBy;
@@ -58,7 +61,7 @@ export async function runTransaction<T>(
 
 const MAX_BEGIN_ATTEMPTS = 3;
 
-/** The transaction failed before its work started, for want of a usable connection. */
+/** The transaction failed before any of its work ran, for want of a usable connection. */
 class BeginFailed extends Error {}
 
 async function attemptTransaction<T>(
@@ -69,27 +72,40 @@ async function attemptTransaction<T>(
   deadlineMs: number,
 ): Promise<T> {
   const scope: Scope = { connection: {} };
-  let began = false;
+  // BEGIN goes out with the work's first statements (patched postgres.js `begin()`): the work
+  // starts once BEGIN has a connection, and BEGIN's answer comes before any of theirs.
+  let answered = false;
   let abandoned = false;
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let fail: (error: unknown) => void = () => {};
   const timedOut = new Promise<never>((_, reject) => {
     fail = reject;
   });
   // BEGIN and COMMIT are sent by postgres.js itself: each is bounded here.
   const arm = (what: 'BEGIN' | 'COMMIT', ms: number) => {
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       abandoned = true;
       scope.connection.gone ??= new Error(`${what} got no answer`);
       fail(new DeadlineExceeded(`${what} got no answer from the database within ${deadlineMs} ms`));
     }, ms);
+    timers.push(timer);
+    return timer;
   };
-  arm('BEGIN', Math.max(0, beginBy - Date.now()));
-  const run = client.begin(async (tx) => {
-    clearTimeout(timer);
-    if (abandoned) throw new DeadlineExceeded('the transaction began after its deadline');
-    began = true;
+  const beginTimer = arm('BEGIN', Math.max(0, beginBy - Date.now()));
+  const tooLate = () => new DeadlineExceeded('the transaction began after its deadline');
+  const run = client.begin(async (tx: TransactionSql, ...rest: unknown[]) => {
+    if (abandoned) throw tooLate();
+    const began = rest[0] as Promise<unknown>;
+    began.then(
+      () => {
+        answered = true;
+        clearTimeout(beginTimer);
+      },
+      () => {},
+    );
     const result = await inScope(tx, scope, work, wrap);
+    // Given up on while the work ran (BEGIN unanswered past its deadline): no COMMIT.
+    if (abandoned) throw tooLate();
     arm('COMMIT', deadlineMs);
     return result;
   }) as Promise<T>;
@@ -102,12 +118,14 @@ async function attemptTransaction<T>(
   try {
     return await Promise.race([settled, timedOut]);
   } catch (error) {
-    if (!began && !abandoned && isInfrastructureError(error)) {
+    // BEGIN was never answered, so none of the work's statements were either: nothing of it
+    // ran, and another connection may serve it.
+    if (!answered && !abandoned && isInfrastructureError(error)) {
       throw new BeginFailed('BEGIN failed', { cause: error });
     }
     throw reportable(scope, error);
   } finally {
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
   }
 }
 

@@ -118,14 +118,20 @@ export async function applyPaymentState(
 }
 
 /**
- * payment.changed from the legacy module, applied here. The service's own events come back to
- * it too (it subscribes to the event it publishes): they are skipped by their origin.
+ * payment.changed from the legacy module, applied here. The service publishes that event too,
+ * but its own are not fanned out to this subscriber (othersOnly); one that comes all the same
+ * (a replay) is skipped by its origin.
  */
 export const replicateFromLegacy = (component: string): Subscription =>
-  subscribe('payments-service.replicate-from-legacy', paymentChanged, async (event, tx) => {
-    if (event.metadata.origin === component) return;
-    await applyPaymentState(tx, event.payload);
-  });
+  subscribe(
+    'payments-service.replicate-from-legacy',
+    paymentChanged,
+    async (event, tx) => {
+      if (event.metadata.origin === component) return;
+      await applyPaymentState(tx, event.payload);
+    },
+    { othersOnly: true },
+  );
 
 /**
  * Settled payments after `after` in (created_at, id) order, at most `limit`, as payment.changed

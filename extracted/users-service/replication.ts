@@ -94,12 +94,20 @@ export async function replicateAccount(
   }
 }
 
-/** The legacy module's writes, into this store; this component's own events are skipped. */
+/**
+ * The legacy module's writes, into this store. This component's own events are not fanned out
+ * to it (othersOnly); one that comes all the same (a replay) is skipped by its origin.
+ */
 export function replicateFromLegacy(component: string): Subscription {
-  return subscribe(REPLICATE_FROM_LEGACY, userChanged, async (event, tx) => {
-    if (event.metadata.origin === component) return;
-    await replicateAccount(tx, event.payload);
-  });
+  return subscribe(
+    REPLICATE_FROM_LEGACY,
+    userChanged,
+    async (event, tx) => {
+      if (event.metadata.origin === component) return;
+      await replicateAccount(tx, event.payload);
+    },
+    { othersOnly: true },
+  );
 }
 
 /** Accounts in (created_at, id) order after `after`, the millisecond being the key's precision. */

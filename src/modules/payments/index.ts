@@ -91,8 +91,8 @@ export interface PaymentsOptions {
   /** How long the provider may take to answer a call (config.PAYMENT_PROVIDER_TIMEOUT_MS). */
   providerTimeoutMs?: number;
   /**
-   * The component this module runs in (`monolith`): payment.changed it published itself comes
-   * back to its replication subscriber, which skips it by this origin.
+   * The component this module runs in (`monolith`): payment.changed it published itself is not
+   * fanned out to its replication subscriber, which skips one that comes anyway by this origin.
    */
   component?: string;
 }

@@ -130,10 +130,16 @@ export async function applyPaymentState(
  * to it too (it subscribes to the event it publishes): they are skipped by their origin.
  */
 export const replicateFromService = (component: string): Subscription =>
-  subscribe('payments.replicate-from-service', paymentChanged, async (event, tx) => {
-    if (event.metadata.origin === component) return;
-    await applyPaymentState(tx, event.payload);
-  });
+  subscribe(
+    'payments.replicate-from-service',
+    paymentChanged,
+    async (event, tx) => {
+      // Its own are not fanned out to it (othersOnly); a replay may still bring one.
+      if (event.metadata.origin === component) return;
+      await applyPaymentState(tx, event.payload);
+    },
+    { othersOnly: true },
+  );
 
 /** A settled payment with what a comparison needs beside the legacy API's shape. */
 export interface PaymentRecordSnapshot {

@@ -20,7 +20,7 @@ import {
   readRedisEpoch,
   reopenLostEvents,
 } from './redis-epoch.ts';
-import { consumeOnce, type Subscription } from './subscription.ts';
+import { consumeOnce, ownEventsGoTo, type Subscription } from './subscription.ts';
 import type { ClaimedEvent, Transport } from './transport.ts';
 
 /** Subscribers in other processes, by event name: the relay queues their jobs too. */
@@ -96,7 +96,7 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     const list = subscribersOf.get(event) ?? [];
     if (!list.includes(subscriber)) subscribersOf.set(event, [...list, subscriber]);
   };
-  for (const s of subscriptions) addKnown(s.event.name, s.subscriber);
+  for (const s of ownEventsGoTo(subscriptions)) addKnown(s.event.name, s.subscriber);
   for (const [event, names] of Object.entries(options.remoteSubscribers ?? {})) {
     for (const subscriber of names) addKnown(event, subscriber);
   }

@@ -8,7 +8,7 @@ import type { EventEnvelope } from './event-contract.ts';
 import type { InProcessBroker } from './in-process-broker.ts';
 import { createPollingLoop } from './polling-loop.ts';
 import { deliveries } from './schema.ts';
-import { consumeOnce, type Subscription } from './subscription.ts';
+import { consumeOnce, ownEventsGoTo, type Subscription } from './subscription.ts';
 import type { Transport } from './transport.ts';
 
 export interface InProcessTransportOptions {
@@ -142,7 +142,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
     beforeRelay: async () => {},
     async fanOut(events) {
       const local = events.flatMap(({ envelope }) =>
-        subscriptions
+        ownEventsGoTo(subscriptions)
           .filter((s) => s.event.name === envelope.name)
           .map((s) => ({ envelope, subscriber: s.subscriber })),
       );

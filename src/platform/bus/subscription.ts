@@ -8,15 +8,25 @@ export interface Subscription<C extends EventContract = EventContract> {
   subscriber: string;
   event: C;
   handle(event: EventEnvelope<PayloadOf<C>>, tx: Transaction): Promise<void>;
+  /**
+   * Takes only the events other components publish: its own component's relay leaves it out,
+   * as a replication subscriber would only skip the changes of its own side coming back.
+   */
+  othersOnly?: boolean;
 }
 
 export function subscribe<C extends EventContract>(
   subscriber: string,
   event: C,
   handle: Subscription<C>['handle'],
+  options: { othersOnly?: boolean } = {},
 ): Subscription {
-  return { subscriber, event, handle } as Subscription;
+  return { subscriber, event, handle, ...options } as Subscription;
 }
+
+/** The subscriptions this component's own events are fanned out to. */
+export const ownEventsGoTo = (subscriptions: readonly Subscription[]) =>
+  subscriptions.filter((s) => !s.othersOnly);
 
 /** Claims the inbox row of (subscriber, event); false when it is already there. */
 async function claimInbox(tx: Transaction, subscriber: string, envelope: EventEnvelope) {

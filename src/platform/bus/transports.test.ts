@@ -122,6 +122,35 @@ describe.each(['in-process', 'bullmq'] as const)('the event bus, %s', (kind) => 
     finish();
   });
 
+  it("leaves a subscriber of others' events only out of its own component's fan-out", async () => {
+    const everyone = `${kind}.everyone`;
+    const othersOnly = `${kind}.others_only`;
+    const bus = busWith([
+      recordEffect(everyone),
+      { ...recordEffect(othersOnly), othersOnly: true },
+    ]);
+    await bus.start();
+    const eventId = await publish(bus, 7);
+    await eventually(async () => {
+      expect(await countEffects(db, everyone)).toBe(1);
+      const [row] = await db.select().from(outbox).where(eq(outbox.id, eventId));
+      expect(row?.dispatchedAt).not.toBeNull();
+    });
+    // Time for a delivery that should not exist to show up, had it been handed over.
+    await sleep(300);
+    expect(await countEffects(db, othersOnly)).toBe(0);
+    const inboxRows = await db
+      .select()
+      .from(inbox)
+      .where(and(eq(inbox.eventId, eventId), eq(inbox.consumer, othersOnly)));
+    const records = await db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.eventId, eventId), eq(deliveries.subscriber, othersOnly)));
+    expect(inboxRows).toEqual([]);
+    expect(records).toEqual([]);
+  });
+
   it('prunes delivered events, their deliveries and inbox rows after the window, keeping dead and pending ones', async () => {
     const ok = `${kind}.keep_ok`;
     const poisoned = `${kind}.keep_poisoned`;

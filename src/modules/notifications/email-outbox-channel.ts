@@ -9,15 +9,15 @@ import { emailOutbox } from './schema.ts';
 export function emailOutboxChannel(): NotificationChannel {
   return {
     name: 'email',
+    reaches: (recipient) => recipient !== undefined,
     async deliver(tx, notification, recipient) {
-      if (!recipient) return false;
+      if (!recipient) throw new Error(`notification ${notification.id} has no address to mail`);
       await tx.insert(emailOutbox).values({
         notificationId: notification.id,
         toAddress: recipient.email,
         subject: notification.title,
         body: `Hello ${recipient.username},\n\n${notification.body}\n`,
       });
-      return true;
     },
   };
 }

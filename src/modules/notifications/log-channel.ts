@@ -5,6 +5,7 @@ import type { NotificationChannel } from './ports.ts';
 export function logChannel(logger: Logger): NotificationChannel {
   return {
     name: 'log',
+    reaches: () => true,
     async deliver(_tx, notification, recipient) {
       logger.info(
         {
@@ -16,7 +17,6 @@ export function logChannel(logger: Logger): NotificationChannel {
         },
         'notification delivered',
       );
-      return true;
     },
   };
 }

@@ -10,8 +10,14 @@ export interface NotificationChannel {
   /** Stable, short (`log`, `email`); recorded on each notification it delivered. */
   name: string;
   /**
-   * Delivers one notification. Returns false when this channel cannot reach the recipient
-   * (no known address), true when it delivered.
+   * Whether this channel can reach the recipient (false: no known address). Asked first, so
+   * every channel's write and the record of who delivered go out together.
    */
-  deliver(tx: Transaction, notification: Notification, recipient?: Recipient): Promise<boolean>;
+  reaches(recipient: Recipient | undefined): boolean;
+  /** Delivers one notification, to a recipient `reaches` said yes to. */
+  deliver(
+    tx: Transaction,
+    notification: Notification,
+    recipient: Recipient | undefined,
+  ): Promise<void>;
 }

@@ -89,16 +89,16 @@ export async function notify(
   ]);
   if (!row) return undefined;
   const stored = toNotification(row);
-  const delivered: string[] = [];
-  // One after another: they share the transaction's single connection.
-  for (const channel of channels) {
-    if (await channel.deliver(tx, stored, recipient)) delivered.push(channel.name);
-  }
-  const [updated] = await tx
-    .update(notificationRows)
-    .set({ channels: delivered })
-    .where(eq(notificationRows.id, row.id))
-    .returning();
+  const reaching = channels.filter((channel) => channel.reaches(recipient));
+  // Every channel's write and the record of who delivered: sent together, one round trip.
+  const [[updated]] = await Promise.all([
+    tx
+      .update(notificationRows)
+      .set({ channels: reaching.map((channel) => channel.name) })
+      .where(eq(notificationRows.id, row.id))
+      .returning(),
+    ...reaching.map((channel) => channel.deliver(tx, stored, recipient)),
+  ]);
   return toNotification(updated ?? row);
 }
 

@@ -233,6 +233,7 @@ describe('a failing channel', () => {
       channels: [
         {
           name: 'broken',
+          reaches: () => true,
           async deliver() {
             throw new Error('mail relay down');
           },

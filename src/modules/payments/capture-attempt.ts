@@ -221,17 +221,18 @@ function recordOutcome(
       return current;
     }
     const payment = toPayment(recorded);
-    if (result.outcome === 'approved') {
-      await deps.events.publish(tx, paymentCaptured, facts(payment), context);
-    } else {
-      await deps.events.publish(
-        tx,
-        paymentFailed,
-        { ...facts(payment), reason: result.reason },
-        context,
-      );
-    }
-    await publishPaymentChanged(deps.events, tx, recorded, undefined, context);
+    // The outcome's event and payment.changed: sent together, one round trip.
+    await Promise.all([
+      result.outcome === 'approved'
+        ? deps.events.publish(tx, paymentCaptured, facts(payment), context)
+        : deps.events.publish(
+            tx,
+            paymentFailed,
+            { ...facts(payment), reason: result.reason },
+            context,
+          ),
+      publishPaymentChanged(deps.events, tx, recorded, undefined, context),
+    ]);
     return recorded;
   });
 }

@@ -12,11 +12,17 @@ import {
   type IdempotencyRecord,
   storeResponse,
 } from './idempotency.ts';
-import { findOrder } from './order-records.ts';
+import { findOrder, toOrder } from './order-records.ts';
 import { recordPlaced } from './order-status.ts';
 import { type PricedOrder, priceOrder } from './pricing.ts';
 import { claimSagas, isSagaFinished, LeaseLost, type SagaLease } from './saga-lease.ts';
-import { beginSaga, driveSaga, type SagaSnapshot, SagaStalled } from './saga-runner.ts';
+import {
+  beginSaga,
+  driveSaga,
+  type FinishedOrder,
+  type SagaSnapshot,
+  SagaStalled,
+} from './saga-runner.ts';
 import { idempotencyKeys, orderItems, orderRecords } from './schema.ts';
 
 /** The key was taken by a concurrent request between our lookup and our insert. */
@@ -55,7 +61,7 @@ export async function placeOrder(
     if (!winner) throw new Error('idempotency key vanished after a unique violation');
     return replay(deps, winner, requestHash, context);
   }
-  return runCheckout(deps, created.record, ctx, false, created.lease, created.saga);
+  return runCheckout(deps, created.record, ctx, false, created.lease, created);
 }
 
 interface NewOrder {
@@ -75,7 +81,7 @@ async function createOrder(
   deps: OrdersDeps,
   { orderId, input, priced, idempotencyKey, requestHash }: NewOrder,
   ctx: EventContext,
-): Promise<{ record: IdempotencyRecord; lease: SagaLease; saga: SagaSnapshot } | undefined> {
+): Promise<(BegunCheckout & { record: IdempotencyRecord; lease: SagaLease }) | undefined> {
   try {
     return await deps.db.transaction(async (tx) => {
       // The order row first (everything else refers to it), then the rest together: they do
@@ -88,19 +94,18 @@ async function createOrder(
         currency: priced.total.currency,
         shippingAddress: input.shippingAddress,
       });
+      const items: BegunCheckout['items'] = priced.items.map((item, lineNo) => ({
+        orderId,
+        lineNo,
+        productId: item.productId,
+        name: item.name,
+        quantity: item.quantity,
+        unitPriceMinor: item.unitPrice.amountMinor,
+        lineTotalMinor: item.lineTotal.amountMinor,
+        currency: item.lineTotal.currency,
+      }));
       const [, begun, , [record]] = await Promise.all([
-        tx.insert(orderItems).values(
-          priced.items.map((item, lineNo) => ({
-            orderId,
-            lineNo,
-            productId: item.productId,
-            name: item.name,
-            quantity: item.quantity,
-            unitPriceMinor: item.unitPrice.amountMinor,
-            lineTotalMinor: item.lineTotal.amountMinor,
-            currency: item.lineTotal.currency,
-          })),
-        ),
+        tx.insert(orderItems).values(items),
         beginSaga(
           tx,
           deps,
@@ -122,7 +127,7 @@ async function createOrder(
           .returning(),
       ]);
       if (!record) throw new KeyTaken();
-      return { record, lease: begun.lease, saga: begun.snapshot };
+      return { record, lease: begun.lease, saga: begun.snapshot, items };
     });
   } catch (error) {
     if (error instanceof KeyTaken) return undefined;
@@ -130,17 +135,28 @@ async function createOrder(
   }
 }
 
-/** Drives the saga this drive holds, then keeps the answer for replays. */
+/** What placing the order just wrote: the saga to drive, and the order's lines. */
+interface BegunCheckout {
+  saga: SagaSnapshot;
+  items: Array<typeof orderItems.$inferSelect>;
+}
+
+/**
+ * Drives the saga this drive holds, then keeps the answer for replays. An order placed just
+ * now is answered from the row its saga's end returned and the lines it was placed with; a
+ * saga taken over from another drive, from the database.
+ */
 async function runCheckout(
   deps: OrdersDeps,
   record: IdempotencyRecord,
   context: EventContext,
   replayed: boolean,
   lease: SagaLease,
-  saga?: SagaSnapshot,
+  begun?: BegunCheckout,
 ): Promise<Placement> {
+  let finished: FinishedOrder | undefined;
   try {
-    await driveSaga(deps, lease, context, saga);
+    finished = await driveSaga(deps, lease, context, begun?.saga);
   } catch (error) {
     // Another driver took the saga over: wait for its answer like any duplicate would.
     if (error instanceof LeaseLost) return replay(deps, record, record.requestHash, context);
@@ -155,7 +171,8 @@ async function runCheckout(
     }
     throw error;
   }
-  const order = await findOrder(deps.db, record.orderId);
+  const order =
+    finished && begun ? toOrder(finished, begun.items) : await findOrder(deps.db, record.orderId);
   if (!order) throw new Error(`order ${record.orderId} vanished`);
   return { replayed, order: await storeResponse(deps.db, record, order) };
 }

@@ -39,6 +39,41 @@ const body = (quantity = 1) => ({
 const placeFor = async (who: { token: string }, quantity = 1) =>
   orderOf(await f.place(who.token, body(quantity)));
 
+describe("a checkout's answer", () => {
+  const read = async (order: Order) =>
+    orderOf(await f.send('GET', `/api/orders/${order.id}`, alice.token), 200);
+
+  it('is the order as it was stored, lines in order, whether confirmed or cancelled', async () => {
+    const second = await f.product(1000, { amountMinor: 450 });
+    const key = randomUUID();
+    const lines = {
+      items: [
+        { productId: second.id, quantity: 2 },
+        { productId, quantity: 1 },
+      ],
+      shippingAddress: address(),
+    };
+    const confirmed = await orderOf(await f.place(alice.token, lines, key));
+    expect(confirmed.status).toBe('confirmed');
+    expect(confirmed.items.map((item) => item.productId)).toEqual([second.id, productId]);
+    expect(confirmed).toEqual(await read(confirmed));
+    // The replay answers what was stored for the key: the same order.
+    expect(await orderOf(await f.place(alice.token, lines, key))).toEqual(confirmed);
+
+    // More than there is: the saga fails at the stock and cancels the order.
+    const scarce = await f.product(1);
+    const cancelled = await orderOf(
+      await f.place(alice.token, {
+        items: [{ productId: scarce.id, quantity: 2 }],
+        shippingAddress: address(),
+      }),
+    );
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.cancelReason).toContain('stock');
+    expect(cancelled).toEqual(await read(cancelled));
+  });
+});
+
 describe('who may do what', () => {
   let order: Order;
   beforeAll(async () => {

@@ -45,6 +45,8 @@ export class SagaStalled extends Error {}
 
 type SagaRow = typeof checkoutSagas.$inferSelect;
 type StepRow = typeof sagaSteps.$inferSelect;
+/** The order as a drive that finished its saga left it. */
+export type FinishedOrder = typeof orderRecords.$inferSelect;
 
 export interface SagaSnapshot {
   saga: SagaRow;
@@ -224,7 +226,7 @@ function finishConfirmed(
   if (!paymentId || !shipmentId) {
     throw new Error(`order ${orderId} reached confirm without a payment and a shipment`);
   }
-  return withLease(deps, lease, async (tx) => {
+  return withLease(deps, lease, async (tx): Promise<FinishedOrder> => {
     const [, moved] = await Promise.all([
       tx
         .update(sagaSteps)
@@ -248,6 +250,7 @@ function finishConfirmed(
         .where(eq(checkoutSagas.orderId, orderId)),
     ]);
     if (!moved) throw new Error(`order ${orderId} was no longer pending at confirmation`);
+    return moved;
   });
 }
 
@@ -259,7 +262,7 @@ function finishCancelled(
 ) {
   const { saga, order, status } = snapshot;
   const reason = saga.failure ?? 'checkout failed';
-  return withLease(deps, lease, async (tx) => {
+  return withLease(deps, lease, async (tx): Promise<FinishedOrder> => {
     const moved = await changeStatus(
       tx,
       deps.events,
@@ -273,6 +276,7 @@ function finishCancelled(
       .update(checkoutSagas)
       .set({ state: 'compensated', ...finished })
       .where(eq(checkoutSagas.orderId, order.id));
+    return moved;
   });
 }
 
@@ -300,7 +304,7 @@ async function runForward(
   lease: SagaLease,
   snapshot: SagaSnapshot,
   ctx: EventContext,
-): Promise<'completed' | 'failed'> {
+): Promise<FinishedOrder | 'failed'> {
   const { order } = snapshot;
   const ids = { ...snapshot.ids };
   let started = false;
@@ -326,10 +330,7 @@ async function runForward(
     if (outcome.paymentId) ids.paymentId = outcome.paymentId;
     if (outcome.shipmentId) ids.shipmentId = outcome.shipmentId;
     const next = checkoutSteps[index + 1];
-    if (!next) {
-      await throughOutages(deps, () => finishConfirmed(deps, lease, outcome, ids, ctx));
-      return 'completed';
-    }
+    if (!next) return throughOutages(deps, () => finishConfirmed(deps, lease, outcome, ids, ctx));
     await throughOutages(deps, () => markSucceeded(deps, lease, step.name, outcome, next.name));
     started = true;
     if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
@@ -354,7 +355,7 @@ async function compensate(
   lease: SagaLease,
   snapshot: SagaSnapshot,
   ctx: EventContext,
-) {
+): Promise<FinishedOrder> {
   const { saga, order } = snapshot;
   const reason = saga.failure ?? 'checkout failed';
   const reverse: CheckoutStep[] = [...checkoutSteps].reverse();
@@ -376,7 +377,7 @@ async function compensate(
     }
     await throughOutages(deps, () => markCompensated(deps, lease, step.name));
   }
-  await throughOutages(deps, () => finishCancelled(deps, lease, snapshot, ctx));
+  return throughOutages(deps, () => finishCancelled(deps, lease, snapshot, ctx));
 }
 
 const isConflict = (error: unknown) => error instanceof ProblemError && error.status === 409;
@@ -395,7 +396,8 @@ function contextOf(saga: SagaRow, context?: EventContext): EventContext {
  * Drives a saga whose lease this drive holds to its end: completed (order confirmed) or
  * compensated (order cancelled). It starts by confirming the lease; while it runs, a heartbeat
  * keeps the lease from lapsing under a slow step, and this process's recovery leaves the saga
- * alone. Throws SimulatedCrash, LeaseLost, SagaStalled, an outage that outlasted the budget
+ * alone. Returns the order as the drive finished it, or undefined when the saga was already
+ * finished. Throws SimulatedCrash, LeaseLost, SagaStalled, an outage that outlasted the budget
  * (the lease then lapses and recovery continues), or a 409 when a cancellation finds the
  * order shipped.
  */
@@ -404,7 +406,7 @@ export async function driveSaga(
   lease: SagaLease,
   context?: EventContext,
   known?: SagaSnapshot,
-): Promise<void> {
+): Promise<FinishedOrder | undefined> {
   const { orderId } = lease;
   deps.driving.add(orderId);
   let heartbeat: { stop(): Promise<void> } | undefined;
@@ -417,10 +419,12 @@ export async function driveSaga(
     let snapshot = known ?? (await throughOutages(deps, () => loadSaga(deps, orderId)));
     const ctx = contextOf(snapshot.saga, context);
     if (snapshot.saga.state === 'running') {
-      if ((await runForward(deps, lease, snapshot, ctx)) === 'completed') return;
+      const forward = await runForward(deps, lease, snapshot, ctx);
+      if (forward !== 'failed') return forward;
       snapshot = await throughOutages(deps, () => loadSaga(deps, orderId));
     }
-    if (snapshot.saga.state === 'compensating') await compensate(deps, lease, snapshot, ctx);
+    if (snapshot.saga.state === 'compensating') return compensate(deps, lease, snapshot, ctx);
+    return undefined;
   } finally {
     await heartbeat?.stop();
     deps.driving.delete(orderId);

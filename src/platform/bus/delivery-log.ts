@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../db/database.ts';
+import { writeOnce } from '../db/prepared.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { deliveries, inbox } from './schema.ts';
 
@@ -35,27 +36,36 @@ export function deliverySettled(eventId: AnyPgColumn | SQL, subscriber: SQL): SQ
  * retrying. True when the event had not been handled before.
  */
 export async function claimDelivery(tx: Transaction, outcome: DeliveryOutcome): Promise<boolean> {
-  const eventId = outcome.envelope.metadata.id;
-  const settled = tx.$with('settled').as(
-    tx
-      .update(deliveries)
-      .set({
-        status: 'delivered',
-        attempts: outcome.attempts,
-        deliveredAt: sql`now()`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(deliveries.eventId, eventId), eq(deliveries.subscriber, outcome.subscriber)))
-      .returning({ eventId: deliveries.eventId }),
-  );
-  const claimed = await tx
-    .with(settled)
-    .insert(inbox)
-    .values({ consumer: outcome.subscriber, eventId })
-    .onConflictDoNothing()
-    .returning({ eventId: inbox.eventId });
+  const { envelope, subscriber, attempts } = outcome;
+  const claimed = await claimStatement(tx, { eventId: envelope.metadata.id, subscriber, attempts });
   return claimed.length > 0;
 }
+
+const claimStatement = writeOnce<{ eventId: string; subscriber: string; attempts: number }>(
+  (db) => {
+    const eventId = sql.placeholder('eventId');
+    const subscriber = sql.placeholder('subscriber');
+    const settled = db.$with('settled').as(
+      db
+        .update(deliveries)
+        .set({
+          status: 'delivered',
+          // drizzle's set() takes no bare placeholder; inside sql it is one all the same.
+          attempts: sql`${sql.placeholder('attempts')}`,
+          deliveredAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(deliveries.eventId, eventId), eq(deliveries.subscriber, subscriber)))
+        .returning({ eventId: deliveries.eventId }),
+    );
+    return db
+      .with(settled)
+      .insert(inbox)
+      .values({ consumer: subscriber, eventId })
+      .onConflictDoNothing()
+      .returning({ eventId: inbox.eventId });
+  },
+);
 
 /** The consumer side writes the row: with BullMQ it may not exist before the first attempt. */
 async function upsertDelivery(tx: Executor, outcome: DeliveryOutcome, fields: DeliveryFields) {

@@ -1,7 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
+import { writeOnce } from '../db/prepared.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { outbox } from './schema.ts';
+
+type OutboxRow = Pick<EventEnvelope, 'name' | 'version' | 'payload' | 'metadata'> & { id: string };
+
+const insertIntoOutbox = writeOnce<OutboxRow>((db) =>
+  db.insert(outbox).values({
+    id: sql.placeholder('id'),
+    name: sql.placeholder('name'),
+    version: sql.placeholder('version'),
+    payload: sql.placeholder('payload'),
+    metadata: sql.placeholder('metadata'),
+  }),
+);
 
 /**
  * Writes the event into the outbox on the caller's transaction: it is delivered only if that
@@ -28,12 +42,6 @@ export async function publishEvent<C extends EventContract>(
       ...(origin && { origin }),
     },
   };
-  await tx.insert(outbox).values({
-    id,
-    name: envelope.name,
-    version: envelope.version,
-    payload: envelope.payload,
-    metadata: envelope.metadata,
-  });
+  await insertIntoOutbox(tx, { id, ...envelope });
   return envelope;
 }

@@ -1,3 +1,5 @@
+import type { Query } from 'drizzle-orm';
+import type { PreparedQueryConfig } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
 /**
@@ -15,5 +17,29 @@ export function preparedPer<Q>(build: (db: Executor) => Q): (db: Executor) => Q 
       built.set(db, query);
     }
     return query;
+  };
+}
+
+/**
+ * A write whose SQL drizzle builds once, its values as placeholders, then run on whichever
+ * executor it is given: above all an open transaction, where `preparedPer` would build it again
+ * for every transaction. On a checkout's hot path (an outbox row per event, an inbox claim per
+ * delivery) that building was the most CPU after the socket writes. Rows come back as
+ * PostgreSQL names their columns, so it is for writes whose answer is a count or nothing.
+ */
+export function writeOnce<V extends Record<string, unknown>>(
+  build: (db: Executor) => { toSQL(): Query },
+): (db: Executor, values: V) => Promise<unknown[]> {
+  let query: Query | undefined;
+  return (db, values) => {
+    query ??= build(db).toSQL();
+    return db._.session
+      .prepareQuery<PreparedQueryConfig & { execute: unknown[] }>(
+        query,
+        undefined,
+        undefined,
+        false,
+      )
+      .execute(values);
   };
 }

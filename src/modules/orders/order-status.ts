@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
+import { writeOnce } from '../../platform/db/prepared.ts';
 import type { Order, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderHistory, orderRecords } from './schema.ts';
@@ -11,6 +12,23 @@ import { orderHistory, orderRecords } from './schema.ts';
 // caller's transaction, so the three never disagree.
 
 type OrderRow = typeof orderRecords.$inferSelect;
+
+type HistoryEntry = Omit<typeof orderHistory.$inferInsert, 'id' | 'at'> & {
+  fromStatus: OrderStatus | null;
+  detail: string | null;
+};
+
+/** A history entry, built once: every change of every order writes one. */
+const appendHistory = writeOnce<HistoryEntry>((db) =>
+  db.insert(orderHistory).values({
+    orderId: sql.placeholder('orderId'),
+    fromStatus: sql.placeholder('fromStatus'),
+    toStatus: sql.placeholder('toStatus'),
+    event: sql.placeholder('event'),
+    cause: sql.placeholder('cause'),
+    detail: sql.placeholder('detail'),
+  }),
+);
 
 export type StatusChange =
   | { to: 'confirmed'; paymentId: string; shipmentId: string }
@@ -55,7 +73,7 @@ export async function changeStatus(
   if (!row) return undefined;
   // History and event do not depend on each other: sent together, one round trip.
   await Promise.all([
-    tx.insert(orderHistory).values({
+    appendHistory(tx, {
       orderId,
       fromStatus: from,
       toStatus: change.to,
@@ -104,7 +122,7 @@ export async function recordPlaced(
   context?: EventContext,
 ): Promise<void> {
   await Promise.all([
-    tx.insert(orderHistory).values({
+    appendHistory(tx, {
       orderId: order.id,
       fromStatus: null,
       toStatus: 'pending',

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { subscribe } from '../../platform/bus/subscription.ts';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { writeOnce } from '../../platform/db/prepared.ts';
 import type { ListOrdersQuery, OrderPage, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderSummaries } from './schema.ts';
@@ -12,23 +13,25 @@ import { orderSummaries } from './schema.ts';
 
 const rank: Record<OrderStatus, number> = { pending: 0, confirmed: 1, shipped: 2, cancelled: 2 };
 
-interface StatusFact {
+type StatusFact = {
   orderId: string;
   userId: string;
   status: Exclude<OrderStatus, 'pending'>;
   at: Date;
-}
+};
 
-async function applyStatus(tx: Transaction, fact: StatusFact): Promise<void> {
-  await tx
+// Both upserts are built once (writeOnce): every order's events run them.
+
+const upsertStatus = writeOnce<StatusFact & { statusRank: number }>((db) =>
+  db
     .insert(orderSummaries)
     .values({
-      orderId: fact.orderId,
-      userId: fact.userId,
-      status: fact.status,
-      statusRank: rank[fact.status],
-      createdAt: fact.at,
-      updatedAt: fact.at,
+      orderId: sql.placeholder('orderId'),
+      userId: sql.placeholder('userId'),
+      status: sql.placeholder('status'),
+      statusRank: sql.placeholder('statusRank'),
+      createdAt: sql.placeholder('at'),
+      updatedAt: sql.placeholder('at'),
     })
     .onConflictDoUpdate({
       target: orderSummaries.orderId,
@@ -38,36 +41,59 @@ async function applyStatus(tx: Transaction, fact: StatusFact): Promise<void> {
         updatedAt: sql`excluded.updated_at`,
       },
       setWhere: sql`${orderSummaries.statusRank} < excluded.status_rank`,
-    });
+    }),
+);
+
+async function applyStatus(tx: Transaction, fact: StatusFact): Promise<void> {
+  await upsertStatus(tx, { ...fact, statusRank: rank[fact.status] });
 }
+
+type PlacedFact = {
+  orderId: string;
+  userId: string;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+  at: Date;
+};
+
+const upsertPlaced = writeOnce<PlacedFact>((db) =>
+  db
+    .insert(orderSummaries)
+    .values({
+      orderId: sql.placeholder('orderId'),
+      userId: sql.placeholder('userId'),
+      status: 'pending',
+      statusRank: rank.pending,
+      totalMinor: sql.placeholder('totalMinor'),
+      currency: sql.placeholder('currency'),
+      itemCount: sql.placeholder('itemCount'),
+      createdAt: sql.placeholder('at'),
+      updatedAt: sql.placeholder('at'),
+    })
+    .onConflictDoUpdate({
+      // A later status got here first: keep it, add what only placement knows.
+      target: orderSummaries.orderId,
+      set: {
+        totalMinor: sql`excluded.total_minor`,
+        currency: sql`excluded.currency`,
+        itemCount: sql`excluded.item_count`,
+        createdAt: sql`excluded.created_at`,
+      },
+    }),
+);
 
 export const readModelSubscriptions = [
   subscribe('orders.summary-on-placed', orderPlaced, async (event, tx) => {
     const { orderId, userId, items, total } = event.payload;
-    const at = new Date(event.metadata.occurredAt);
-    await tx
-      .insert(orderSummaries)
-      .values({
-        orderId,
-        userId,
-        status: 'pending',
-        statusRank: rank.pending,
-        totalMinor: total.amountMinor,
-        currency: total.currency,
-        itemCount: items.reduce((units, item) => units + item.quantity, 0),
-        createdAt: at,
-        updatedAt: at,
-      })
-      .onConflictDoUpdate({
-        // A later status got here first: keep it, add what only placement knows.
-        target: orderSummaries.orderId,
-        set: {
-          totalMinor: sql`excluded.total_minor`,
-          currency: sql`excluded.currency`,
-          itemCount: sql`excluded.item_count`,
-          createdAt: sql`excluded.created_at`,
-        },
-      });
+    await upsertPlaced(tx, {
+      orderId,
+      userId,
+      totalMinor: total.amountMinor,
+      currency: total.currency,
+      itemCount: items.reduce((units, item) => units + item.quantity, 0),
+      at: new Date(event.metadata.occurredAt),
+    });
   }),
   subscribe('orders.summary-on-confirmed', orderConfirmed, async (event, tx) => {
     const { orderId, userId } = event.payload;

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
-import { writeOnce } from '../../platform/db/prepared.ts';
+import { placeholders, writeOnce } from '../../platform/db/prepared.ts';
 import type { Order, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderHistory, orderRecords } from './schema.ts';
@@ -20,14 +20,9 @@ type HistoryEntry = Omit<typeof orderHistory.$inferInsert, 'id' | 'at'> & {
 
 /** A history entry, built once: every change of every order writes one. */
 const appendHistory = writeOnce<HistoryEntry>((db) =>
-  db.insert(orderHistory).values({
-    orderId: sql.placeholder('orderId'),
-    fromStatus: sql.placeholder('fromStatus'),
-    toStatus: sql.placeholder('toStatus'),
-    event: sql.placeholder('event'),
-    cause: sql.placeholder('cause'),
-    detail: sql.placeholder('detail'),
-  }),
+  db
+    .insert(orderHistory)
+    .values(placeholders('orderId', 'fromStatus', 'toStatus', 'event', 'cause', 'detail')),
 );
 
 export type StatusChange =

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { subscribe } from '../../platform/bus/subscription.ts';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
-import { writeOnce } from '../../platform/db/prepared.ts';
+import { placeholders, writeOnce } from '../../platform/db/prepared.ts';
 import type { ListOrdersQuery, OrderPage, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderSummaries } from './schema.ts';
@@ -26,10 +26,7 @@ const upsertStatus = writeOnce<StatusFact & { statusRank: number }>((db) =>
   db
     .insert(orderSummaries)
     .values({
-      orderId: sql.placeholder('orderId'),
-      userId: sql.placeholder('userId'),
-      status: sql.placeholder('status'),
-      statusRank: sql.placeholder('statusRank'),
+      ...placeholders('orderId', 'userId', 'status', 'statusRank'),
       createdAt: sql.placeholder('at'),
       updatedAt: sql.placeholder('at'),
     })
@@ -61,13 +58,9 @@ const upsertPlaced = writeOnce<PlacedFact>((db) =>
   db
     .insert(orderSummaries)
     .values({
-      orderId: sql.placeholder('orderId'),
-      userId: sql.placeholder('userId'),
+      ...placeholders('orderId', 'userId', 'totalMinor', 'currency', 'itemCount'),
       status: 'pending',
       statusRank: rank.pending,
-      totalMinor: sql.placeholder('totalMinor'),
-      currency: sql.placeholder('currency'),
-      itemCount: sql.placeholder('itemCount'),
       createdAt: sql.placeholder('at'),
       updatedAt: sql.placeholder('at'),
     })

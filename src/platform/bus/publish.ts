@@ -1,20 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
-import { writeOnce } from '../db/prepared.ts';
+import { placeholders, writeOnce } from '../db/prepared.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { outbox } from './schema.ts';
 
 type OutboxRow = Pick<EventEnvelope, 'name' | 'version' | 'payload' | 'metadata'> & { id: string };
 
 const insertIntoOutbox = writeOnce<OutboxRow>((db) =>
-  db.insert(outbox).values({
-    id: sql.placeholder('id'),
-    name: sql.placeholder('name'),
-    version: sql.placeholder('version'),
-    payload: sql.placeholder('payload'),
-    metadata: sql.placeholder('metadata'),
-  }),
+  db.insert(outbox).values(placeholders('id', 'name', 'version', 'payload', 'metadata')),
 );
 
 /**

@@ -6,7 +6,7 @@ import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/services.ts';
 import { type DatabaseHandle, openDatabase } from './database.ts';
-import { writeOnce } from './prepared.ts';
+import { placeholders, writeOnce } from './prepared.ts';
 
 const notes = pgTable('notes', {
   body: text('body').notNull(),
@@ -35,11 +35,7 @@ afterAll(async () => {
 const addNote = writeOnce<{ body: string; n: number; extra: { tags: string[] } }>((db) =>
   db
     .insert(notes)
-    .values({
-      body: sql.placeholder('body'),
-      n: sql.placeholder('n'),
-      extra: sql.placeholder('extra'),
-    })
+    .values(placeholders('body', 'n', 'extra'))
     .onConflictDoNothing()
     .returning({ body: notes.body }),
 );

@@ -1,4 +1,4 @@
-import type { Query } from 'drizzle-orm';
+import { type Placeholder, type Query, sql } from 'drizzle-orm';
 import type { PreparedQueryConfig } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
@@ -41,5 +41,12 @@ export function writeOnce<V extends Record<string, unknown>>(
         false,
       )
       .execute(values);
+  };
+}
+
+/** `{ a: sql.placeholder('a'), … }`: a writeOnce insert's values, named after its columns. */
+export function placeholders<K extends string>(...names: K[]): { [N in K]: Placeholder<N> } {
+  return Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as {
+    [N in K]: Placeholder<N>;
   };
 }

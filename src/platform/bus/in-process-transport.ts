@@ -47,6 +47,8 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
   const { db, subscriptions, logger, maxAttempts, retryBaseMs } = options;
   const bySubscriber = new Map(subscriptions.map((s) => [s.subscriber, s]));
   const names = [...bySubscriber.keys()];
+  /** The subscriptions this bus's own events go to (all but the othersOnly ones). */
+  const fannedOut = ownEventsGoTo(subscriptions);
   const remoteSubscribers = options.shared?.remoteSubscribers ?? {};
 
   /** Delivery rows in this bus's database; a batch relayed twice finds its rows there. */
@@ -142,7 +144,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
     beforeRelay: async () => {},
     async fanOut(events) {
       const local = events.flatMap(({ envelope }) =>
-        ownEventsGoTo(subscriptions)
+        fannedOut
           .filter((s) => s.event.name === envelope.name)
           .map((s) => ({ envelope, subscriber: s.subscriber })),
       );

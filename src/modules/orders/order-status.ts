@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
-import { placeholders, writeOnce } from '../../platform/db/prepared.ts';
+import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import type { Order, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderHistory, orderRecords } from './schema.ts';
@@ -19,7 +19,7 @@ type HistoryEntry = Omit<typeof orderHistory.$inferInsert, 'id' | 'at'> & {
 };
 
 /** A history entry, built once: every change of every order writes one. */
-const appendHistory = writeOnce<HistoryEntry>((db) =>
+const appendHistory = builtOnce<HistoryEntry>()((db) =>
   db
     .insert(orderHistory)
     .values(placeholders('orderId', 'fromStatus', 'toStatus', 'event', 'cause', 'detail')),

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { subscribe } from '../../platform/bus/subscription.ts';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
-import { placeholders, writeOnce } from '../../platform/db/prepared.ts';
+import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import type { ListOrdersQuery, OrderPage, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderSummaries } from './schema.ts';
@@ -20,9 +20,9 @@ type StatusFact = {
   at: Date;
 };
 
-// Both upserts are built once (writeOnce): every order's events run them.
+// Both upserts are built once (builtOnce): every order's events run them.
 
-const upsertStatus = writeOnce<StatusFact & { statusRank: number }>((db) =>
+const upsertStatus = builtOnce<StatusFact & { statusRank: number }>()((db) =>
   db
     .insert(orderSummaries)
     .values({
@@ -54,7 +54,7 @@ type PlacedFact = {
   at: Date;
 };
 
-const upsertPlaced = writeOnce<PlacedFact>((db) =>
+const upsertPlaced = builtOnce<PlacedFact>()((db) =>
   db
     .insert(orderSummaries)
     .values({

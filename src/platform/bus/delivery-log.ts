@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../db/database.ts';
-import { writeOnce } from '../db/prepared.ts';
+import { builtOnce } from '../db/prepared.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { deliveries, inbox } from './schema.ts';
 
@@ -41,7 +41,7 @@ export async function claimDelivery(tx: Transaction, outcome: DeliveryOutcome): 
   return claimed.length > 0;
 }
 
-const claimStatement = writeOnce<{ eventId: string; subscriber: string; attempts: number }>(
+const claimStatement = builtOnce<{ eventId: string; subscriber: string; attempts: number }>()(
   (db) => {
     const eventId = sql.placeholder('eventId');
     const subscriber = sql.placeholder('subscriber');

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Executor } from '../db/database.ts';
-import { placeholders, writeOnce } from '../db/prepared.ts';
+import { builtOnce, placeholders } from '../db/prepared.ts';
 import type { EventContext, EventContract, EventEnvelope, PayloadOf } from './event-contract.ts';
 import { outbox } from './schema.ts';
 
 type OutboxRow = Pick<EventEnvelope, 'name' | 'version' | 'payload' | 'metadata'> & { id: string };
 
-const insertIntoOutbox = writeOnce<OutboxRow>((db) =>
+const insertIntoOutbox = builtOnce<OutboxRow>()((db) =>
   db.insert(outbox).values(placeholders('id', 'name', 'version', 'payload', 'metadata')),
 );
 

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc, sql } from 'drizzle-orm';
+import { asc, gte, sql } from 'drizzle-orm';
 import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/services.ts';
 import { type DatabaseHandle, openDatabase } from './database.ts';
-import { placeholders, writeOnce } from './prepared.ts';
+import { builtOnce, placeholders } from './prepared.ts';
 
 const notes = pgTable('notes', {
   body: text('body').notNull(),
@@ -15,24 +15,27 @@ const notes = pgTable('notes', {
 });
 
 const cleanups: Array<() => Promise<void>> = [];
-let handle: DatabaseHandle;
+const handles: Record<'postgres' | 'pglite', DatabaseHandle> = {} as never;
 
 beforeAll(async () => {
   const database = await createTestDatabase('db_prepared');
   cleanups.push(database.drop);
   const dataDir = await mkdtemp(join(tmpdir(), 'db-prepared-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  handle = await openDatabase({ url: database.url, dataDir, name: 'prepared' });
-  cleanups.push(() => handle.close());
-  await handle.db.execute(
-    sql`create table notes (body text not null unique, n integer not null, extra jsonb not null)`,
-  );
+  handles.postgres = await openDatabase({ url: database.url, dataDir, name: 'prepared' });
+  handles.pglite = await openDatabase({ dataDir, name: 'prepared' });
+  for (const handle of Object.values(handles)) {
+    cleanups.push(() => handle.close());
+    await handle.db.execute(
+      sql`create table notes (body text not null unique, n integer not null, extra jsonb not null)`,
+    );
+  }
 });
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const addNote = writeOnce<{ body: string; n: number; extra: { tags: string[] } }>((db) =>
+const addNote = builtOnce<{ body: string; n: number; extra: { tags: string[] } }>()((db) =>
   db
     .insert(notes)
     .values(placeholders('body', 'n', 'extra'))
@@ -40,8 +43,18 @@ const addNote = writeOnce<{ body: string; n: number; extra: { tags: string[] } }
     .returning({ body: notes.body }),
 );
 
-describe('a write built once', () => {
+/** Its fields are named unlike the columns, so only drizzle's mapping answers them so. */
+const notesFrom = builtOnce<{ least: number }>()((db) =>
+  db
+    .select({ label: notes.body, tags: sql<string[]>`${notes.extra}->'tags'`, count: notes.n })
+    .from(notes)
+    .where(gte(notes.n, sql.placeholder('least')))
+    .orderBy(asc(notes.n)),
+);
+
+describe.each(['postgres', 'pglite'] as const)('a query built once, on %s', (kind) => {
   it('runs in whichever transaction it is given, with its own values each time', async () => {
+    const handle = handles[kind];
     await expect(
       handle.db.transaction(async (tx) => {
         await addNote(tx, { body: 'rolled back', n: 1, extra: { tags: ['a'] } });
@@ -55,10 +68,22 @@ describe('a write built once', () => {
     ]);
     await addNote(handle.db, { body: 'outside', n: 4, extra: { tags: [] } });
 
-    expect(answers.map((rows) => rows.length)).toEqual([1, 0]);
+    expect(answers).toEqual([[{ body: 'committed' }], []]);
     expect(await handle.db.select().from(notes).orderBy(asc(notes.n))).toEqual([
       { body: 'committed', n: 2, extra: { tags: ['b', 'c'] } },
       { body: 'outside', n: 4, extra: { tags: [] } },
+    ]);
+  });
+
+  it('answers a read with its rows mapped to the fields it selected, in and out of a transaction', async () => {
+    const { db } = handles[kind];
+    const inside = await db.transaction((tx) => notesFrom(tx, { least: 3 }));
+    const outside = await notesFrom(db, { least: 0 });
+
+    expect(inside).toEqual([{ label: 'outside', tags: [], count: 4 }]);
+    expect(outside).toEqual([
+      { label: 'committed', tags: ['b', 'c'], count: 2 },
+      { label: 'outside', tags: [], count: 4 },
     ]);
   });
 });

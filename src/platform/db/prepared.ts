@@ -1,5 +1,5 @@
 import { type Placeholder, type Query, sql } from 'drizzle-orm';
-import type { PreparedQueryConfig } from 'drizzle-orm/pg-core';
+import type { PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
 /**
@@ -20,31 +20,49 @@ export function preparedPer<Q>(build: (db: Executor) => Q): (db: Executor) => Q 
   };
 }
 
+/** What drizzle's prepared queries carry besides their SQL, alike for postgres.js and PGlite. */
+interface PreparedParts {
+  getQuery(): Query;
+  isResponseInArrayMode(): boolean;
+  fields?: SelectedFieldsOrdered;
+  customResultMapper?: (rows: unknown[][]) => unknown;
+  joinsNotNullableMap?: Record<string, boolean>;
+}
+
+type Preparable = { prepare(name: string): { execute(values?: Record<string, unknown>): unknown } };
+type ResultOf<Q extends Preparable> = Awaited<ReturnType<ReturnType<Q['prepare']>['execute']>>;
+
 /**
- * A write whose SQL drizzle builds once, its values as placeholders, then run on whichever
+ * A query whose SQL drizzle builds once, its values as placeholders, then run on whichever
  * executor it is given: above all an open transaction, where `preparedPer` would build it again
- * for every transaction. On a checkout's hot path (an outbox row per event, an inbox claim per
- * delivery) that building was the most CPU after the socket writes. Rows come back as
- * PostgreSQL names their columns, so it is for writes whose answer is a count or nothing.
+ * for every transaction. On a checkout's hot path drizzle building the same statements' SQL for
+ * every order was the most CPU after the socket writes. Rows come back as the query built would
+ * answer them (drizzle maps them with the fields it kept from that build). Called as
+ * `builtOnce<Values>()((db) => query)`: the values' type given, the query's answer inferred.
  */
-export function writeOnce<V extends Record<string, unknown>>(
-  build: (db: Executor) => { toSQL(): Query },
-): (db: Executor, values: V) => Promise<unknown[]> {
-  let query: Query | undefined;
-  return (db, values) => {
-    query ??= build(db).toSQL();
-    return db._.session
-      .prepareQuery<PreparedQueryConfig & { execute: unknown[] }>(
-        query,
+export function builtOnce<V extends Record<string, unknown>>() {
+  return <Q extends Preparable>(build: (db: Executor) => Q) => {
+    type R = ResultOf<Q>;
+    let parts: PreparedParts | undefined;
+    return (db: Executor, values: V): Promise<R> => {
+      // drizzle names the statement, but neither driver uses the name.
+      parts ??= build(db).prepare('built-once') as unknown as PreparedParts;
+      const query = db._.session.prepareQuery<PreparedQueryConfig & { execute: R }>(
+        parts.getQuery(),
+        parts.fields,
         undefined,
-        undefined,
-        false,
-      )
-      .execute(values);
+        parts.isResponseInArrayMode(),
+        parts.customResultMapper as ((rows: unknown[][]) => R) | undefined,
+      );
+      if (parts.joinsNotNullableMap) {
+        (query as unknown as PreparedParts).joinsNotNullableMap = parts.joinsNotNullableMap;
+      }
+      return query.execute(values);
+    };
   };
 }
 
-/** `{ a: sql.placeholder('a'), … }`: a writeOnce insert's values, named after its columns. */
+/** `{ a: sql.placeholder('a'), … }`: a builtOnce insert's values, named after its columns. */
 export function placeholders<K extends string>(...names: K[]): { [N in K]: Placeholder<N> } {
   return Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as {
     [N in K]: Placeholder<N>;

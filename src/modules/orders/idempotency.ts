@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.ts';
+import { builtOnce, placeholderFor } from '../../platform/db/prepared.ts';
 import { canonicalJson } from '../../platform/http/idempotency/request-hash.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
 import { type Order, orderSchema, type PlaceOrderInput } from './contracts.ts';
@@ -13,15 +14,24 @@ export function hashRequest(input: PlaceOrderInput): string {
 
 export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
 
+const keyOf = builtOnce<{ userId: string; key: string }>()((db) =>
+  db
+    .select()
+    .from(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.userId, sql.placeholder('userId')),
+        eq(idempotencyKeys.key, sql.placeholder('key')),
+      ),
+    ),
+);
+
 export async function findKey(
   db: Executor,
   userId: string,
   key: string,
 ): Promise<IdempotencyRecord | undefined> {
-  const [row] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  const [row] = await keyOf(db, { userId, key });
   return row;
 }
 
@@ -34,23 +44,31 @@ export function assertSameRequest(record: IdempotencyRecord, requestHash: string
   }
 }
 
+const firstResponse = builtOnce<{ userId: string; key: string; response: Order }>()((db) =>
+  db
+    .update(idempotencyKeys)
+    .set({ response: placeholderFor(idempotencyKeys.response, 'response') })
+    .where(
+      and(
+        eq(idempotencyKeys.userId, sql.placeholder('userId')),
+        eq(idempotencyKeys.key, sql.placeholder('key')),
+        isNull(idempotencyKeys.response),
+      ),
+    )
+    .returning({ key: idempotencyKeys.key }),
+);
+
 /** Keeps the first answer for replays; if another request stored one first, that one stands. */
 export async function storeResponse(
   db: Executor,
   record: IdempotencyRecord,
   order: Order,
 ): Promise<Order> {
-  const stored = await db
-    .update(idempotencyKeys)
-    .set({ response: order })
-    .where(
-      and(
-        eq(idempotencyKeys.userId, record.userId),
-        eq(idempotencyKeys.key, record.key),
-        isNull(idempotencyKeys.response),
-      ),
-    )
-    .returning({ key: idempotencyKeys.key });
+  const stored = await firstResponse(db, {
+    userId: record.userId,
+    key: record.key,
+    response: order,
+  });
   if (stored.length > 0) return order;
   const first = await findKey(db, record.userId, record.key);
   return orderSchema.parse(first?.response ?? order);

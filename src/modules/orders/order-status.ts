@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Transaction } from '../../platform/db/database.ts';
-import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import type { Order, OrderStatus } from './contracts.ts';
 import { orderCancelled, orderConfirmed, orderPlaced, orderShipped } from './events.ts';
 import { orderHistory, orderRecords } from './schema.ts';
@@ -36,17 +36,40 @@ const eventNames = {
   shipped: orderShipped.name,
 } as const;
 
-/** The fields each change writes besides the status. */
+/** The fields each change writes besides the status; the others stay as they are. */
 function columnsFor(change: StatusChange) {
+  const unchanged = { paymentId: null, shipmentId: null, cancelReason: null };
   switch (change.to) {
     case 'confirmed':
-      return { paymentId: change.paymentId, shipmentId: change.shipmentId };
+      return { ...unchanged, paymentId: change.paymentId, shipmentId: change.shipmentId };
     case 'cancelled':
-      return { cancelReason: change.reason };
+      return { ...unchanged, cancelReason: change.reason };
     case 'shipped':
-      return { shipmentId: change.shipmentId };
+      return { ...unchanged, shipmentId: change.shipmentId };
   }
 }
+
+/** Every change of every order moves its row: one statement for every kind, built once. */
+const moveOrder = builtOnce<
+  { orderId: string; from: OrderStatus; to: OrderStatus } & ReturnType<typeof columnsFor>
+>()((db) =>
+  db
+    .update(orderRecords)
+    .set({
+      status: placeholderFor(orderRecords.status, 'to'),
+      paymentId: sql`coalesce(${sql.placeholder('paymentId')}, ${orderRecords.paymentId})`,
+      shipmentId: sql`coalesce(${sql.placeholder('shipmentId')}, ${orderRecords.shipmentId})`,
+      cancelReason: sql`coalesce(${sql.placeholder('cancelReason')}, ${orderRecords.cancelReason})`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(orderRecords.id, sql.placeholder('orderId')),
+        eq(orderRecords.status, sql.placeholder('from')),
+      ),
+    )
+    .returning(),
+);
 
 /**
  * Moves the order from `from` to `change.to`. The update is conditional on `from`, so of two
@@ -60,11 +83,7 @@ export async function changeStatus(
   change: StatusChange,
   cause: { cause: string; detail?: string | null; context?: EventContext | undefined },
 ): Promise<OrderRow | undefined> {
-  const [row] = await tx
-    .update(orderRecords)
-    .set({ status: change.to, ...columnsFor(change), updatedAt: sql`now()` })
-    .where(and(eq(orderRecords.id, orderId), eq(orderRecords.status, from)))
-    .returning();
+  const [row] = await moveOrder(tx, { orderId, from, to: change.to, ...columnsFor(change) });
   if (!row) return undefined;
   // History and event do not depend on each other: sent together, one round trip.
   await Promise.all([

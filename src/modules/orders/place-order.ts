@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import { ProblemError } from '../../platform/http/problem.ts';
 import { isInfrastructureError } from '../../platform/resilience/infrastructure-error.ts';
 import { orderSchema, type Placement, type PlaceOrderInput } from './contracts.ts';
@@ -72,6 +73,28 @@ interface NewOrder {
   requestHash: string;
 }
 
+// Every order writes these: built once.
+const insertOrder = builtOnce<
+  Pick<
+    typeof orderRecords.$inferInsert,
+    'id' | 'userId' | 'totalMinor' | 'currency' | 'shippingAddress'
+  >
+>()((db) =>
+  db.insert(orderRecords).values({
+    ...placeholders('id', 'userId', 'totalMinor', 'currency', 'shippingAddress'),
+    status: 'pending',
+  }),
+);
+const insertKey = builtOnce<
+  Pick<IdempotencyRecord, 'userId' | 'key' | 'requestHash' | 'orderId'>
+>()((db) =>
+  db
+    .insert(idempotencyKeys)
+    .values(placeholders('userId', 'key', 'requestHash', 'orderId'))
+    .onConflictDoNothing()
+    .returning(),
+);
+
 /**
  * The order, its lines, its saga (leased to this drive), its first history entry, order.placed
  * and the idempotency key, all in one transaction. The key's primary key decides between
@@ -86,10 +109,9 @@ async function createOrder(
     return await deps.db.transaction(async (tx) => {
       // The order row first (everything else refers to it), then the rest together: they do
       // not depend on each other, so they share a round trip instead of taking one each.
-      await tx.insert(orderRecords).values({
+      await insertOrder(tx, {
         id: orderId,
         userId: input.userId,
-        status: 'pending',
         totalMinor: priced.total.amountMinor,
         currency: priced.total.currency,
         shippingAddress: input.shippingAddress,
@@ -120,11 +142,7 @@ async function createOrder(
           ctx,
         ),
         recordPlaced(tx, deps.events, { id: orderId, userId: input.userId, ...priced }, ctx),
-        tx
-          .insert(idempotencyKeys)
-          .values({ userId: input.userId, key: idempotencyKey, requestHash, orderId })
-          .onConflictDoNothing()
-          .returning(),
+        insertKey(tx, { userId: input.userId, key: idempotencyKey, requestHash, orderId }),
       ]);
       if (!record) throw new KeyTaken();
       return { record, lease: begun.lease, saga: begun.snapshot, items };

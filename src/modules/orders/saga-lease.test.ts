@@ -7,7 +7,13 @@ import {
   openOrdersFixture,
 } from '../../../test/modules/orders/fixture.ts';
 import type { OrdersDeps } from './deps.ts';
-import { claimSagas, LeaseLost, type SagaLease, withLease, writeUnderLease } from './saga-lease.ts';
+import {
+  claimSagas,
+  LeaseLost,
+  type SagaLease,
+  withLease,
+  writesUnderLease,
+} from './saga-lease.ts';
 import { SimulatedCrash } from './saga-runner.ts';
 import { checkoutSagas, orderRecords, sagaSteps } from './schema.ts';
 
@@ -68,21 +74,20 @@ const sagaOf = async (orderId: string) =>
 const capturePaymentStep = (orderId: string) =>
   and(eq(sagaSteps.orderId, orderId), eq(sagaSteps.step, 'capture_payment'));
 
-describe('writeUnderLease', () => {
+describe('writesUnderLease', () => {
   it('applies the writes and renews the lease while the lease is ours', async () => {
     const { orderId, lease } = await leasedSaga();
     const before = await sagaOf(orderId);
-    await writeUnderLease(
-      processDeps(),
-      lease,
-      (held) => [
-        f.harness.db
+    const note = writesUnderLease(
+      (db, held) => [
+        db
           .update(sagaSteps)
           .set({ detail: 'noted' })
           .where(and(capturePaymentStep(orderId), held)),
       ],
       { lastError: 'noted too' },
     );
+    await note(processDeps(), lease, {});
     const after = await sagaOf(orderId);
     expect(after?.lastError).toBe('noted too');
     expect(after?.leaseExpiresAt?.getTime()).toBeGreaterThan(
@@ -96,19 +101,16 @@ describe('writeUnderLease', () => {
   it('writes nothing, the saga row included, when the lease is another process’s', async () => {
     const { orderId } = await leasedSaga();
     const before = await sagaOf(orderId);
-    await expect(
-      writeUnderLease(
-        processDeps(),
-        notTheHolder(orderId),
-        (held) => [
-          f.harness.db
-            .update(sagaSteps)
-            .set({ status: 'failed', detail: 'should not stick' })
-            .where(and(capturePaymentStep(orderId), held)),
-        ],
-        { state: 'compensating', failure: 'should not stick' },
-      ),
-    ).rejects.toBeInstanceOf(LeaseLost);
+    const fail = writesUnderLease(
+      (db, held) => [
+        db
+          .update(sagaSteps)
+          .set({ status: 'failed', detail: 'should not stick' })
+          .where(and(capturePaymentStep(orderId), held)),
+      ],
+      { state: 'compensating', failure: 'should not stick' },
+    );
+    await expect(fail(processDeps(), notTheHolder(orderId), {})).rejects.toBeInstanceOf(LeaseLost);
     expect(await sagaOf(orderId)).toEqual(before);
     expect((await f.stepLog(orderId)).capture_payment).toBe('started');
   });
@@ -153,8 +155,10 @@ describe('a lease names one drive, not its process', () => {
       .update(checkoutSagas)
       .set({ leaseExpiresAt: sql`now() - interval '1 second'` })
       .where(eq(checkoutSagas.orderId, orderId));
-  const noteOn = (lease: SagaLease, note: string) =>
-    writeUnderLease(processDeps(), lease, () => [], { lastError: note });
+  const writeNote = writesUnderLease<{ note: string }>(() => [], {
+    lastError: sql`${sql.placeholder('note')}`,
+  });
+  const noteOn = (lease: SagaLease, note: string) => writeNote(processDeps(), lease, { note });
 
   it('a second claim by the same process takes the saga from the first drive', async () => {
     const { orderId } = await leasedSaga();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { builtOnce } from '../../platform/db/prepared.ts';
 import { fromNow } from '../../platform/db/sql-time.ts';
 import { startHeartbeat } from '../../platform/resilience/heartbeat.ts';
 import type { OrdersDeps } from './deps.ts';
@@ -24,35 +26,49 @@ export class LeaseLost extends Error {}
 /** A token for a new claim: the process's name, so an operator can tell who holds it, and a uuid. */
 export const newLeaseToken = (deps: OrdersDeps) => `${deps.saga.owner}:${randomUUID()}`;
 
-type SagaChanges = Partial<typeof checkoutSagas.$inferInsert>;
-
 /** Rows of the saga whose lease is `lease` (another claim since has another token). */
 export const heldBy = (lease: SagaLease) =>
   and(eq(checkoutSagas.orderId, lease.orderId), eq(checkoutSagas.leaseOwner, lease.token));
 
+/** The values of every statement under a lease: whose lease, and how long a renewal lasts. */
+type LeaseValues = {
+  orderId: string;
+  token: string;
+  leaseMs: number;
+};
+
+const leaseValues = (deps: OrdersDeps, lease: SagaLease): LeaseValues => ({
+  orderId: lease.orderId,
+  token: lease.token,
+  leaseMs: Math.round(deps.saga.leaseMs),
+});
+
 /**
- * Renews our lease on the saga (applying `changes` to its row too); returns the saga's id only
- * if the lease is still ours.
+ * Renews the lease on the saga (applying `changes` to its row too); returns the saga's id only
+ * if the lease is still ours. Its values are LeaseValues' placeholders.
  */
-function renewLease(
-  deps: OrdersDeps,
-  lease: SagaLease,
-  db: Executor = deps.db,
-  changes: SagaChanges = {},
-) {
+function renewal(db: Executor, changes: PgUpdateSetSource<typeof checkoutSagas> = {}) {
   return db
     .update(checkoutSagas)
-    .set({ ...changes, leaseExpiresAt: fromNow(deps.saga.leaseMs), updatedAt: sql`now()` })
-    .where(heldBy(lease))
+    .set({ ...changes, leaseExpiresAt: fromNow(sql.placeholder('leaseMs')), updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(checkoutSagas.orderId, sql.placeholder('orderId')),
+        eq(checkoutSagas.leaseOwner, sql.placeholder('token')),
+      ),
+    )
     .returning({ orderId: checkoutSagas.orderId });
 }
+
+/** Every step renews the lease: built once. */
+const renewLease = builtOnce<LeaseValues>()((db) => renewal(db));
 
 const leaseLost = (lease: SagaLease) =>
   new LeaseLost(`the saga of order ${lease.orderId} is driven by another driver`);
 
 /** Renews the lease on its own; LeaseLost when it is no longer ours. */
 export async function confirmLease(deps: OrdersDeps, lease: SagaLease): Promise<void> {
-  if ((await renewLease(deps, lease)).length === 0) throw leaseLost(lease);
+  if ((await renewLease(deps.db, leaseValues(deps, lease))).length === 0) throw leaseLost(lease);
 }
 
 /**
@@ -63,34 +79,37 @@ export async function confirmLease(deps: OrdersDeps, lease: SagaLease): Promise<
 export function keepLeaseAlive(deps: OrdersDeps, lease: SagaLease): { stop(): Promise<void> } {
   return startHeartbeat(
     deps.saga.leaseMs / 3,
-    () => renewLease(deps, lease).execute(),
+    () => renewLease(deps.db, leaseValues(deps, lease)),
     (error) =>
       deps.logger.warn({ err: error, orderId: lease.orderId }, 'saga lease renewal failed'),
   );
 }
 
 /**
- * Renews our lease and, only if it is still ours, applies `writes`, all in ONE statement: the
- * writes are data-modifying CTEs, which like a transaction apply all or nothing, at one round
- * trip and without BEGIN/COMMIT. Each write must put `held` in its WHERE. Changes to the saga
- * row itself go in `saga` (one statement may not update a row twice). LeaseLost (and nothing
- * written) when the lease is gone.
+ * Writes that renew our lease and, only if it is still ours, apply `writes`, all in ONE
+ * statement: the writes are data-modifying CTEs, which like a transaction apply all or nothing,
+ * at one round trip and without BEGIN/COMMIT. Each write must put `held` in its WHERE; the
+ * saga's order id is the placeholder `orderId`. Changes to the saga row itself go in `saga`
+ * (one statement may not update a row twice). Built once: the answer runs it with `values`,
+ * and throws LeaseLost (nothing written) when the lease is gone.
  */
-export async function writeUnderLease(
-  deps: OrdersDeps,
-  lease: SagaLease,
-  writes: (held: SQL) => SQLWrapper[],
-  saga?: SagaChanges,
-): Promise<void> {
-  const { db } = deps;
-  const renewal = db.$with('lease').as(renewLease(deps, lease, deps.db, saga));
-  const held = sql`exists (select 1 from ${sql.identifier('lease')})`;
-  const ctes = writes(held).map((write, i) => db.$with(`write_${i}`, {}).as(write.getSQL()));
-  const renewed = await db
-    .with(renewal, ...ctes)
-    .select({ orderId: renewal.orderId })
-    .from(renewal);
-  if (renewed.length === 0) throw leaseLost(lease);
+export function writesUnderLease<V extends Record<string, unknown> = Record<never, never>>(
+  writes: (db: Executor, held: SQL) => SQLWrapper[],
+  saga?: PgUpdateSetSource<typeof checkoutSagas>,
+): (deps: OrdersDeps, lease: SagaLease, values: V) => Promise<void> {
+  const statement = builtOnce<V & LeaseValues>()((db) => {
+    const renewed = db.$with('lease').as(renewal(db, saga));
+    const held = sql`exists (select 1 from ${sql.identifier('lease')})`;
+    const ctes = writes(db, held).map((write, i) => db.$with(`write_${i}`, {}).as(write.getSQL()));
+    return db
+      .with(renewed, ...ctes)
+      .select({ orderId: renewed.orderId })
+      .from(renewed);
+  });
+  return async (deps, lease, values) => {
+    const renewed = await statement(deps.db, { ...values, ...leaseValues(deps, lease) });
+    if (renewed.length === 0) throw leaseLost(lease);
+  };
 }
 
 /**
@@ -104,7 +123,7 @@ export async function withLease<T>(
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return deps.db.transaction(async (tx) => {
-    const renewal = renewLease(deps, lease, tx).execute();
+    const renewal = renewLease(tx, leaseValues(deps, lease));
     // Looked at once the work is done; until then a failure must not count as unhandled.
     renewal.catch(() => {});
     const assertHeld = async () => {

@@ -1,6 +1,7 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
-import type { Transaction } from '../../platform/db/database.ts';
+import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import {
@@ -8,7 +9,6 @@ import {
   checkoutSteps,
   describeFailure,
   type SagaOrder,
-  type StepFailure,
   type StepOutcome,
 } from './checkout-saga.ts';
 import type { OrderStatus, SagaStepName } from './contracts.ts';
@@ -23,7 +23,7 @@ import {
   newLeaseToken,
   type SagaLease,
   withLease,
-  writeUnderLease,
+  writesUnderLease,
 } from './saga-lease.ts';
 import { checkoutSagas, orderItems, orderRecords, sagaSteps } from './schema.ts';
 
@@ -85,19 +85,23 @@ async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot
   };
 }
 
-const stepKey = (orderId: string, step: SagaStepName) =>
-  and(eq(sagaSteps.orderId, orderId), eq(sagaSteps.step, step));
+const placeholder = sql.placeholder;
+
+/** The step `step` of the order `orderId`, as placeholders, for statements built once. */
+const stepIs = (step = 'step') =>
+  and(eq(sagaSteps.orderId, placeholder('orderId')), eq(sagaSteps.step, placeholder(step)));
 
 /** A step found 'started' after a crash is simply run again: every step is idempotent. */
-function startStep(tx: Transaction, orderId: string, step: SagaStepName) {
-  return tx
+const startStep = builtOnce<{ orderId: string; step: SagaStepName }>()((db) =>
+  db
     .insert(sagaSteps)
-    .values({ orderId, step, status: 'started' })
+    .values({ ...placeholders('orderId', 'step'), status: 'started' })
     .onConflictDoUpdate({
       target: [sagaSteps.orderId, sagaSteps.step],
       set: { status: 'started' },
-    });
-}
+    })
+    .returning(),
+);
 
 const name = (column: { name: string }) => sql.identifier(column.name);
 
@@ -105,79 +109,86 @@ const name = (column: { name: string }) => sql.identifier(column.name);
  * startStep as a write under the lease: the order id comes from the renewed lease row, so
  * nothing is inserted when the lease is gone. (drizzle's insert-from-select wants every column.)
  */
-const startStepUnderLease = (step: SagaStepName) => {
+const startStepUnderLease = (step: string) => {
   const { orderId, step: stepColumn, status } = sagaSteps;
   return sql`insert into ${sagaSteps} (${name(orderId)}, ${name(stepColumn)}, ${name(status)})
-    select ${name(checkoutSagas.orderId)}, ${step}, 'started' from ${sql.identifier('lease')}
+    select ${name(checkoutSagas.orderId)}, ${placeholder(step)}, 'started' from ${sql.identifier('lease')}
     on conflict (${name(orderId)}, ${name(stepColumn)}) do update set ${name(status)} = 'started'`;
 };
 
-function markStarted(deps: OrdersDeps, lease: SagaLease, step: SagaStepName) {
-  return writeUnderLease(deps, lease, () => [startStepUnderLease(step)]);
-}
+/** The step's success: its values are `orderId`, `step` and `detail`. */
+const stepSucceeded = (db: Executor, held?: SQL) =>
+  db
+    .update(sagaSteps)
+    .set({
+      status: 'succeeded',
+      detail: placeholderFor(sagaSteps.detail, 'detail'),
+      succeededAt: sql`now()`,
+    })
+    .where(and(stepIs(), held));
 
-/** Records a step's success and starts the next one (one statement: writeUnderLease). */
-function markSucceeded(
-  deps: OrdersDeps,
-  lease: SagaLease,
-  step: SagaStepName,
-  out: StepOutcome,
-  next: SagaStepName,
-) {
-  const { db } = deps;
-  const { orderId } = lease;
-  return writeUnderLease(deps, lease, (held) => [
-    db
-      .update(sagaSteps)
-      .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
-      .where(and(stepKey(orderId, step), held)),
-    ...(out.paymentId || out.shipmentId
-      ? [
-          db
-            .update(orderRecords)
-            .set({
-              ...(out.paymentId && { paymentId: out.paymentId }),
-              ...(out.shipmentId && { shipmentId: out.shipmentId }),
-              updatedAt: sql`now()`,
-            })
-            .where(and(eq(orderRecords.id, orderId), held)),
-        ]
-      : []),
-    startStepUnderLease(next),
-  ]);
-}
+const markStarted = writesUnderLease<{ step: SagaStepName }>(() => [startStepUnderLease('step')]);
+
+/**
+ * Records a step's success and starts the next one (one statement: writesUnderLease). The ids
+ * a step gave the order go on the order row; a step that gave none leaves it as it was.
+ */
+const markSucceeded = writesUnderLease<{
+  step: SagaStepName;
+  detail: string;
+  paymentId: string | null;
+  shipmentId: string | null;
+  next: SagaStepName;
+}>((db, held) => [
+  stepSucceeded(db, held),
+  db
+    .update(orderRecords)
+    .set({
+      paymentId: sql`coalesce(${placeholder('paymentId')}, ${orderRecords.paymentId})`,
+      shipmentId: sql`coalesce(${placeholder('shipmentId')}, ${orderRecords.shipmentId})`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(orderRecords.id, placeholder('orderId')),
+        held,
+        sql`coalesce(${placeholder('paymentId')}, ${placeholder('shipmentId')}) is not null`,
+      ),
+    ),
+  startStepUnderLease('next'),
+]);
 
 /** The step failed: record it and turn the saga towards compensation, in one statement. */
-function markFailed(deps: OrdersDeps, lease: SagaLease, step: SagaStepName, failure: StepFailure) {
-  const { db } = deps;
-  const { orderId } = lease;
-  return writeUnderLease(
-    deps,
-    lease,
-    (held) => [
-      db
-        .update(sagaSteps)
-        .set({
-          status: 'failed',
-          detail: failure.detail,
-          uncertain: failure.uncertain,
-          failedAt: sql`now()`,
-        })
-        .where(and(stepKey(orderId, step), held)),
-    ],
-    { state: 'compensating', failure: failure.reason, failureCause: 'checkout saga' },
-  );
-}
-
-function markCompensated(deps: OrdersDeps, lease: SagaLease, step: SagaStepName) {
-  const { db } = deps;
-  return writeUnderLease(deps, lease, (held) => [
+const markFailed = writesUnderLease<{
+  step: SagaStepName;
+  detail: string;
+  uncertain: boolean;
+  reason: string;
+}>(
+  (db, held) => [
     db
       .update(sagaSteps)
-      .set({ status: 'compensated', compensatedAt: sql`now()` })
-      .where(and(stepKey(lease.orderId, step), held)),
-  ]);
-}
+      .set({
+        status: 'failed',
+        detail: placeholderFor(sagaSteps.detail, 'detail'),
+        uncertain: placeholderFor(sagaSteps.uncertain, 'uncertain'),
+        failedAt: sql`now()`,
+      })
+      .where(and(stepIs(), held)),
+  ],
+  {
+    state: 'compensating',
+    failure: placeholderFor(checkoutSagas.failure, 'reason'),
+    failureCause: 'checkout saga',
+  },
+);
+
+const markCompensated = writesUnderLease<{ step: SagaStepName }>((db, held) => [
+  db
+    .update(sagaSteps)
+    .set({ status: 'compensated', compensatedAt: sql`now()` })
+    .where(and(stepIs(), held)),
+]);
 
 /** Lets go of the saga for now; recovery claims it again once `retryDelayMs` has passed. */
 async function postpone(deps: OrdersDeps, lease: SagaLease, error: string): Promise<never> {
@@ -209,6 +220,17 @@ const finished = {
   updatedAt: sql`now()`,
 };
 
+/** The confirm step's success and the saga's completion, in the order's confirmation. */
+const confirmSucceeded = builtOnce<{ orderId: string; step: 'confirm'; detail: string }>()((db) =>
+  stepSucceeded(db),
+);
+const completeSaga = builtOnce<{ orderId: string }>()((db) =>
+  db
+    .update(checkoutSagas)
+    .set({ state: 'completed', ...finished })
+    .where(eq(checkoutSagas.orderId, placeholder('orderId'))),
+);
+
 /** What the order was given by the steps: known from this run's outcomes, or the order row. */
 interface StepIds {
   paymentId: string | null;
@@ -228,10 +250,7 @@ function finishConfirmed(
   }
   return withLease(deps, lease, async (tx): Promise<FinishedOrder> => {
     const [, moved] = await Promise.all([
-      tx
-        .update(sagaSteps)
-        .set({ status: 'succeeded', detail: out.detail, succeededAt: sql`now()` })
-        .where(stepKey(orderId, 'confirm')),
+      confirmSucceeded(tx, { orderId, step: 'confirm', detail: out.detail }),
       changeStatus(
         tx,
         deps.events,
@@ -244,10 +263,7 @@ function finishConfirmed(
           context: ctx,
         },
       ),
-      tx
-        .update(checkoutSagas)
-        .set({ state: 'completed', ...finished })
-        .where(eq(checkoutSagas.orderId, orderId)),
+      completeSaga(tx, { orderId }),
     ]);
     if (!moved) throw new Error(`order ${orderId} was no longer pending at confirmation`);
     return moved;
@@ -312,7 +328,7 @@ async function runForward(
     const row = snapshot.steps.get(step.name);
     if (row?.status === 'succeeded') continue;
     if (!started && row?.status !== 'started') {
-      await throughOutages(deps, () => markStarted(deps, lease, step.name));
+      await throughOutages(deps, () => markStarted(deps, lease, { step: step.name }));
     }
     let outcome: StepOutcome;
     try {
@@ -324,14 +340,29 @@ async function runForward(
       if (failure.uncertain && step.onUncertain === 'retry') {
         return postpone(deps, lease, `${step.name}: ${failure.detail}`);
       }
-      await throughOutages(deps, () => markFailed(deps, lease, step.name, failure));
+      await throughOutages(deps, () =>
+        markFailed(deps, lease, {
+          step: step.name,
+          detail: failure.detail,
+          uncertain: failure.uncertain,
+          reason: failure.reason,
+        }),
+      );
       return 'failed';
     }
     if (outcome.paymentId) ids.paymentId = outcome.paymentId;
     if (outcome.shipmentId) ids.shipmentId = outcome.shipmentId;
     const next = checkoutSteps[index + 1];
     if (!next) return throughOutages(deps, () => finishConfirmed(deps, lease, outcome, ids, ctx));
-    await throughOutages(deps, () => markSucceeded(deps, lease, step.name, outcome, next.name));
+    await throughOutages(deps, () =>
+      markSucceeded(deps, lease, {
+        step: step.name,
+        detail: outcome.detail,
+        paymentId: outcome.paymentId ?? null,
+        shipmentId: outcome.shipmentId ?? null,
+        next: next.name,
+      }),
+    );
     started = true;
     if (deps.saga.crashAfter === step.name) throw new SimulatedCrash(step.name);
   }
@@ -375,7 +406,7 @@ async function compensate(
       const detail = isOutage(error) ? rootCauseOf(error) : messageOf(error);
       return postpone(deps, lease, `compensating ${step.name}: ${detail}`);
     }
-    await throughOutages(deps, () => markCompensated(deps, lease, step.name));
+    await throughOutages(deps, () => markCompensated(deps, lease, { step: step.name }));
   }
   return throughOutages(deps, () => finishCancelled(deps, lease, snapshot, ctx));
 }
@@ -431,6 +462,25 @@ export async function driveSaga(
   }
 }
 
+/** A new order's saga, leased to its first drive. */
+const insertSaga = builtOnce<{
+  orderId: string;
+  cardToken: string | null;
+  correlationId: string | null;
+  traceId: string | null;
+  leaseOwner: string;
+  leaseMs: number;
+}>()((db) =>
+  db
+    .insert(checkoutSagas)
+    .values({
+      ...placeholders('orderId', 'cardToken', 'correlationId', 'traceId', 'leaseOwner'),
+      leaseExpiresAt: fromNow(placeholder('leaseMs')),
+      attempts: 1,
+    })
+    .returning(),
+);
+
 /**
  * Creates the saga of a new order inside the order's own transaction, leased to a new drive
  * and with its first step started; the snapshot it returns lets driveSaga begin without
@@ -443,22 +493,22 @@ export async function beginSaga(
   ctx: EventContext,
 ): Promise<{ lease: SagaLease; snapshot: SagaSnapshot }> {
   const lease: SagaLease = { orderId: order.id, token: newLeaseToken(deps) };
-  const [saga] = await tx
-    .insert(checkoutSagas)
-    .values({
+  const first = checkoutSteps[0];
+  if (!first) throw new Error('the checkout saga has no steps');
+  // Sent together, the saga row ahead of its first step (statements built once go out in the
+  // order they are called).
+  const [[saga], [step]] = await Promise.all([
+    insertSaga(tx, {
       orderId: order.id,
       cardToken: order.cardToken,
       correlationId: ctx.correlationId ?? null,
       traceId: ctx.traceId ?? null,
       leaseOwner: lease.token,
-      leaseExpiresAt: fromNow(deps.saga.leaseMs),
-      attempts: 1,
-    })
-    .returning();
+      leaseMs: Math.round(deps.saga.leaseMs),
+    }),
+    startStep(tx, { orderId: order.id, step: first.name }),
+  ]);
   if (!saga) throw new Error(`the saga of order ${order.id} was not created`);
-  const first = checkoutSteps[0];
-  if (!first) throw new Error('the checkout saga has no steps');
-  const [step] = await startStep(tx, order.id, first.name).returning();
   if (!step) throw new Error(`the first step of order ${order.id} was not started`);
   return {
     lease,

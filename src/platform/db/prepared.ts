@@ -1,5 +1,5 @@
-import { type Placeholder, type Query, sql } from 'drizzle-orm';
-import type { PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
+import { Param, type Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
 /**
@@ -67,4 +67,12 @@ export function placeholders<K extends string>(...names: K[]): { [N in K]: Place
   return Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as {
     [N in K]: Placeholder<N>;
   };
+}
+
+/**
+ * A builtOnce statement's value `name` where drizzle takes no bare placeholder (an update's
+ * set()), encoded as `column` encodes its values (a jsonb one as JSON).
+ */
+export function placeholderFor(column: PgColumn, name: string): SQL {
+  return sql`${new Param(sql.placeholder(name), column)}`;
 }

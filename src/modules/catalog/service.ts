@@ -1,22 +1,8 @@
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gte,
-  ilike,
-  inArray,
-  isNull,
-  lte,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, ilike, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
-import { preparedPer } from '../../platform/db/prepared.ts';
+import { arrayLiteral, builtOnce, preparedPer } from '../../platform/db/prepared.ts';
 import { conflict, notFound } from '../../platform/http/problem.ts';
 import type {
   CreateProductInput,
@@ -170,13 +156,18 @@ export async function getProduct(db: Executor, id: string): Promise<Product> {
   return product;
 }
 
+/** Every checkout prices its lines with it: built once, the ids as one array literal. */
+const liveProductsAmong = builtOnce<{ ids: string }>()((db) =>
+  db
+    .select()
+    .from(products)
+    .where(and(sql`${products.id} = any(${sql.placeholder('ids')}::uuid[])`, live)),
+);
+
 /** The live products among `ids`, in no particular order; unknown and archived ids are left out. */
 export async function findProducts(db: Executor, ids: readonly string[]): Promise<Product[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .select()
-    .from(products)
-    .where(and(inArray(products.id, [...new Set(ids)]), live));
+  const rows = await liveProductsAmong(db, { ids: arrayLiteral([...new Set(ids)]) });
   return rows.map(toProduct);
 }
 

@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { arrayLiteral, builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import { conflict, notFound } from '../../platform/http/problem.ts';
 import type { Reservation, ReserveStockInput, StockItem } from './contracts.ts';
 import { stockReleased, stockReserved } from './events.ts';
@@ -29,19 +30,23 @@ const sameItems = (a: readonly StockItem[], b: readonly StockItem[]) =>
   a.length === b.length &&
   a.every((item, i) => item.productId === b[i]?.productId && item.quantity === b[i]?.quantity);
 
-export async function findReservation(
-  db: Executor,
-  orderId: string,
-): Promise<Reservation | undefined> {
-  const rows = await db
+const reservationOf = builtOnce<{ orderId: string }>()((db) =>
+  db
     .select({
       productId: reservations.productId,
       quantity: reservations.quantity,
       status: reservations.status,
     })
     .from(reservations)
-    .where(eq(reservations.orderId, orderId))
-    .orderBy(asc(reservations.productId));
+    .where(eq(reservations.orderId, sql.placeholder('orderId')))
+    .orderBy(asc(reservations.productId)),
+);
+
+export async function findReservation(
+  db: Executor,
+  orderId: string,
+): Promise<Reservation | undefined> {
+  const rows = await reservationOf(db, { orderId });
   const first = rows[0];
   if (!first) return undefined;
   return {
@@ -51,6 +56,41 @@ export async function findReservation(
     items: rows.map(({ productId, quantity }) => ({ productId, quantity })),
   };
 }
+
+// A reservation's statements, built once: every checkout runs them. The ids go as one array
+// literal, so the statement's text is the same whatever their count.
+const liveProducts = builtOnce<{ ids: string }>()((db) =>
+  db
+    .select({ id: products.id, sku: products.sku, active: products.active })
+    .from(products)
+    .where(
+      and(sql`${products.id} = any(${sql.placeholder('ids')}::uuid[])`, isNull(products.deletedAt)),
+    ),
+);
+const claimLine = builtOnce<{ orderId: string; productId: string; quantity: number }>()((db) =>
+  db
+    .insert(reservations)
+    .values(placeholders('orderId', 'productId', 'quantity'))
+    .onConflictDoNothing({ target: [reservations.orderId, reservations.productId] })
+    .returning({ id: reservations.id }),
+);
+// The check and the increment are one statement: concurrent reservations queue on the row
+// lock and re-evaluate the condition, so stock never oversells.
+const takeStock = builtOnce<{ productId: string; quantity: number }>()((db) =>
+  db
+    .update(stock)
+    .set({
+      reserved: sql`${stock.reserved} + ${sql.placeholder('quantity')}::int`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(stock.productId, sql.placeholder('productId')),
+        sql`${stock.onHand} - ${stock.reserved} >= ${sql.placeholder('quantity')}::int`,
+      ),
+    )
+    .returning({ productId: stock.productId }),
+);
 
 /**
  * Reserves every item or none (any failure throws and the transaction rolls back).
@@ -70,13 +110,10 @@ export async function reserveStock(
   await tx.execute(
     sql`select pg_advisory_xact_lock(${RESERVATION_LOCK_CLASS}::int, hashtext(${orderId}))`,
   );
-  const ids = items.map((item) => item.productId);
+  const ids = arrayLiteral(items.map((item) => item.productId));
   const [existing, found] = await Promise.all([
     findReservation(tx, orderId),
-    tx
-      .select({ id: products.id, sku: products.sku, active: products.active })
-      .from(products)
-      .where(and(inArray(products.id, ids), isNull(products.deletedAt))),
+    liveProducts(tx, { ids }),
   ]);
   if (existing) {
     if (!sameItems(existing.items, items)) {
@@ -96,29 +133,15 @@ export async function reserveStock(
   });
 
   // Every line's claim and stock move, and the event, go out together and run in this order
-  // (product id order everywhere, so two multi-item reservations never deadlock on stock rows).
-  // A line that cannot be had throws below, and the transaction takes it all back.
+  // (product id order everywhere, so two multi-item reservations never deadlock on stock rows;
+  // statements built once go out in the order they are called). A line that cannot be had
+  // throws below, and the transaction takes it all back.
   const [moves] = await Promise.all([
     Promise.all(
       lines.map(({ productId, quantity }) =>
         Promise.all([
-          tx
-            .insert(reservations)
-            .values({ orderId, productId, quantity })
-            .onConflictDoNothing({ target: [reservations.orderId, reservations.productId] })
-            .returning({ id: reservations.id }),
-          // The check and the increment are one statement: concurrent reservations queue on
-          // the row lock and re-evaluate the condition, so stock never oversells.
-          tx
-            .update(stock)
-            .set({ reserved: sql`${stock.reserved} + ${quantity}`, updatedAt: sql`now()` })
-            .where(
-              and(
-                eq(stock.productId, productId),
-                sql`${stock.onHand} - ${stock.reserved} >= ${quantity}`,
-              ),
-            )
-            .returning({ productId: stock.productId }),
+          claimLine(tx, { orderId, productId, quantity }),
+          takeStock(tx, { productId, quantity }),
         ]),
       ),
     ),

@@ -6,7 +6,7 @@ import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/services.ts';
 import { type DatabaseHandle, openDatabase } from './database.ts';
-import { builtOnce, placeholders } from './prepared.ts';
+import { arrayLiteral, builtOnce, placeholders } from './prepared.ts';
 
 const notes = pgTable('notes', {
   body: text('body').notNull(),
@@ -85,5 +85,18 @@ describe.each(['postgres', 'pglite'] as const)('a query built once, on %s', (kin
       { label: 'committed', tags: ['b', 'c'], count: 2 },
       { label: 'outside', tags: [], count: 4 },
     ]);
+  });
+});
+
+const echo = builtOnce<{ literal: string }>()((db) =>
+  db
+    .select({ values: sql<string[]>`${sql.placeholder('literal')}::text[]` })
+    .from(sql`(values (1)) as one (x)`),
+);
+
+describe.each(['postgres', 'pglite'] as const)('an array literal, on %s', (kind) => {
+  it('gives PostgreSQL back exactly the values it was made of, whatever they hold', async () => {
+    const values = ['plain', 'with,comma', 'with "quotes"', 'back\\slash', '{braces}', ''];
+    expect(await echo(handles[kind].db, { literal: arrayLiteral(values) })).toEqual([{ values }]);
   });
 });

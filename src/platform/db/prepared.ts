@@ -76,3 +76,11 @@ export function placeholders<K extends string>(...names: K[]): { [N in K]: Place
 export function placeholderFor(column: PgColumn, name: string): SQL {
   return sql`${new Param(sql.placeholder(name), column)}`;
 }
+
+/**
+ * `values` as one PostgreSQL array literal, for a builtOnce statement's `= any($n::type[])`:
+ * its text stays the same whatever the count. Each element is quoted, so none can split.
+ */
+export function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replaceAll(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
 import { withDeadline } from '../../platform/resilience/deadline.ts';
@@ -114,23 +115,84 @@ const heldBy = (id: string, token: string) =>
 
 /** (a) The order's first attempt; nothing when the order has a payment row already. */
 async function insertPending(deps: PaymentsDeps, input: CapturePaymentInput, token: string) {
-  const [row] = await deps.db
-    .insert(paymentRecords)
-    .values({
-      orderId: input.orderId,
-      userId: input.userId,
-      amountMinor: input.amount.amountMinor,
-      currency: input.amount.currency,
-      status: 'pending',
-      cardToken: input.cardToken ?? null,
-      cardTokenLast4: input.cardToken?.slice(-4) ?? null,
-      attemptToken: token,
-      attemptExpiresAt: fromNow(deps.attempts.leaseMs),
-    })
-    .onConflictDoNothing({ target: paymentRecords.orderId })
-    .returning();
+  const [row] = await firstAttempt(deps.db, {
+    orderId: input.orderId,
+    userId: input.userId,
+    amountMinor: input.amount.amountMinor,
+    currency: input.amount.currency,
+    cardToken: input.cardToken ?? null,
+    cardTokenLast4: input.cardToken?.slice(-4) ?? null,
+    attemptToken: token,
+    leaseMs: Math.round(deps.attempts.leaseMs),
+  });
   return row;
 }
+
+// Every capture writes these two: built once.
+const firstAttempt = builtOnce<
+  Pick<
+    PaymentRow,
+    'orderId' | 'userId' | 'amountMinor' | 'currency' | 'cardToken' | 'cardTokenLast4'
+  > & { attemptToken: string; leaseMs: number }
+>()((db) =>
+  db
+    .insert(paymentRecords)
+    .values({
+      ...placeholders(
+        'orderId',
+        'userId',
+        'amountMinor',
+        'currency',
+        'cardToken',
+        'cardTokenLast4',
+        'attemptToken',
+      ),
+      status: 'pending',
+      attemptExpiresAt: fromNow(sql.placeholder('leaseMs')),
+    })
+    .onConflictDoNothing({ target: paymentRecords.orderId })
+    .returning(),
+);
+
+/** What an outcome writes on the row; the rest of it is the pending row's. */
+type Outcome = Pick<PaymentRow, 'status' | 'failureReason' | 'providerReference'>;
+
+const upsertOutcome = builtOnce<
+  Outcome &
+    Pick<
+      PaymentRow,
+      'id' | 'orderId' | 'userId' | 'amountMinor' | 'currency' | 'cardTokenLast4' | 'createdAt'
+    > & { version: number }
+>()((db) => {
+  const outcome = {
+    status: placeholderFor(paymentRecords.status, 'status'),
+    failureReason: placeholderFor(paymentRecords.failureReason, 'failureReason'),
+    providerReference: placeholderFor(paymentRecords.providerReference, 'providerReference'),
+    ...settled,
+    updatedAt: sql`now()`,
+  };
+  return db
+    .insert(paymentRecords)
+    .values({
+      ...placeholders(
+        'id',
+        'orderId',
+        'userId',
+        'amountMinor',
+        'currency',
+        'cardTokenLast4',
+        'createdAt',
+        'version',
+      ),
+      ...outcome,
+    })
+    .onConflictDoUpdate({
+      target: paymentRecords.orderId,
+      set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
+      setWhere: eq(paymentRecords.status, 'pending'),
+    })
+    .returning();
+});
 
 /** No attempt holds the row: its claim was let go (no expiry), or it lapsed. */
 const unclaimed = or(
@@ -184,34 +246,24 @@ function recordOutcome(
   result: ChargeResult,
   context: EventContext | undefined,
 ): Promise<PaymentRow> {
-  const outcome = {
-    status: result.outcome === 'approved' ? ('captured' as const) : ('failed' as const),
+  const outcome: Outcome = {
+    status: result.outcome === 'approved' ? 'captured' : 'failed',
     failureReason: result.outcome === 'declined' ? result.reason : null,
     providerReference: result.outcome === 'approved' ? result.reference : null,
-    ...settled,
-    updatedAt: sql`now()`,
   };
   return deps.db.transaction(async (tx) => {
-    const [recorded] = await tx
-      .insert(paymentRecords)
-      .values({
-        id: row.id,
-        orderId: row.orderId,
-        userId: row.userId,
-        amountMinor: row.amountMinor,
-        currency: row.currency,
-        cardTokenLast4: row.cardTokenLast4,
-        createdAt: row.createdAt,
-        ...outcome,
-        // The pending row was version 1 (its own insert), and the outcome is one change more.
-        version: row.version + 1,
-      })
-      .onConflictDoUpdate({
-        target: paymentRecords.orderId,
-        set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
-        setWhere: eq(paymentRecords.status, 'pending'),
-      })
-      .returning();
+    const [recorded] = await upsertOutcome(tx, {
+      id: row.id,
+      orderId: row.orderId,
+      userId: row.userId,
+      amountMinor: row.amountMinor,
+      currency: row.currency,
+      cardTokenLast4: row.cardTokenLast4,
+      createdAt: row.createdAt,
+      ...outcome,
+      // The pending row was version 1 (its own insert), and the outcome is one change more.
+      version: row.version + 1,
+    });
     if (!recorded) {
       const [current] = await tx
         .select()

@@ -1,5 +1,13 @@
+import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import type { NotificationChannel } from './ports.ts';
 import { emailOutbox } from './schema.ts';
+
+/** Every mailed notification writes one: built once. */
+const queueEmail = builtOnce<
+  Pick<typeof emailOutbox.$inferInsert, 'notificationId' | 'toAddress' | 'subject' | 'body'>
+>()((db) =>
+  db.insert(emailOutbox).values(placeholders('notificationId', 'toAddress', 'subject', 'body')),
+);
 
 /**
  * Queues an email in `notifications.email_outbox`, standing in for SMTP: a mailer would send the
@@ -12,7 +20,7 @@ export function emailOutboxChannel(): NotificationChannel {
     reaches: (recipient) => recipient !== undefined,
     async deliver(tx, notification, recipient) {
       if (!recipient) throw new Error(`notification ${notification.id} has no address to mail`);
-      await tx.insert(emailOutbox).values({
+      await queueEmail(tx, {
         notificationId: notification.id,
         toAddress: recipient.email,
         subject: notification.title,

@@ -1,5 +1,6 @@
 import { count, desc, eq, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import type {
   ListNotificationsQuery,
   Notification,
@@ -48,13 +49,29 @@ export async function rememberRecipient(
     });
 }
 
-async function findRecipient(tx: Transaction, userId: string): Promise<Recipient | undefined> {
-  const [row] = await tx
+// Every notification runs these: built once.
+const recipientOf = builtOnce<{ userId: string }>()((db) =>
+  db
     .select({ userId: recipients.userId, email: recipients.email, username: recipients.username })
     .from(recipients)
-    .where(eq(recipients.userId, userId));
-  return row;
-}
+    .where(eq(recipients.userId, sql.placeholder('userId'))),
+);
+const insertNotification = builtOnce<
+  Pick<typeof notificationRows.$inferInsert, 'userId' | 'eventId' | 'kind' | 'title' | 'body'>
+>()((db) =>
+  db
+    .insert(notificationRows)
+    .values(placeholders('userId', 'eventId', 'kind', 'title', 'body'))
+    .onConflictDoNothing({ target: [notificationRows.eventId, notificationRows.kind] })
+    .returning(),
+);
+const recordChannels = builtOnce<{ id: string; channels: string[] }>()((db) =>
+  db
+    .update(notificationRows)
+    .set({ channels: placeholderFor(notificationRows.channels, 'channels') })
+    .where(eq(notificationRows.id, sql.placeholder('id')))
+    .returning(),
+);
 
 export interface NotifyInput {
   userId: string;
@@ -73,30 +90,22 @@ export async function notify(
   input: NotifyInput,
 ): Promise<Notification | undefined> {
   // Independent of each other: sent together, one round trip.
-  const [[row], recipient] = await Promise.all([
-    tx
-      .insert(notificationRows)
-      .values({
-        userId: input.userId,
-        eventId: input.eventId,
-        kind: input.kind,
-        title: input.message.title,
-        body: input.message.body,
-      })
-      .onConflictDoNothing({ target: [notificationRows.eventId, notificationRows.kind] })
-      .returning(),
-    findRecipient(tx, input.userId),
+  const [[row], [recipient]] = await Promise.all([
+    insertNotification(tx, {
+      userId: input.userId,
+      eventId: input.eventId,
+      kind: input.kind,
+      title: input.message.title,
+      body: input.message.body,
+    }),
+    recipientOf(tx, { userId: input.userId }),
   ]);
   if (!row) return undefined;
   const stored = toNotification(row);
   const reaching = channels.filter((channel) => channel.reaches(recipient));
   // Every channel's write and the record of who delivered: sent together, one round trip.
   const [[updated]] = await Promise.all([
-    tx
-      .update(notificationRows)
-      .set({ channels: reaching.map((channel) => channel.name) })
-      .where(eq(notificationRows.id, row.id))
-      .returning(),
+    recordChannels(tx, { id: row.id, channels: reaching.map((channel) => channel.name) }),
     ...reaching.map((channel) => channel.deliver(tx, stored, recipient)),
   ]);
   return toNotification(updated ?? row);

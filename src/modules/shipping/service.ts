@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
+import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import { conflict, notFound, ProblemError } from '../../platform/http/problem.ts';
 import { carrierFor, newTrackingNumber } from './carriers.ts';
 import type { ScheduleShipmentInput, Shipment } from './contracts.ts';
@@ -52,6 +53,20 @@ export async function findShipment(db: Executor, orderId: string): Promise<Shipm
   return row ? toShipment(row) : undefined;
 }
 
+/** Every order's shipment: built once. */
+const insertShipment = builtOnce<
+  Pick<
+    typeof shipments.$inferInsert,
+    'orderId' | 'userId' | 'carrier' | 'trackingNumber' | 'address' | 'items'
+  >
+>()((db) =>
+  db
+    .insert(shipments)
+    .values(placeholders('orderId', 'userId', 'carrier', 'trackingNumber', 'address', 'items'))
+    .onConflictDoNothing()
+    .returning(),
+);
+
 /** A fresh tracking number can clash with an old one; that many draws make it hopeless. */
 const TRACKING_ATTEMPTS = 5;
 
@@ -76,18 +91,14 @@ export async function scheduleShipment(
     // tracking_number both end here without aborting the transaction; the lookup tells which.
     // A concurrent insert for the same order makes this wait for its commit, so the lookup
     // below then sees the winner's row.
-    const [inserted] = await tx
-      .insert(shipments)
-      .values({
-        orderId: input.orderId,
-        userId: input.userId,
-        carrier,
-        trackingNumber: newTrackingNumber(carrier),
-        address: input.address,
-        items: input.items,
-      })
-      .onConflictDoNothing()
-      .returning();
+    const [inserted] = await insertShipment(tx, {
+      orderId: input.orderId,
+      userId: input.userId,
+      carrier,
+      trackingNumber: newTrackingNumber(carrier),
+      address: input.address,
+      items: input.items,
+    });
     if (inserted) {
       const shipment = toShipment(inserted);
       await deps.events.publish(

@@ -1,5 +1,6 @@
 import { and, asc, eq, exists, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { builtOnce } from '../db/prepared.ts';
 import { fromNow } from '../db/sql-time.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { busEpochs, outbox } from './schema.ts';
@@ -43,7 +44,8 @@ export async function relayOutboxBatch(
   return claimed.length;
 }
 
-async function claimBatch(db: Database, batchSize: number, claimMs: number) {
+/** Run by every relay pass: built once. */
+const claimStatement = builtOnce<{ batchSize: number; claimMs: number }>()((db) => {
   const claimable = db
     .select({ id: outbox.id })
     .from(outbox)
@@ -54,13 +56,17 @@ async function claimBatch(db: Database, batchSize: number, claimMs: number) {
       ),
     )
     .orderBy(asc(outbox.createdAt))
-    .limit(batchSize)
+    .limit(sql.placeholder('batchSize'))
     .for('update', { skipLocked: true });
-  const rows = await db
+  return db
     .update(outbox)
-    .set({ claimedUntil: fromNow(claimMs) })
+    .set({ claimedUntil: fromNow(sql.placeholder('claimMs')) })
     .where(inArray(outbox.id, claimable))
     .returning();
+});
+
+async function claimBatch(db: Database, batchSize: number, claimMs: number) {
+  const rows = await claimStatement(db, { batchSize, claimMs: Math.round(claimMs) });
   // Oldest first, as they were claimed (RETURNING keeps no order).
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }

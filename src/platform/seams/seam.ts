@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { builtOnce, placeholders } from '../db/prepared.ts';
 import { localSeamSource } from './local-source.ts';
 import { seamPins } from './schema.ts';
 import type { SeamChange, SeamSource, SeamState } from './seam-source.ts';
@@ -49,6 +50,19 @@ export type SeamOptions<A extends string> = SeamBase<A> &
     | { source: SeamSource<A> }
   );
 
+/** The pin of new work, or the pin it has: every order's payment is pinned, so built once. */
+const pinOnce = builtOnce<{ seam: string; key: string; adapter: string }>()((db) =>
+  db
+    .insert(seamPins)
+    .values(placeholders('seam', 'key', 'adapter'))
+    .onConflictDoUpdate({
+      // A no-op update, so the existing pin comes back in the same statement.
+      target: [seamPins.seam, seamPins.key],
+      set: { adapter: sql`${seamPins.adapter}` },
+    })
+    .returning({ adapter: seamPins.adapter }),
+);
+
 export function createSeam<A extends string>(options: SeamOptions<A>): Seam<A> {
   const { db, name, adapters } = options;
   const source =
@@ -64,15 +78,7 @@ export function createSeam<A extends string>(options: SeamOptions<A>): Seam<A> {
     current,
     async pin(key) {
       const adapter = await current(key);
-      const [pinned] = await db
-        .insert(seamPins)
-        .values({ seam: name, key, adapter })
-        .onConflictDoUpdate({
-          // A no-op update, so the existing pin comes back in the same statement.
-          target: [seamPins.seam, seamPins.key],
-          set: { adapter: sql`${seamPins.adapter}` },
-        })
-        .returning({ adapter: seamPins.adapter });
+      const [pinned] = await pinOnce(db, { seam: name, key, adapter });
       if (!pinned || !known(pinned.adapter)) {
         throw new Error(`seam ${name}: ${key} is pinned to an unknown adapter`);
       }

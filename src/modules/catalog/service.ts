@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gte, ilike, isNull, lte, or, type SQL, sql }
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
-import { arrayLiteral, builtOnce, preparedPer } from '../../platform/db/prepared.ts';
+import { arrayLiteral, builtOnce } from '../../platform/db/prepared.ts';
 import { conflict, notFound } from '../../platform/http/problem.ts';
 import type {
   CreateProductInput,
@@ -65,8 +65,18 @@ const shapeOf = (query: ListProductsQuery) =>
     query.active !== undefined,
   ].join();
 
+type ListValues = {
+  pattern: string | undefined;
+  minPrice: number | undefined;
+  maxPrice: number | undefined;
+  currency: string | undefined;
+  active: boolean | undefined;
+  limit: number;
+  offset: number;
+};
+
 /** A page and its total for one shape of list query, the given filters' values as placeholders. */
-function buildListQueries(db: Executor, query: ListProductsQuery) {
+function buildListQueries(query: ListProductsQuery) {
   const conditions: (SQL | undefined)[] = [live];
   if (query.q !== undefined) {
     const pattern = sql.placeholder('pattern');
@@ -87,33 +97,31 @@ function buildListQueries(db: Executor, query: ListProductsQuery) {
   if (query.active !== undefined) conditions.push(eq(products.active, sql.placeholder('active')));
   const where = and(...conditions);
   return {
-    rows: db
-      .select()
-      .from(products)
-      .where(where)
-      // The id breaks ties so pages never overlap or skip rows.
-      .orderBy(...orderings[query.sort], asc(products.id))
-      .limit(sql.placeholder('limit'))
-      .offset(sql.placeholder('offset'))
-      .prepare('catalog_list_products'),
-    total: db
-      .select({ total: count() })
-      .from(products)
-      .where(where)
-      .prepare('catalog_count_products'),
+    rows: builtOnce<ListValues>()((db) =>
+      db
+        .select()
+        .from(products)
+        .where(where)
+        // The id breaks ties so pages never overlap or skip rows.
+        .orderBy(...orderings[query.sort], asc(products.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    ),
+    total: builtOnce<ListValues>()((db) =>
+      db.select({ total: count() }).from(products).where(where),
+    ),
   };
 }
 
-// At most 6 sorts × 2⁵ filter combinations per database.
-const listQueriesOf = preparedPer(() => new Map<string, ReturnType<typeof buildListQueries>>());
+// At most 6 sorts × 2⁵ filter combinations.
+const listQueries = new Map<string, ReturnType<typeof buildListQueries>>();
 
 export async function listProducts(db: Executor, query: ListProductsQuery): Promise<ProductPage> {
-  const shapes = listQueriesOf(db);
   const shape = shapeOf(query);
-  let queries = shapes.get(shape);
+  let queries = listQueries.get(shape);
   if (!queries) {
-    queries = buildListQueries(db, query);
-    shapes.set(shape, queries);
+    queries = buildListQueries(query);
+    listQueries.set(shape, queries);
   }
   const values = {
     pattern: query.q === undefined ? undefined : `%${escapeLike(query.q)}%`,
@@ -124,10 +132,7 @@ export async function listProducts(db: Executor, query: ListProductsQuery): Prom
     limit: query.pageSize,
     offset: (query.page - 1) * query.pageSize,
   };
-  const [rows, totals] = await Promise.all([
-    queries.rows.execute(values),
-    queries.total.execute(values),
-  ]);
+  const [rows, totals] = await Promise.all([queries.rows(db, values), queries.total(db, values)]);
   return {
     items: rows.map(toProduct),
     page: query.page,
@@ -136,17 +141,16 @@ export async function listProducts(db: Executor, query: ListProductsQuery): Prom
   };
 }
 
-const findLiveProduct = preparedPer((db) =>
+const findLiveProduct = builtOnce<{ id: string }>()((db) =>
   db
     .select()
     .from(products)
-    .where(and(eq(products.id, sql.placeholder('id')), live))
-    .prepare('catalog_find_product'),
+    .where(and(eq(products.id, sql.placeholder('id')), live)),
 );
 
 /** A live product, or undefined when it does not exist or was archived. */
 export async function findProduct(db: Executor, id: string): Promise<Product | undefined> {
-  const [row] = await findLiveProduct(db).execute({ id });
+  const [row] = await findLiveProduct(db, { id });
   return row && toProduct(row);
 }
 

@@ -87,9 +87,9 @@ async function loadSaga(deps: OrdersDeps, orderId: string): Promise<SagaSnapshot
 
 const placeholder = sql.placeholder;
 
-/** The step `step` of the order `orderId`, as placeholders, for statements built once. */
-const stepIs = (step = 'step') =>
-  and(eq(sagaSteps.orderId, placeholder('orderId')), eq(sagaSteps.step, placeholder(step)));
+/** The step (placeholder `step`) of the order (placeholder `orderId`), for statements built once. */
+const stepIs = () =>
+  and(eq(sagaSteps.orderId, placeholder('orderId')), eq(sagaSteps.step, placeholder('step')));
 
 /** A step found 'started' after a crash is simply run again: every step is idempotent. */
 const startStep = builtOnce<{ orderId: string; step: SagaStepName }>()((db) =>
@@ -107,9 +107,10 @@ const name = (column: { name: string }) => sql.identifier(column.name);
 
 /**
  * startStep as a write under the lease: the order id comes from the renewed lease row, so
- * nothing is inserted when the lease is gone. (drizzle's insert-from-select wants every column.)
+ * nothing is inserted when the lease is gone; the step is the value named `step`. (drizzle's
+ * insert-from-select wants every column.)
  */
-const startStepUnderLease = (step: string) => {
+const startStepUnderLease = (step: 'step' | 'next') => {
   const { orderId, step: stepColumn, status } = sagaSteps;
   return sql`insert into ${sagaSteps} (${name(orderId)}, ${name(stepColumn)}, ${name(status)})
     select ${name(checkoutSagas.orderId)}, ${placeholder(step)}, 'started' from ${sql.identifier('lease')}

@@ -52,6 +52,12 @@ const notesFrom = builtOnce<{ least: number }>()((db) =>
     .orderBy(asc(notes.n)),
 );
 
+/** A bare statement, built once all the same. */
+const bumpNote = builtOnce<{ body: string; by: number }>()(
+  () =>
+    sql`update notes set n = n + ${sql.placeholder('by')}::int where body = ${sql.placeholder('body')}`,
+);
+
 describe.each(['postgres', 'pglite'] as const)('a query built once, on %s', (kind) => {
   it('runs in whichever transaction it is given, with its own values each time', async () => {
     const handle = handles[kind];
@@ -84,6 +90,23 @@ describe.each(['postgres', 'pglite'] as const)('a query built once, on %s', (kin
     expect(outside).toEqual([
       { label: 'committed', tags: ['b', 'c'], count: 2 },
       { label: 'outside', tags: [], count: 4 },
+    ]);
+  });
+
+  it('runs a bare SQL statement in the transaction it is given', async () => {
+    const { db } = handles[kind];
+    await expect(
+      db.transaction(async (tx) => {
+        await bumpNote(tx, { body: 'outside', by: 100 });
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    await db.transaction((tx) => bumpNote(tx, { body: 'outside', by: 10 }));
+    await bumpNote(db, { body: 'committed', by: 1 });
+
+    expect(await notesFrom(db, { least: 0 })).toEqual([
+      { label: 'committed', tags: ['b', 'c'], count: 3 },
+      { label: 'outside', tags: [], count: 14 },
     ]);
   });
 });

@@ -2,24 +2,6 @@ import { Param, type Placeholder, type Query, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
-/**
- * A query built once per database and run as drizzle's prepared query thereafter, its values
- * given as placeholders. On a hot read drizzle building the same SELECT's SQL on every request
- * costs more CPU than postgres.js running it (about a quarter of a product read's). Kept per
- * executor (a database or an open transaction), as drizzle binds a prepared query to one.
- */
-export function preparedPer<Q>(build: (db: Executor) => Q): (db: Executor) => Q {
-  const built = new WeakMap<Executor, Q>();
-  return (db) => {
-    let query = built.get(db);
-    if (query === undefined) {
-      query = build(db);
-      built.set(db, query);
-    }
-    return query;
-  };
-}
-
 /** What drizzle's prepared queries carry besides their SQL, alike for postgres.js and PGlite. */
 interface PreparedParts {
   getQuery(): Query;
@@ -30,23 +12,36 @@ interface PreparedParts {
 }
 
 type Preparable = { prepare(name: string): { execute(values?: Record<string, unknown>): unknown } };
-type ResultOf<Q extends Preparable> = Awaited<ReturnType<ReturnType<Q['prepare']>['execute']>>;
+/** A query builder's answer; a bare SQL statement's is the driver's own, looked at by nobody. */
+type ResultOf<Q extends Preparable | SQL> = Q extends Preparable
+  ? Awaited<ReturnType<ReturnType<Q['prepare']>['execute']>>
+  : unknown;
+
+const partsOf = (db: Executor, built: Preparable | SQL): PreparedParts =>
+  // drizzle names the statement, but neither driver uses the name. A bare statement runs as
+  // db.execute() would run it (built, not run, until awaited).
+  ('prepare' in built
+    ? built.prepare('built-once')
+    : db.execute(built)) as unknown as PreparedParts;
 
 /**
  * A query whose SQL drizzle builds once, its values as placeholders, then run on whichever
- * executor it is given: above all an open transaction, where `preparedPer` would build it again
- * for every transaction. On a checkout's hot path drizzle building the same statements' SQL for
- * every order was the most CPU after the socket writes. Rows come back as the query built would
- * answer them (drizzle maps them with the fields it kept from that build). Called as
- * `builtOnce<Values>()((db) => query)`: the values' type given, the query's answer inferred.
+ * executor it is given, an open transaction as well as the database. drizzle's own prepared
+ * query is bound to the session it was made on, so inside a transaction drizzle would build it
+ * again every time. On the hot paths that building cost more CPU than postgres.js running the
+ * query: about a quarter of a product read's, and the most of a checkout's after the socket
+ * writes. Rows come back as the query built would answer them (drizzle maps them with the
+ * fields it kept from that build). Called as `builtOnce<Values>()((db) => query)`: the values'
+ * type given, the query's answer inferred; `query` is a query builder or a bare SQL statement.
+ * Anything that varies must be a placeholder: a value
+ * written into the query is the first call's for good.
  */
 export function builtOnce<V extends Record<string, unknown>>() {
-  return <Q extends Preparable>(build: (db: Executor) => Q) => {
+  return <Q extends Preparable | SQL>(build: (db: Executor) => Q) => {
     type R = ResultOf<Q>;
     let parts: PreparedParts | undefined;
     return (db: Executor, values: V): Promise<R> => {
-      // drizzle names the statement, but neither driver uses the name.
-      parts ??= build(db).prepare('built-once') as unknown as PreparedParts;
+      parts ??= partsOf(db, build(db));
       const query = db._.session.prepareQuery<PreparedQueryConfig & { execute: R }>(
         parts.getQuery(),
         parts.fields,

@@ -57,6 +57,11 @@ export async function findReservation(
   };
 }
 
+const lockOrder = builtOnce<{ orderId: string }>()(
+  () =>
+    sql`select pg_advisory_xact_lock(${RESERVATION_LOCK_CLASS}::int, hashtext(${sql.placeholder('orderId')}))`,
+);
+
 // A reservation's statements, built once: every checkout runs them. The ids go as one array
 // literal, so the statement's text is the same whatever their count.
 const liveProducts = builtOnce<{ ids: string }>()((db) =>
@@ -106,12 +111,12 @@ export async function reserveStock(
 ): Promise<Reservation> {
   const { orderId } = input;
   const items = mergeItems(input.items);
-  // Two calls for the same order wait for each other, so the second sees the first's rows.
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(${RESERVATION_LOCK_CLASS}::int, hashtext(${orderId}))`,
-  );
+  // Two calls for the same order wait for each other, so the second sees the first's rows: the
+  // reads go out with the lock, behind it (statements built once go out in the order they are
+  // called), and the server runs them only once it holds the lock.
   const ids = arrayLiteral(items.map((item) => item.productId));
-  const [existing, found] = await Promise.all([
+  const [, existing, found] = await Promise.all([
+    lockOrder(tx, { orderId }),
     findReservation(tx, orderId),
     liveProducts(tx, { ids }),
   ]);

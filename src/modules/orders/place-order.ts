@@ -107,15 +107,6 @@ async function createOrder(
 ): Promise<(BegunCheckout & { record: IdempotencyRecord; lease: SagaLease }) | undefined> {
   try {
     return await deps.db.transaction(async (tx) => {
-      // The order row first (everything else refers to it), then the rest together: they do
-      // not depend on each other, so they share a round trip instead of taking one each.
-      await insertOrder(tx, {
-        id: orderId,
-        userId: input.userId,
-        totalMinor: priced.total.amountMinor,
-        currency: priced.total.currency,
-        shippingAddress: input.shippingAddress,
-      });
       const items: BegunCheckout['items'] = priced.items.map((item, lineNo) => ({
         orderId,
         lineNo,
@@ -126,7 +117,16 @@ async function createOrder(
         lineTotalMinor: item.lineTotal.amountMinor,
         currency: item.lineTotal.currency,
       }));
-      const [, begun, , [record]] = await Promise.all([
+      // All in one round trip, the order row ahead of what refers to it: statements built once
+      // go out in the order they are called, and the lines' insert (a drizzle builder) after them.
+      const [, , begun, , [record]] = await Promise.all([
+        insertOrder(tx, {
+          id: orderId,
+          userId: input.userId,
+          totalMinor: priced.total.amountMinor,
+          currency: priced.total.currency,
+          shippingAddress: input.shippingAddress,
+        }),
         tx.insert(orderItems).values(items),
         beginSaga(
           tx,

@@ -28,7 +28,7 @@ import { createHttpApp } from '../http/create-app.ts';
 import { createMetrics } from '../metrics.ts';
 import { eventAdminRoutes } from './admin-routes.ts';
 import { createEventBus, type EventBus, type EventBusOptions } from './event-bus.ts';
-import { deliveries, outbox } from './schema.ts';
+import { deliveries, inbox, outbox } from './schema.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 
 const logger = pino({ level: 'silent' });
@@ -635,5 +635,76 @@ describe('event bus over BullMQ (Redis + PostgreSQL)', () => {
     );
     expect(await countEffects(db, subscriber)).toBe(0);
     await queue.close();
+  });
+});
+
+describe('deliveries that pile up go together (group commit)', () => {
+  /** The transactions that claimed the subscriber's inbox rows: one per batch. */
+  const deliveringTransactions = async (subscriber: string) => {
+    const [row] = await db
+      .select({ n: sql<number>`count(distinct ${inbox}.xmin::text)::int` })
+      .from(inbox)
+      .where(eq(inbox.consumer, subscriber));
+    return row?.n;
+  };
+
+  /** A subscriber that takes a while (so a backlog piles up behind it), noting each call's transaction. */
+  function slowSubscriber(subscriber: string, fails?: (value: number, call: number) => boolean) {
+    const calls: Array<{ value: number; transaction: string; failed: boolean }> = [];
+    const subscription = subscribe(subscriber, thingHappened, async (event, tx) => {
+      const [row] = await tx
+        .select({ id: sql<string>`pg_current_xact_id()::text` })
+        .from(sql`(values (1)) as one (x)`);
+      await sleep(40);
+      const { value } = event.payload;
+      const failed = fails?.(value, calls.filter((call) => call.value === value).length) ?? false;
+      calls.push({ value, transaction: row?.id ?? '', failed });
+      if (failed) throw new Error(`value ${value} fails`);
+      await tx.insert(effects).values({ subscriber, eventId: event.metadata.id, value });
+    });
+    return { subscription, calls };
+  }
+
+  it('delivers a backlog in fewer transactions than events, each event once', async () => {
+    const subscriber = 'grouped.on_thing';
+    const { subscription } = slowSubscriber(subscriber);
+    const bus = processBus([subscription]);
+    const ids = await publishMany(bus, 12);
+    await bus.start();
+
+    await eventually(() => expectOnceEach(subscriber, ids));
+    const transactions = await deliveringTransactions(subscriber);
+    expect(transactions).toBeLessThan(12);
+    // A first try that succeeds leaves no delivery record, batched or not.
+    expect(await db.select().from(deliveries).where(inArray(deliveries.eventId, ids))).toEqual([]);
+  });
+
+  it('spends an attempt only of the delivery whose handler failed in a batch; the rest go through at once', async () => {
+    const subscriber = 'grouped_failing.on_thing';
+    // The event of value 5 fails its first call only.
+    const { subscription, calls } = slowSubscriber(
+      subscriber,
+      (value, call) => value === 5 && call === 0,
+    );
+    const bus = processBus([subscription]);
+    const ids = await publishMany(bus, 12);
+    await bus.start();
+
+    await eventually(() => expectOnceEach(subscriber, ids));
+    const failure = calls.find((call) => call.failed);
+    // It failed inside a batch: another event's handler ran in the same transaction.
+    expect(
+      calls.some((call) => call.value !== 5 && call.transaction === failure?.transaction),
+    ).toBe(true);
+    const records = await db
+      .select({
+        eventId: deliveries.eventId,
+        status: deliveries.status,
+        attempts: deliveries.attempts,
+      })
+      .from(deliveries)
+      .where(inArray(deliveries.eventId, ids));
+    // Only its delivery has a record: its failed first attempt, then its second, delivered.
+    expect(records).toEqual([{ eventId: ids[5], status: 'delivered', attempts: 2 }]);
   });
 });

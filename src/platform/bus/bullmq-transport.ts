@@ -3,16 +3,19 @@ import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import { postgresErrorCode } from '../db/errors.ts';
 import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
 import {
   claimDelivery,
+  type DeliveryOutcome,
   deliverySettled,
   recordFailure,
   reviveDeadDelivery,
 } from './delivery-log.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './event-contract.ts';
+import { groupCommit, type Waiting } from './group-commit.ts';
 import {
   adoptRedisEpoch,
   epochKey,
@@ -37,6 +40,10 @@ export interface BullmqTransportOptions {
   logger: Logger;
   maxAttempts: number;
   retryBaseMs: number;
+  /**
+   * Jobs a subscriber's worker holds at once (16): under load they are the batches of
+   * deliverBatch, so more of them means fewer transactions per event.
+   */
   concurrency?: number;
   /**
    * How long a worker's lock on an active job lasts (renewed at half of it). A worker that dies
@@ -78,6 +85,16 @@ class DeliveryFailed extends Error {
     this.retryInMs = retryInMs;
   }
 }
+
+/** A batch's handler failed: the batch's transaction rolls back (see deliverBatch). */
+class BatchFailed extends Error {}
+
+/**
+ * A handler's own failure in a batch, not one it met: statements that came after another
+ * handler's failed statement find the transaction aborted (25P02), and an outage is no answer.
+ */
+const ownFailure = (error: unknown) =>
+  postgresErrorCode(error) !== '25P02' && !isInfrastructureError(error);
 
 /**
  * Delivery through Redis: every subscriber has a named queue, so subscribers in other processes
@@ -168,22 +185,31 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
    */
   async function process(subscription: Subscription, job: Job, outage: OutagePause) {
     const envelope = eventEnvelopeSchema.parse(job.data) as EventEnvelope;
-    const outcome = {
-      envelope,
-      subscriber: subscription.subscriber,
-      attempts: job.attemptsMade + 1,
-    };
-    let failure: unknown;
+    const outcome = outcomeOf(subscription, job, envelope);
     try {
       // The inbox claim settles any delivery record with it: if the handler fails, both roll back.
       await db.transaction((tx) =>
         consumeOnce(tx, subscription, envelope, (inner) => claimDelivery(inner, outcome)),
       );
-      outage.over();
-      return;
     } catch (error) {
-      failure = error;
+      return failAttempt(job, outcome, error, outage);
     }
+    outage.over();
+  }
+
+  const outcomeOf = (subscription: Subscription, job: Job, envelope: EventEnvelope) => ({
+    envelope,
+    subscriber: subscription.subscriber,
+    attempts: job.attemptsMade + 1,
+  });
+
+  /** The attempt failed: recorded and spent, or (an outage) put back unspent. */
+  async function failAttempt(
+    job: Job,
+    outcome: DeliveryOutcome,
+    failure: unknown,
+    outage: OutagePause,
+  ): Promise<never> {
     if (isInfrastructureError(failure)) throw await outage.pause(failure);
     const retryInMs = retryDelayMs(outcome.attempts, retryBaseMs);
     try {
@@ -198,6 +224,82 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     }
     outage.over();
     throw new DeliveryFailed(failure, retryInMs);
+  }
+
+  /**
+   * The deliveries that piled up while the subscriber's last batch ran, in ONE transaction:
+   * BEGIN and COMMIT shared, each event still claimed by its own inbox row (see groupCommit).
+   * A batch of one is `process`. A handler that fails rolls the batch back: its failure is its
+   * delivery's attempt, recorded as `process` records one, and every other delivery of the
+   * batch is made again on its own, as if the batch had not been tried.
+   */
+  async function deliverBatch(
+    subscription: Subscription,
+    batch: Waiting<Job>[],
+    outage: OutagePause,
+  ): Promise<void> {
+    const settle = (waiting: Waiting<Job>, attempt: Promise<void>) =>
+      attempt.then(waiting.resolve, waiting.reject);
+    const alone = (waiting: Waiting<Job>) =>
+      settle(waiting, process(subscription, waiting.item, outage));
+    const parsed = batch.map((waiting) => ({
+      waiting,
+      envelope: eventEnvelopeSchema.safeParse(waiting.item.data),
+    }));
+    const together = parsed.flatMap(({ waiting, envelope }) =>
+      envelope.success
+        ? [
+            {
+              waiting,
+              outcome: outcomeOf(subscription, waiting.item, envelope.data as EventEnvelope),
+            },
+          ]
+        : [],
+    );
+    // A job that is no envelope fails on its own, as it always has.
+    const malformed = parsed
+      .filter(({ envelope }) => !envelope.success)
+      .map((p) => alone(p.waiting));
+    if (together.length <= 1) {
+      await Promise.all([...malformed, ...together.map(({ waiting }) => alone(waiting))]);
+      return;
+    }
+    let handled: PromiseSettledResult<boolean>[] = [];
+    try {
+      await db.transaction(async (tx) => {
+        handled = await Promise.allSettled(
+          together.map(({ outcome }) =>
+            consumeOnce(tx, subscription, outcome.envelope, (inner) =>
+              claimDelivery(inner, outcome),
+            ),
+          ),
+        );
+        if (handled.some((result) => result.status === 'rejected')) throw new BatchFailed();
+      });
+      outage.over();
+      for (const { waiting } of together) waiting.resolve();
+      await Promise.all(malformed);
+      return;
+    } catch (error) {
+      if (!(error instanceof BatchFailed)) {
+        handled = [];
+        if (isInfrastructureError(error)) {
+          const putBack = await outage.pause(error);
+          for (const { waiting } of together) waiting.reject(putBack);
+          await Promise.all(malformed);
+          return;
+        }
+      }
+    }
+    await Promise.all([
+      ...malformed,
+      ...together.map(({ waiting, outcome }, i) => {
+        const result = handled[i];
+        return result?.status === 'rejected' && ownFailure(result.reason)
+          ? settle(waiting, failAttempt(waiting.item, outcome, result.reason, outage))
+          : alone(waiting);
+      }),
+    ]);
   }
 
   /**
@@ -340,34 +442,31 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
       await relayRedis.connect();
       for (const subscription of subscriptions) {
         const outage = outagePause(subscription.subscriber);
-        const worker = new Worker(
-          queueName(subscription.subscriber),
-          (job) => process(subscription, job, outage),
-          {
-            connection: redis,
-            prefix: bullPrefix,
-            concurrency: options.concurrency ?? 4,
-            settings: {
-              // One retry formula for both transports (backoff.ts): the delay process() drew
-              // and recorded. Anything else that fails a job here gets the same formula afresh.
-              backoffStrategy: (attemptsMade, _type, error) =>
-                error instanceof DeliveryFailed
-                  ? error.retryInMs
-                  : retryDelayMs(attemptsMade, retryBaseMs),
-            },
-            // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
-            // check, run every stalledInterval by any worker of the queue, then hands it to
-            // another worker: within about lockDuration + stalledInterval. Short values cost a
-            // lock renewal every lockDuration / 2 per active job and a check per interval; a
-            // handler that blocks the event loop (or a Redis pause) longer than the lock loses
-            // it and the job runs twice, which the inbox makes harmless. A job may stall
-            // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
-            // it, which the 'failed' handler below parks as dead.
-            lockDuration: jobLockMs,
-            stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
-            maxStalledCount: 3,
+        const deliver = groupCommit<Job>((batch) => deliverBatch(subscription, batch, outage));
+        const worker = new Worker(queueName(subscription.subscriber), (job) => deliver(job), {
+          connection: redis,
+          prefix: bullPrefix,
+          concurrency: options.concurrency ?? 16,
+          settings: {
+            // One retry formula for both transports (backoff.ts): the delay process() drew
+            // and recorded. Anything else that fails a job here gets the same formula afresh.
+            backoffStrategy: (attemptsMade, _type, error) =>
+              error instanceof DeliveryFailed
+                ? error.retryInMs
+                : retryDelayMs(attemptsMade, retryBaseMs),
           },
-        );
+          // A job whose worker died (kill -9) keeps its lock until it lapses; the stalled
+          // check, run every stalledInterval by any worker of the queue, then hands it to
+          // another worker: within about lockDuration + stalledInterval. Short values cost a
+          // lock renewal every lockDuration / 2 per active job and a check per interval; a
+          // handler that blocks the event loop (or a Redis pause) longer than the lock loses
+          // it and the job runs twice, which the inbox makes harmless. A job may stall
+          // maxStalledCount times (Redis outages stall every active job) before BullMQ fails
+          // it, which the 'failed' handler below parks as dead.
+          lockDuration: jobLockMs,
+          stalledInterval: Math.max(500, Math.round(jobLockMs / 2)),
+          maxStalledCount: 3,
+        });
         worker.on('failed', (job, error) => {
           if (!job) return;
           // BullMQ's own refusal (stalled too often) never reached process(): record it here.

@@ -229,41 +229,42 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
   /**
    * The deliveries that piled up while the subscriber's last batch ran, in ONE transaction:
    * BEGIN and COMMIT shared, each event still claimed by its own inbox row (see groupCommit).
-   * A batch of one is `process`. A handler that fails rolls the batch back: its failure is its
-   * delivery's attempt, recorded as `process` records one, and every other delivery of the
-   * batch is made again on its own, as if the batch had not been tried.
+   * A batch of one, and a job that is no envelope, go through `process` on their own.
    */
   async function deliverBatch(
     subscription: Subscription,
     batch: Waiting<Job>[],
     outage: OutagePause,
   ): Promise<void> {
-    const settle = (waiting: Waiting<Job>, attempt: Promise<void>) =>
-      attempt.then(waiting.resolve, waiting.reject);
     const alone = (waiting: Waiting<Job>) =>
-      settle(waiting, process(subscription, waiting.item, outage));
-    const parsed = batch.map((waiting) => ({
-      waiting,
-      envelope: eventEnvelopeSchema.safeParse(waiting.item.data),
-    }));
-    const together = parsed.flatMap(({ waiting, envelope }) =>
-      envelope.success
-        ? [
-            {
-              waiting,
-              outcome: outcomeOf(subscription, waiting.item, envelope.data as EventEnvelope),
-            },
-          ]
-        : [],
-    );
-    // A job that is no envelope fails on its own, as it always has.
-    const malformed = parsed
-      .filter(({ envelope }) => !envelope.success)
-      .map((p) => alone(p.waiting));
-    if (together.length <= 1) {
-      await Promise.all([...malformed, ...together.map(({ waiting }) => alone(waiting))]);
-      return;
+      process(subscription, waiting.item, outage).then(waiting.resolve, waiting.reject);
+    const together: Array<{ waiting: Waiting<Job>; outcome: DeliveryOutcome }> = [];
+    const strays: Waiting<Job>[] = [];
+    for (const waiting of batch) {
+      const envelope = eventEnvelopeSchema.safeParse(waiting.item.data);
+      if (envelope.success) {
+        const outcome = outcomeOf(subscription, waiting.item, envelope.data as EventEnvelope);
+        together.push({ waiting, outcome });
+      } else strays.push(waiting);
     }
+    if (together.length === 1) strays.push(...together.splice(0).map(({ waiting }) => waiting));
+    await Promise.all([
+      ...strays.map(alone),
+      together.length > 0 && deliverTogether(subscription, together, outage, alone),
+    ]);
+  }
+
+  /**
+   * A batch's transaction. A handler that fails rolls the batch back: its failure is its
+   * delivery's attempt, recorded as `process` records one, and every other delivery of the
+   * batch is made again on its own, as if the batch had not been tried.
+   */
+  async function deliverTogether(
+    subscription: Subscription,
+    together: Array<{ waiting: Waiting<Job>; outcome: DeliveryOutcome }>,
+    outage: OutagePause,
+    alone: (waiting: Waiting<Job>) => Promise<void>,
+  ): Promise<void> {
     let handled: PromiseSettledResult<boolean>[] = [];
     try {
       await db.transaction(async (tx) => {
@@ -278,28 +279,25 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
       });
       outage.over();
       for (const { waiting } of together) waiting.resolve();
-      await Promise.all(malformed);
       return;
     } catch (error) {
       if (!(error instanceof BatchFailed)) {
-        handled = [];
         if (isInfrastructureError(error)) {
           const putBack = await outage.pause(error);
           for (const { waiting } of together) waiting.reject(putBack);
-          await Promise.all(malformed);
           return;
         }
+        handled = [];
       }
     }
-    await Promise.all([
-      ...malformed,
-      ...together.map(({ waiting, outcome }, i) => {
+    await Promise.all(
+      together.map(({ waiting, outcome }, i) => {
         const result = handled[i];
         return result?.status === 'rejected' && ownFailure(result.reason)
-          ? settle(waiting, failAttempt(waiting.item, outcome, result.reason, outage))
+          ? failAttempt(waiting.item, outcome, result.reason, outage).catch(waiting.reject)
           : alone(waiting);
       }),
-    ]);
+    );
   }
 
   /**

@@ -21,6 +21,11 @@ export interface FaultProxy {
   via(url: string): string;
   /** Connections currently open through the proxy. */
   readonly connections: number;
+  /**
+   * Chunks the clients have sent the server so far. A write that follows the server's answer
+   * arrives as a chunk of its own, so this counts a client's round trips.
+   */
+  readonly sentToServer: number;
   /** Resets open connections and refuses new ones until `restore()`. */
   cut(): Promise<void>;
   /** Resets open connections; new ones are forwarded at once. */
@@ -47,6 +52,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const pairs = new Set<Pair>();
   let mode: FaultMode = 'pass';
   let delayMs = 0;
+  let sentToServer = 0;
 
   const sockets = () => [...pairs].flatMap((pair) => [pair.client, pair.upstream]);
 
@@ -81,6 +87,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    client.on('data', () => {
+      sentToServer += 1;
+    });
     pipe(client, upstream);
     pipe(upstream, client);
     if (mode === 'blackhole') {
@@ -122,6 +131,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     get connections() {
       return pairs.size;
+    },
+    get sentToServer() {
+      return sentToServer;
     },
     async cut() {
       mode = 'down';

@@ -18,6 +18,16 @@ interface Scope {
   firstFailure?: { error: unknown };
 }
 
+/** How a scope ends with COMMIT behind the work's last statements (see commit-with.ts). */
+export interface Ending {
+  commitWith<R>(last: () => Promise<R>): Promise<R>;
+  /** That COMMIT waits for `check`, and is not sent if it fails. */
+  beforeCommit(check: () => Promise<unknown>): void;
+}
+
+/** Where a transaction's client keeps its `Ending`; drizzle's session holds that client. */
+export const ENDING = Symbol('ending');
+
 /**
  * A transaction on postgres.js's own `begin()`, which takes its connection from the pool like
  * any query and rejects as soon as that connection closes, so it never waits on a lost
@@ -34,7 +44,9 @@ interface Scope {
  *   its session, and then the statements behind it fail too;
  * - BEGIN and COMMIT are each bounded by `deadlineMs`; statements in between are bounded by
  *   the client `wrap` gives them, and idle time by the server's
- *   idle_in_transaction_session_timeout.
+ *   idle_in_transaction_session_timeout;
+ * - the work may have COMMIT sent right behind its last statements (`commitWith`), in their
+ *   round trip rather than one after their answers; nothing is sent on it after that COMMIT.
  *
  * Nested transactions (drizzle's) become savepoints, each a scope of its own: a failure the
  * work rolled back to a savepoint does not fail the transaction around it.
@@ -93,6 +105,8 @@ async function attemptTransaction<T>(
   };
   const beginTimer = arm('BEGIN', Math.max(0, beginBy - Date.now()));
   const tooLate = () => new DeadlineExceeded('the transaction began after its deadline');
+  let endingEarly = false;
+  let commitSent = false;
   const run = client.begin(async (tx: TransactionSql, ...rest: unknown[]) => {
     if (abandoned) throw tooLate();
     const began = rest[0] as Promise<unknown>;
@@ -103,10 +117,47 @@ async function attemptTransaction<T>(
       },
       () => {},
     );
-    const result = await inScope(tx, scope, work, wrap);
+    const checks: Array<() => Promise<unknown>> = [];
+    const commitWith = async <R>(last: () => Promise<R>): Promise<R> => {
+      if (endingEarly) throw new Error('commitWith: the transaction is ending already');
+      endingEarly = true;
+      let failed = false;
+      // The last statements reach postgres.js within this turn's microtasks, and it writes them
+      // out from an immediate queued with the first of them: one queued before them runs first,
+      // so COMMIT joins them in that write. It waits for BEGIN's answer, as a COMMIT sent after
+      // the work would (a transaction given up on at BEGIN is never committed), and for the
+      // work's checks (`beforeCommit`); both have mostly answered by then.
+      const due = new Promise<void>((resolve) => setImmediate(resolve));
+      // Once: a drizzle query is a thenable that runs again each time it is awaited.
+      const results = Promise.resolve(last());
+      results.catch(() => {
+        failed = true;
+      });
+      const commit = due
+        .then(() => Promise.all([answered || began, ...checks.map((check) => check())]))
+        .then(() => {
+          // A last statement failed before COMMIT was due: the work rolls back as usual.
+          if (failed) throw new Error('COMMIT not sent: a last statement failed');
+          if (abandoned) throw tooLate();
+          if (scope.connection.gone) throw scope.connection.gone;
+          scope.connection.gone = new Error('the transaction is committing');
+          commitSent = true;
+          arm('COMMIT', deadlineMs);
+          return (tx as TransactionSql & { commit(): Promise<{ command: string }> }).commit();
+        });
+      commit.catch(() => {});
+      const [value, answer] = await Promise.all([results, commit]);
+      // ROLLBACK: the server had aborted the transaction, so a statement failed.
+      if (answer.command !== 'COMMIT') {
+        throw scope.firstFailure?.error ?? new Error('COMMIT rolled the transaction back');
+      }
+      return value;
+    };
+    const ending: Ending = { commitWith, beforeCommit: (check) => checks.push(check) };
+    const result = await inScope(tx, scope, work, wrap, ending);
     // Given up on while the work ran (BEGIN unanswered past its deadline): no COMMIT.
     if (abandoned) throw tooLate();
-    arm('COMMIT', deadlineMs);
+    if (!commitSent) arm('COMMIT', deadlineMs);
     return result;
   }) as Promise<T>;
   const settled = run.finally(() => {
@@ -129,11 +180,15 @@ async function attemptTransaction<T>(
   }
 }
 
+/** In a savepoint, COMMIT is the transaction's to send, after the work: the statements just run. */
+const endingOfSavepoint: Ending = { commitWith: (last) => last(), beforeCommit: () => {} };
+
 async function inScope<T>(
   tx: TransactionSql,
   scope: Scope,
   work: (tx: Sql) => T | Promise<T>,
   wrap: (tx: Sql) => Sql,
+  ending: Ending,
 ): Promise<T> {
   const watch = <Q extends PendingQuery<never>>(query: Q): Q => {
     query.catch((error: unknown) => {
@@ -146,7 +201,7 @@ async function inScope<T>(
     const nested = args[args.length - 1] as (inner: Sql) => unknown;
     const inner: Scope = { connection: scope.connection };
     return tx.savepoint((savepointTx: TransactionSql) =>
-      inScope(savepointTx, inner, nested, wrap).catch((error: unknown) => {
+      inScope(savepointTx, inner, nested, wrap, endingOfSavepoint).catch((error: unknown) => {
         throw reportable(inner, error);
       }),
     );
@@ -154,6 +209,7 @@ async function inScope<T>(
   const scoped = new Proxy(tx as unknown as Sql, {
     get(target, property, receiver) {
       if (property === 'savepoint') return savepoint;
+      if (property === ENDING) return ending;
       if (property === 'unsafe') {
         return (...args: Parameters<Sql['unsafe']>) => {
           const { gone } = scope.connection;

@@ -7,6 +7,7 @@ import {
   paymentFailed,
 } from '../../src/contracts/payments/v1/index.ts';
 import type { EventContext } from '../../src/platform/bus/event-contract.ts';
+import { commitWith } from '../../src/platform/db/commit-with.ts';
 import { fromNow } from '../../src/platform/db/sql-time.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
 import { withDeadline } from '../../src/platform/resilience/deadline.ts';
@@ -177,17 +178,20 @@ function recordOutcome(
       if (!current) throw new Error(`the payment of order ${row.orderRef} vanished`);
       return current;
     }
-    if (result.outcome === 'approved') {
-      await deps.events.publish(tx, paymentCaptured, facts(recorded), context);
-    } else {
-      await deps.events.publish(
-        tx,
-        paymentFailed,
-        { ...facts(recorded), reason: result.reason },
-        context,
-      );
-    }
-    await publishPaymentChanged(deps.events, tx, recorded, undefined, context);
+    // The outcome's event and payment.changed: sent together, with COMMIT, one round trip.
+    await commitWith(tx, () =>
+      Promise.all([
+        result.outcome === 'approved'
+          ? deps.events.publish(tx, paymentCaptured, facts(recorded), context)
+          : deps.events.publish(
+              tx,
+              paymentFailed,
+              { ...facts(recorded), reason: result.reason },
+              context,
+            ),
+        publishPaymentChanged(deps.events, tx, recorded, undefined, context),
+      ]),
+    );
     return recorded;
   });
 }

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { commitWith } from '../../platform/db/commit-with.ts';
 import type { Transaction } from '../../platform/db/database.ts';
 import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import type { Order, OrderStatus } from './contracts.ts';
@@ -82,21 +83,25 @@ export async function changeStatus(
   from: OrderStatus,
   change: StatusChange,
   cause: { cause: string; detail?: string | null; context?: EventContext | undefined },
+  { endsTransaction = false }: { endsTransaction?: boolean } = {},
 ): Promise<OrderRow | undefined> {
   const [row] = await moveOrder(tx, { orderId, from, to: change.to, ...columnsFor(change) });
   if (!row) return undefined;
-  // History and event do not depend on each other: sent together, one round trip.
-  await Promise.all([
-    appendHistory(tx, {
-      orderId,
-      fromStatus: from,
-      toStatus: change.to,
-      event: eventNames[change.to],
-      cause: cause.cause,
-      detail: cause.detail ?? null,
-    }),
-    publishChange(tx, events, row, change, cause.context),
-  ]);
+  // History and event do not depend on each other: sent together, one round trip, with COMMIT
+  // when the change is the last thing its transaction does.
+  const writes = () =>
+    Promise.all([
+      appendHistory(tx, {
+        orderId,
+        fromStatus: from,
+        toStatus: change.to,
+        event: eventNames[change.to],
+        cause: cause.cause,
+        detail: cause.detail ?? null,
+      }),
+      publishChange(tx, events, row, change, cause.context),
+    ]);
+  await (endsTransaction ? commitWith(tx, writes) : writes());
   return row;
 }
 

@@ -6,6 +6,7 @@ import {
   type OrdersFixture,
   openOrdersFixture,
 } from '../../../test/modules/orders/fixture.ts';
+import { commitWith } from '../../platform/db/commit-with.ts';
 import type { OrdersDeps } from './deps.ts';
 import {
   claimSagas,
@@ -135,6 +136,23 @@ describe('withLease', () => {
       }),
     ).rejects.toBeInstanceOf(LeaseLost);
     expect((await f.orders.api.getOrder(orderId))?.status).toBe('pending');
+  });
+
+  it('sends no COMMIT behind work that ends with commitWith when the lease is another process’s', async () => {
+    const { orderId, lease } = await leasedSaga();
+    const cancelAtOnce = (held: SagaLease) =>
+      withLease(processDeps(), held, (tx) =>
+        commitWith(tx, () =>
+          tx
+            .update(orderRecords)
+            .set({ status: 'cancelled', cancelReason: 'sent with COMMIT' })
+            .where(eq(orderRecords.id, orderId)),
+        ),
+      );
+    await expect(cancelAtOnce(notTheHolder(orderId))).rejects.toBeInstanceOf(LeaseLost);
+    expect((await f.orders.api.getOrder(orderId))?.status).toBe('pending');
+    await cancelAtOnce(lease);
+    expect((await f.orders.api.getOrder(orderId))?.status).toBe('cancelled');
   });
 
   it('commits the work when the lease is ours', async () => {

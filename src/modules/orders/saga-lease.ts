@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { beforeCommit } from '../../platform/db/commit-with.ts';
 import type { Executor, Transaction } from '../../platform/db/database.ts';
 import { builtOnce } from '../../platform/db/prepared.ts';
 import { fromNow } from '../../platform/db/sql-time.ts';
@@ -129,6 +130,8 @@ export async function withLease<T>(
     const assertHeld = async () => {
       if ((await renewal).length === 0) throw leaseLost(lease);
     };
+    // A COMMIT the work sends behind its last statements (commitWith) waits for it too.
+    beforeCommit(tx, assertHeld);
     let result: T;
     try {
       result = await work(tx);

@@ -263,6 +263,7 @@ function finishConfirmed(
           detail: `payment ${paymentId}, shipment ${shipmentId}`,
           context: ctx,
         },
+        { endsTransaction: true },
       ),
       completeSaga(tx, { orderId }),
     ]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { commitWith } from '../../platform/db/commit-with.ts';
 import { builtOnce, placeholderFor, placeholders } from '../../platform/db/prepared.ts';
 import { fromNow } from '../../platform/db/sql-time.ts';
 import { conflict, ProblemError } from '../../platform/http/problem.ts';
@@ -273,18 +274,20 @@ function recordOutcome(
       return current;
     }
     const payment = toPayment(recorded);
-    // The outcome's event and payment.changed: sent together, one round trip.
-    await Promise.all([
-      result.outcome === 'approved'
-        ? deps.events.publish(tx, paymentCaptured, facts(payment), context)
-        : deps.events.publish(
-            tx,
-            paymentFailed,
-            { ...facts(payment), reason: result.reason },
-            context,
-          ),
-      publishPaymentChanged(deps.events, tx, recorded, undefined, context),
-    ]);
+    // The outcome's event and payment.changed: sent together, with COMMIT, one round trip.
+    await commitWith(tx, () =>
+      Promise.all([
+        result.outcome === 'approved'
+          ? deps.events.publish(tx, paymentCaptured, facts(payment), context)
+          : deps.events.publish(
+              tx,
+              paymentFailed,
+              { ...facts(payment), reason: result.reason },
+              context,
+            ),
+        publishPaymentChanged(deps.events, tx, recorded, undefined, context),
+      ]),
+    );
     return recorded;
   });
 }

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { EventPublisher } from '../../platform/bus/event-bus.ts';
 import type { EventContext } from '../../platform/bus/event-contract.ts';
+import { commitWith } from '../../platform/db/commit-with.ts';
 import type { Database, Executor, Transaction } from '../../platform/db/database.ts';
 import { builtOnce, placeholders } from '../../platform/db/prepared.ts';
 import { conflict, notFound, ProblemError } from '../../platform/http/problem.ts';
@@ -74,6 +75,7 @@ const TRACKING_ATTEMPTS = 5;
  * Books a carrier for an order. Idempotent per order: the first schedule wins and a repeat
  * returns it unchanged, with no second event. Refused (422) when the address is in a country
  * we do not serve; that check comes first, so a refusal leaves no row and no event.
+ * A first schedule ends the caller's transaction (`commitWith`): nothing may follow it there.
  */
 export async function scheduleShipment(
   tx: Transaction,
@@ -101,11 +103,14 @@ export async function scheduleShipment(
     });
     if (inserted) {
       const shipment = toShipment(inserted);
-      await deps.events.publish(
-        tx,
-        shipmentScheduled,
-        { ...facts(shipment), carrier, trackingNumber: shipment.trackingNumber },
-        context,
+      // The event is the transaction's last statement: COMMIT goes with it.
+      await commitWith(tx, () =>
+        deps.events.publish(
+          tx,
+          shipmentScheduled,
+          { ...facts(shipment), carrier, trackingNumber: shipment.trackingNumber },
+          context,
+        ),
       );
       return shipment;
     }

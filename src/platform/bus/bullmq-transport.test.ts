@@ -679,6 +679,26 @@ describe('deliveries that pile up go together (group commit)', () => {
     expect(await db.select().from(deliveries).where(inArray(deliveries.eventId, ids))).toEqual([]);
   });
 
+  it('claims the events of a batch in one statement', async () => {
+    const subscriber = 'grouped_claims.on_thing';
+    const { subscription } = slowSubscriber(subscriber);
+    const bus = processBus([subscription]);
+    const ids = await publishMany(bus, 12);
+    await bus.start();
+
+    await eventually(() => expectOnceEach(subscriber, ids));
+    // Rows a statement writes share its transaction (xmin) and its command id in it (cmin).
+    const [row] = await db
+      .select({
+        statements: sql<number>`count(distinct (${inbox}.xmin::text, ${inbox}.cmin::text))::int`,
+      })
+      .from(inbox)
+      .where(eq(inbox.consumer, subscriber));
+    const transactions = await deliveringTransactions(subscriber);
+    expect(transactions).toBeLessThan(12);
+    expect(row?.statements).toBe(transactions);
+  });
+
   it('spends an attempt only of the delivery whose handler failed in a batch; the rest go through at once', async () => {
     const subscriber = 'grouped_failing.on_thing';
     // The event of value 5 fails its first call only.

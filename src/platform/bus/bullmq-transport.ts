@@ -8,6 +8,7 @@ import { settlesWithin, withDeadline } from '../resilience/deadline.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
 import { retryDelayMs } from './backoff.ts';
 import {
+  claimDeliveries,
   claimDelivery,
   type DeliveryOutcome,
   deliverySettled,
@@ -268,10 +269,17 @@ export function createBullmqTransport(options: BullmqTransportOptions): Transpor
     let handled: PromiseSettledResult<boolean>[] = [];
     try {
       await db.transaction(async (tx) => {
+        // Every event's inbox row in one statement; then each claimed event's handler, once
+        // (taken out of the set by the first delivery of it).
+        const claimed = await claimDeliveries(
+          tx,
+          subscription.subscriber,
+          together.map(({ outcome }) => outcome),
+        );
         handled = await Promise.allSettled(
           together.map(({ outcome }) =>
-            consumeOnce(tx, subscription, outcome.envelope, (inner) =>
-              claimDelivery(inner, outcome),
+            consumeOnce(tx, subscription, outcome.envelope, async () =>
+              claimed.delete(outcome.envelope.metadata.id),
             ),
           ),
         );

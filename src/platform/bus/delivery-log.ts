@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../db/database.ts';
-import { builtOnce } from '../db/prepared.ts';
+import { arrayLiteral, builtOnce } from '../db/prepared.ts';
 import type { EventEnvelope } from './event-contract.ts';
 import { deliveries, inbox } from './schema.ts';
 
@@ -36,32 +36,60 @@ export function deliverySettled(eventId: AnyPgColumn | SQL, subscriber: SQL): SQ
  * retrying. True when the event had not been handled before.
  */
 export async function claimDelivery(tx: Transaction, outcome: DeliveryOutcome): Promise<boolean> {
-  const { envelope, subscriber, attempts } = outcome;
-  const claimed = await claimStatement(tx, { eventId: envelope.metadata.id, subscriber, attempts });
-  return claimed.length > 0;
+  return (await claimDeliveries(tx, outcome.subscriber, [outcome])).has(
+    outcome.envelope.metadata.id,
+  );
 }
 
-const claimStatement = builtOnce<{ eventId: string; subscriber: string; attempts: number }>()(
+/**
+ * claimDelivery for many deliveries of one subscriber, as one statement (a batch's): the ids of
+ * the events it claimed, those not handled before.
+ */
+export async function claimDeliveries(
+  tx: Transaction,
+  subscriber: string,
+  outcomes: readonly DeliveryOutcome[],
+): Promise<Set<string>> {
+  const claimed = await claimStatement(tx, {
+    subscriber,
+    eventIds: arrayLiteral(outcomes.map(({ envelope }) => envelope.metadata.id)),
+    attempts: arrayLiteral(outcomes.map(({ attempts }) => String(attempts))),
+  });
+  return new Set(claimed.map(({ eventId }) => eventId));
+}
+
+const claimStatement = builtOnce<{ subscriber: string; eventIds: string; attempts: string }>()(
   (db) => {
-    const eventId = sql.placeholder('eventId');
     const subscriber = sql.placeholder('subscriber');
+    // Array literals, so the statement's text is the same whatever the count.
+    const claims = sql`unnest(${sql.placeholder('eventIds')}::uuid[], ${sql.placeholder('attempts')}::int[]) as claims(event_id, attempts)`;
     const settled = db.$with('settled').as(
       db
         .update(deliveries)
         .set({
           status: 'delivered',
-          // drizzle's set() takes no bare placeholder; inside sql it is one all the same.
-          attempts: sql`${sql.placeholder('attempts')}`,
+          attempts: sql`claims.attempts`,
           deliveredAt: sql`now()`,
           updatedAt: sql`now()`,
         })
-        .where(and(eq(deliveries.eventId, eventId), eq(deliveries.subscriber, subscriber)))
+        .from(claims)
+        .where(
+          and(eq(deliveries.eventId, sql`claims.event_id`), eq(deliveries.subscriber, subscriber)),
+        )
         .returning({ eventId: deliveries.eventId }),
     );
     return db
       .with(settled)
       .insert(inbox)
-      .values({ consumer: subscriber, eventId })
+      .select(
+        db
+          .select({
+            consumer: sql<string>`${subscriber}`.as('consumer'),
+            eventId: sql<string>`claims.event_id`.as('event_id'),
+            handledAt: sql<Date>`now()`.as('handled_at'),
+          })
+          .from(claims),
+      )
       .onConflictDoNothing()
       .returning({ eventId: inbox.eventId });
   },

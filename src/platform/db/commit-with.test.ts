@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from '../../../test/support/failure.ts';
 import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import { createTestDatabase } from '../../../test/support/services.ts';
 import { beforeCommit, commitWith } from './commit-with.ts';
@@ -45,13 +46,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const failureOf = async (work: Promise<unknown>) =>
-  work.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
 /** The messages of an error and its causes (drizzle wraps a failed statement's error). */
 const causes = (error: unknown): string =>
   error instanceof Error ? `${error.message} <- ${causes(error.cause)}` : String(error);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from '../../../test/support/failure.ts';
 import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/services.ts';
 import { isInfrastructureError } from '../resilience/infrastructure-error.ts';
@@ -37,13 +38,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const failureOf = async (work: Promise<unknown>) =>
-  work.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
 const notes = async (body: string) => {
   const rows = (await direct.db.execute(
     sql`select count(*)::int as n from notes where body = ${body}`,

@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from '../../../test/support/failure.ts';
 import { type FaultProxy, startFaultProxy } from '../../../test/support/fault-proxy.ts';
 import {
   createTestDatabase,
@@ -19,19 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => proxy.close());
 
-const failureOf = (work: () => Promise<unknown>) =>
-  work().then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
-
 describe('infrastructure errors', () => {
   it('include a refused PostgreSQL connection, as drizzle reports it', async () => {
     await proxy.cut();
     const client = postgres(proxy.via(TEST_POSTGRES_URL), { max: 1, onnotice: () => {} });
-    const error = await failureOf(() => drizzle({ client }).execute(sql`select 1`));
+    const error = await failureOf(drizzle({ client }).execute(sql`select 1`));
     await client.end({ timeout: 1 });
     await proxy.restore();
     expect(isInfrastructureError(error)).toBe(true);
@@ -40,7 +33,7 @@ describe('infrastructure errors', () => {
   it('include a connection reset while a statement runs', async () => {
     const client = postgres(proxy.via(TEST_POSTGRES_URL), { max: 1, onnotice: () => {} });
     await client`select 1`;
-    const running = failureOf(() => client`select pg_sleep(5)`);
+    const running = failureOf(client`select pg_sleep(5)`);
     await new Promise((resolve) => setTimeout(resolve, 100));
     proxy.reset();
     const error = await running;
@@ -55,7 +48,7 @@ describe('infrastructure errors', () => {
       onnotice: () => {},
       connection: { statement_timeout: 50 },
     });
-    const error = await failureOf(() => client`select pg_sleep(1)`);
+    const error = await failureOf(client`select pg_sleep(1)`);
     await client.end({ timeout: 1 });
     await database.drop();
     expect(isInfrastructureError(error)).toBe(true);
@@ -75,7 +68,7 @@ describe('infrastructure errors', () => {
       lazyConnect: true,
     });
     redis.on('error', () => {});
-    const error = await failureOf(() => redis.connect().then(() => redis.ping()));
+    const error = await failureOf(redis.connect().then(() => redis.ping()));
     redis.disconnect();
     await proxy.restore();
     expect(isInfrastructureError(error)).toBe(true);
@@ -83,8 +76,8 @@ describe('infrastructure errors', () => {
 
   it('exclude answers: bad data, a refusal, a plain bug', async () => {
     const client = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
-    const nul = await failureOf(() => client`select ${'a\u0000b'}::text`);
-    const divisionByZero = await failureOf(() => client`select 1/0`);
+    const nul = await failureOf(client`select ${'a\u0000b'}::text`);
+    const divisionByZero = await failureOf(client`select 1/0`);
     await client.end({ timeout: 1 });
     expect(isInfrastructureError(nul)).toBe(false);
     expect(isInfrastructureError(divisionByZero)).toBe(false);

@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { generatePrivateJwk, publicJwkOf } from '../src/platform/auth/jwk.ts';
 import type { ComponentThreadData } from './component-thread.ts';
 import { benchLeftovers, databaseUrl as databaseUrlOf } from './leftovers.ts';
-import { runLoad } from './paired-runs.ts';
+import { HTTP_BENCH, runLoad } from './paired-runs.ts';
 import { checkExtractedPayments, type PaymentsCheck } from './payments-check.ts';
 import { processCpuMs } from './process-cpu.ts';
 
@@ -23,6 +23,8 @@ const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+// Checkouts before the measured run, not counted: the figures are of code the JIT has compiled.
+const WARMUP_SECONDS = HTTP_BENCH.warmupSeconds;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const TOPOLOGIES = ['monolith', 'extracted'] as const;
@@ -255,6 +257,10 @@ async function benchCheckout(url: string, paymentsUrl?: string) {
       });
       tokens.push(login.body.accessToken as string);
     }
+    const urls = replicas.map((replica) => replica.url);
+    const settings = { connections: CONCURRENCY, warmupSeconds: 0 };
+    const load = { tokens, productIds };
+    if (WARMUP_SECONDS > 0) await runLoad(urls, '/api/orders', WARMUP_SECONDS, settings, load);
     const loadBefore = await Promise.all(replicas.map((replica) => replica.load()));
     const serviceBefore = await service?.load();
     const activityBefore = await Promise.all(
@@ -265,13 +271,7 @@ async function benchCheckout(url: string, paymentsUrl?: string) {
     const cpuBefore = process.cpuUsage();
     // From a thread of its own, over keep-alive connections (undici): the load costs these
     // cores little next to the replicas it drives.
-    const result = await runLoad(
-      replicas.map((replica) => replica.url),
-      '/api/orders',
-      SECONDS,
-      { connections: CONCURRENCY, warmupSeconds: 0 },
-      { tokens, productIds },
-    );
+    const result = await runLoad(urls, '/api/orders', SECONDS, settings, load);
     const { confirmed, errors: failures, elapsedSeconds: elapsed } = result;
     const cpu = process.cpuUsage(cpuBefore);
     const serversAfter = processCpuMs(SERVER_PROCESSES);
@@ -394,7 +394,7 @@ const runs = topologies.map((topology) => figures.get(topology)!);
 const serverMs = (run: Figures) => run.serverCpuMsPerOrder.reduce((sum, [, ms]) => sum + ms, 0);
 const ms = (value: number) => value.toFixed(2);
 const lines = [
-  `checkout: ${SECONDS} s per topology, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s), ${cores} cores`,
+  `checkout: ${SECONDS} s per topology after a ${WARMUP_SECONDS} s warm-up, concurrency ${CONCURRENCY}, ${REPLICAS} replica(s), ${cores} cores`,
   ...table(
     ['', ...topologies],
     [

@@ -8,6 +8,7 @@ import {
 } from '../../src/contracts/payments/v1/index.ts';
 import type { EventContext } from '../../src/platform/bus/event-contract.ts';
 import { commitWith } from '../../src/platform/db/commit-with.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../src/platform/db/prepared.ts';
 import { fromNow } from '../../src/platform/db/sql-time.ts';
 import { ProblemError } from '../../src/platform/http/problem.ts';
 import { withDeadline } from '../../src/platform/resilience/deadline.ts';
@@ -66,6 +67,88 @@ const authorizedById = (id: string) =>
 const heldBy = (id: string, token: string) =>
   and(authorizedById(id), eq(paymentRecords.attemptToken, token));
 
+// Every capture runs these: built once.
+const firstAttempt = builtOnce<
+  Pick<
+    PaymentRow,
+    | 'orderRef'
+    | 'customerRef'
+    | 'amountMinor'
+    | 'currency'
+    | 'sourceType'
+    | 'cardToken'
+    | 'cardLast4'
+  > & { attemptToken: string; leaseMs: number }
+>()((db) =>
+  db
+    .insert(paymentRecords)
+    .values({
+      ...placeholders(
+        'orderRef',
+        'customerRef',
+        'amountMinor',
+        'currency',
+        'sourceType',
+        'cardToken',
+        'cardLast4',
+        'attemptToken',
+      ),
+      status: 'authorized',
+      attemptExpiresAt: fromNow(sql.placeholder('leaseMs')),
+    })
+    .onConflictDoNothing({ target: paymentRecords.orderRef })
+    .returning(),
+);
+
+/** What an outcome writes on the row; the rest of it is the authorized row's. */
+type Outcome = Pick<PaymentRow, 'status' | 'declineReason' | 'providerRef'>;
+
+const upsertOutcome = builtOnce<
+  Outcome &
+    Pick<
+      PaymentRow,
+      | 'id'
+      | 'orderRef'
+      | 'customerRef'
+      | 'amountMinor'
+      | 'currency'
+      | 'sourceType'
+      | 'cardLast4'
+      | 'createdAt'
+      | 'version'
+    >
+>()((db) => {
+  const outcome = {
+    status: placeholderFor(paymentRecords.status, 'status'),
+    declineReason: placeholderFor(paymentRecords.declineReason, 'declineReason'),
+    providerRef: placeholderFor(paymentRecords.providerRef, 'providerRef'),
+    ...settled,
+    updatedAt: sql`now()`,
+  };
+  return db
+    .insert(paymentRecords)
+    .values({
+      ...placeholders(
+        'id',
+        'orderRef',
+        'customerRef',
+        'amountMinor',
+        'currency',
+        'sourceType',
+        'cardLast4',
+        'createdAt',
+        'version',
+      ),
+      ...outcome,
+    })
+    .onConflictDoUpdate({
+      target: paymentRecords.orderRef,
+      set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
+      setWhere: eq(paymentRecords.status, 'authorized'),
+    })
+    .returning();
+});
+
 /** (a) The order's first attempt; nothing when the order has a payment row already. */
 async function insertAuthorized(
   deps: PaymentsServiceDeps,
@@ -73,22 +156,17 @@ async function insertAuthorized(
   token: string,
 ) {
   const card = request.source.type === 'card' ? request.source.token : null;
-  const [row] = await deps.db
-    .insert(paymentRecords)
-    .values({
-      orderRef: request.order_ref,
-      customerRef: request.customer_ref,
-      amountMinor: request.amount.amount_minor,
-      currency: request.amount.currency,
-      status: 'authorized',
-      sourceType: request.source.type,
-      cardToken: card,
-      cardLast4: card?.slice(-4) ?? null,
-      attemptToken: token,
-      attemptExpiresAt: fromNow(deps.attempts.leaseMs),
-    })
-    .onConflictDoNothing({ target: paymentRecords.orderRef })
-    .returning();
+  const [row] = await firstAttempt(deps.db, {
+    orderRef: request.order_ref,
+    customerRef: request.customer_ref,
+    amountMinor: request.amount.amount_minor,
+    currency: request.amount.currency,
+    sourceType: request.source.type,
+    cardToken: card,
+    cardLast4: card?.slice(-4) ?? null,
+    attemptToken: token,
+    leaseMs: Math.round(deps.attempts.leaseMs),
+  });
   return row;
 }
 
@@ -141,35 +219,25 @@ function recordOutcome(
   result: ChargeResult,
   context: EventContext | undefined,
 ): Promise<PaymentRow> {
-  const outcome = {
-    status: result.outcome === 'approved' ? ('captured' as const) : ('declined' as const),
+  const outcome: Outcome = {
+    status: result.outcome === 'approved' ? 'captured' : 'declined',
     declineReason: result.outcome === 'declined' ? result.reason : null,
     providerRef: result.outcome === 'approved' ? result.reference : null,
-    ...settled,
-    updatedAt: sql`now()`,
   };
   return deps.db.transaction(async (tx) => {
-    const [recorded] = await tx
-      .insert(paymentRecords)
-      .values({
-        id: row.id,
-        orderRef: row.orderRef,
-        customerRef: row.customerRef,
-        amountMinor: row.amountMinor,
-        currency: row.currency,
-        sourceType: row.sourceType,
-        cardLast4: row.cardLast4,
-        createdAt: row.createdAt,
-        ...outcome,
-        // The authorized row was version 1 (its own insert), and the outcome is one change more.
-        version: row.version + 1,
-      })
-      .onConflictDoUpdate({
-        target: paymentRecords.orderRef,
-        set: { ...outcome, version: sql`${paymentRecords.version} + 1` },
-        setWhere: eq(paymentRecords.status, 'authorized'),
-      })
-      .returning();
+    const [recorded] = await upsertOutcome(tx, {
+      id: row.id,
+      orderRef: row.orderRef,
+      customerRef: row.customerRef,
+      amountMinor: row.amountMinor,
+      currency: row.currency,
+      sourceType: row.sourceType,
+      cardLast4: row.cardLast4,
+      createdAt: row.createdAt,
+      ...outcome,
+      // The authorized row was version 1 (its own insert), and the outcome is one change more.
+      version: row.version + 1,
+    });
     if (!recorded) {
       const [current] = await tx
         .select()

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, getTableColumns, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import {
+  and,
+  eq,
+  getTableColumns,
+  isNotNull,
+  isNull,
+  lt,
+  or,
+  type Placeholder,
+  sql,
+} from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.ts';
+import { builtOnce, placeholderFor, placeholders } from '../../db/prepared.ts';
 import { ago, fromNow } from '../../db/sql-time.ts';
 import { startHeartbeat } from '../../resilience/heartbeat.ts';
 import { codedProblem } from '../problem.ts';
@@ -50,6 +61,9 @@ export interface IdempotencyStoreOptions {
 
 const POLL_MS = 25;
 
+/** A value, or a builtOnce statement's placeholder for it. */
+type Text = string | Placeholder;
+
 export const keyReused = () =>
   codedProblem(
     422,
@@ -70,9 +84,47 @@ export function createIdempotencyStore(
   table: IdempotencyTable,
   { leaseMs = 10_000, waitMs = 5_000, logger }: IdempotencyStoreOptions,
 ): IdempotencyStore {
-  const byKey = (scope: string, key: string) => and(eq(table.scope, scope), eq(table.key, key));
-  const heldBy = (scope: string, key: string, holder: string) =>
+  const byKey = (scope: Text, key: Text) => and(eq(table.scope, scope), eq(table.key, key));
+  const heldBy = (scope: Text, key: Text, holder: Text) =>
     and(byKey(scope, key), eq(table.holder, holder), isNull(table.responseStatus));
+
+  // Every request under a key runs these two: built once.
+  const claim = builtOnce<{
+    scope: string;
+    key: string;
+    requestHash: string;
+    holder: string;
+    leaseMs: number;
+  }>()((db) =>
+    db
+      .insert(table)
+      .values({
+        ...placeholders('scope', 'key', 'requestHash', 'holder'),
+        heldUntil: fromNow(sql.placeholder('leaseMs')),
+      })
+      .onConflictDoNothing()
+      .returning({ key: table.key }),
+  );
+  const keepAnswer = builtOnce<{
+    scope: string;
+    key: string;
+    holder: string;
+    status: number;
+    body: string;
+    headers: Record<string, string>;
+  }>()((db) =>
+    db
+      .update(table)
+      .set({
+        responseStatus: placeholderFor(table.responseStatus, 'status'),
+        responseBody: placeholderFor(table.responseBody, 'body'),
+        responseHeaders: placeholderFor(table.responseHeaders, 'headers'),
+        holder: null,
+        heldUntil: null,
+        completedAt: sql`now()`,
+      })
+      .where(heldBy(sql.placeholder('scope'), sql.placeholder('key'), sql.placeholder('holder'))),
+  );
 
   function claimFor(scope: string, key: string, holder: string): IdempotencyClaim {
     const heartbeat = startHeartbeat(
@@ -88,17 +140,7 @@ export function createIdempotencyStore(
       outcome: 'run',
       async complete(answer) {
         await heartbeat.stop();
-        await db
-          .update(table)
-          .set({
-            responseStatus: answer.status,
-            responseBody: answer.body,
-            responseHeaders: answer.headers,
-            holder: null,
-            heldUntil: null,
-            completedAt: sql`now()`,
-          })
-          .where(heldBy(scope, key, holder));
+        await keepAnswer(db, { scope, key, holder, ...answer });
       },
       async release() {
         await heartbeat.stop();
@@ -112,11 +154,13 @@ export function createIdempotencyStore(
       const deadline = Date.now() + waitMs;
       for (;;) {
         const holder = randomUUID();
-        const [inserted] = await db
-          .insert(table)
-          .values({ scope, key, requestHash: hash, holder, heldUntil: fromNow(leaseMs) })
-          .onConflictDoNothing()
-          .returning({ key: table.key });
+        const [inserted] = await claim(db, {
+          scope,
+          key,
+          requestHash: hash,
+          holder,
+          leaseMs: Math.round(leaseMs),
+        });
         if (inserted) return claimFor(scope, key, holder);
 
         const [row] = await db

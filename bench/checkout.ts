@@ -466,6 +466,16 @@ const lines = [
               'servers alone cap orders/s at',
               ...runs.map((run) => ((cores * 1000) / serverMs(run)).toFixed(0)),
             ],
+            // The most CPU an order may take, everything on this machine counted, for the
+            // goal's orders/s to fit on these cores at full use; next to what it took.
+            [
+              'CPU ms/order the goal allows',
+              ...topologies.map((topology) => ms((cores * 1000) / (RATIO_GOALS[topology] * tps))),
+            ],
+            [
+              'CPU ms/order taken (node + servers)',
+              ...runs.map((run) => ms(run.nodeCpuMsPerOrder + serverMs(run))),
+            ],
           ]
         : []),
     ],
